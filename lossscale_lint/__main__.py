@@ -1,0 +1,3 @@
+from lossscale_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Facts about training code, extracted once per file from the LibCST tree."""

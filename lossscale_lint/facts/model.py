@@ -1,0 +1,197 @@
+"""Typed facts about one module's training code.
+
+The extractor (`lossscale_lint.facts.extract`) walks the syntax tree once and fills these models;
+rules only read them. Every site keeps its span so that diagnostics and fixes can point at it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lossscale_lint.diagnostics import Span
+
+
+class Reduction(str, Enum):
+    MEAN = "mean"
+    SUM = "sum"
+    NONE = "none"
+    BATCHMEAN = "batchmean"
+    UNKNOWN = "unknown"
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Value(Fact):
+    """An expression as written, with its value when it is statically known."""
+
+    source: str
+    span: Span
+    value: float | int | bool | str | None = None
+    # Where a known value came from, in words: "argparse default of --batch-size (line 12)".
+    origin: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+    @property
+    def number(self) -> float | None:
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
+            return None
+        return self.value
+
+
+class LegacyReductionArg(Fact):
+    """A deprecated `size_average=` or `reduce=` keyword on a PyTorch loss."""
+
+    keyword: Literal["size_average", "reduce"]
+    value: Value
+    span: Span  # the whole `keyword=value` argument
+
+
+class LossSite(Fact):
+    """Where a loss is defined: a loss module, a functional loss, or a hand-written `.sum()`."""
+
+    kind: Literal["module", "functional", "manual"]
+    name: str  # "CrossEntropyLoss", "cross_entropy", "sum"
+    call_span: Span
+    # The reduction the call itself applies (after legacy arguments are taken into account).
+    reduction: Reduction
+    # The `reduction=` argument when written out (its whole `reduction=...` argument span).
+    reduction_arg_span: Span | None = None
+    legacy_args: tuple[LegacyReductionArg, ...] = ()
+    # The span right before the closing parenthesis of the call, for inserting an argument.
+    args_end: Span | None = None
+
+
+class ScaleRole(str, Enum):
+    BATCH_LENGTH = "batch_length"  # x.size(0), len(y): the actual length of this batch
+    BATCH_SIZE = "batch_size"  # args.batch_size, BATCH_SIZE: the configured batch size
+    ACCUMULATION = "accumulation"  # the accumulation steps K
+    WORLD_SIZE = "world_size"
+    CONSTANT = "constant"  # a number that is none of the above
+    OTHER = "other"  # something we cannot classify (a token count, a variable)
+
+
+class ScaleOp(Fact):
+    """A division or multiplication applied to a loss on its way to backward."""
+
+    op: Literal["div", "mul"]
+    factor: Value
+    role: ScaleRole
+    span: Span  # the binary operation or augmented assignment
+
+
+class DataTerm(Fact):
+    """A data loss (a `LossSite` after any `.sum()`/`.mean()`) as it reaches backward."""
+
+    loss: LossSite
+    reduction: Reduction
+    # Where the summing happens: the `reduction=` argument, the legacy argument, or the `.sum()` call.
+    sum_span: Span | None = None
+    ops: tuple[ScaleOp, ...] = ()  # innermost first, outer ops of the whole sum included
+
+
+class PenaltyTerm(Fact):
+    """An explicit parameter penalty added to the loss (`lam * sum(p.pow(2).sum() ...)`)."""
+
+    span: Span
+    source: str
+    ops: tuple[ScaleOp, ...] = ()
+
+
+class LossFlow(Fact):
+    """What a backward call backpropagates, resolved through assignments and helpers."""
+
+    data_terms: tuple[DataTerm, ...]
+    penalties: tuple[PenaltyTerm, ...] = ()
+    # Other additive terms we could not classify (an auxiliary loss from a model, ...).
+    unknown_terms: int = 0
+
+
+class OptimizerSite(Fact):
+    qualified_name: str  # "torch.optim.SGD"
+    name: str  # "SGD"
+    family: Literal["sgd", "adaptive", "unknown"]
+    span: Span
+    lr: Value | None = None
+    weight_decay: Value | None = None
+    weight_decay_span: Span | None = None
+    decoupled: bool = False  # AdamW-style decay (lr * wd * w), independent of the loss scale
+    momentum: Value | None = None
+    args_end: Span | None = None
+
+
+class AcceleratorSite(Fact):
+    span: Span
+    gradient_accumulation_steps: Value | None = None
+
+
+class DataLoaderSite(Fact):
+    span: Span
+    batch_size: Value | None = None
+    drop_last: Value | None = None
+
+
+class ClipSite(Fact):
+    function: Literal["clip_grad_norm_", "clip_grad_value_"]
+    threshold: Value | None
+    span: Span
+
+
+class AccumulationGuard(Fact):
+    """An optimizer step that only runs every K micro-batches."""
+
+    steps: Value  # K
+    span: Span  # the guarding condition
+
+
+class StepSite(Fact):
+    span: Span
+    optimizer: OptimizerSite | None = None
+    guard: AccumulationGuard | None = None
+    # Gradients divided in place by some factor before the step (`p.grad /= K`).
+    grad_divisors: tuple[Value, ...] = ()
+
+
+class BatchSizeSource(Fact):
+    """Where the batch size is configured, with its value when statically known."""
+
+    kind: Literal["argparse", "constant", "config", "dataloader"]
+    name: str  # "--batch-size", "BATCH_SIZE", "config['batch_size']"
+    value: Value
+
+
+class BackwardSite(Fact):
+    kind: Literal["tensor", "amp_scaler", "accelerate", "fabric", "lightning_manual", "deepspeed", "other"]
+    span: Span
+    scope: str  # the qualified name of the enclosing function, "<module>" at the top level
+    flow: LossFlow | None = None  # None when the backpropagated value could not be resolved
+    accelerator: AcceleratorSite | None = None
+    step: StepSite | None = None
+    clips: tuple[ClipSite, ...] = ()
+
+
+class ModuleFacts(Fact):
+    path: str
+    losses: tuple[LossSite, ...] = ()
+    backwards: tuple[BackwardSite, ...] = ()
+    optimizers: tuple[OptimizerSite, ...] = ()
+    dataloaders: tuple[DataLoaderSite, ...] = ()
+    accelerators: tuple[AcceleratorSite, ...] = ()
+    batch_sizes: tuple[BatchSizeSource, ...] = Field(default_factory=tuple)
+
+    def known_batch_size(self) -> Value | None:
+        """The batch size, when every place that configures it agrees on one static value."""
+        values = {s.value.number for s in self.batch_sizes if s.value.number is not None}
+        if len(values) != 1:
+            return None
+        for source in self.batch_sizes:
+            if source.value.number is not None:
+                return source.value
+        return None

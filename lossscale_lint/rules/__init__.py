@@ -1,0 +1,15 @@
+"""The rule registry: every rule, keyed by code, in code order."""
+
+from __future__ import annotations
+
+from lossscale_lint.rules.base import Rule, RuleContext
+from lossscale_lint.rules import accumulation, legacy, reduction
+
+_MODULES = (reduction, accumulation, legacy)
+
+ALL_RULES: dict[str, Rule] = {
+    rule.code: rule for module in _MODULES for rule in module.RULES
+}
+ALL_RULES = dict(sorted(ALL_RULES.items()))
+
+__all__ = ["ALL_RULES", "Rule", "RuleContext"]
