@@ -1,0 +1,23 @@
+"""The reporter interface: every output format is a function from diagnostics to text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossscale_lint.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    files_checked: int = 0
+    cwd: Path = field(default_factory=Path.cwd)
+    color: bool = False
+    # Source text per diagnostic path, for reporters that show the offending lines.
+    sources: dict[str, str] = field(default_factory=dict)
+    fixes_applied: int = 0
+    unsafe_fixes_available: int = 0
+
+
+Reporter = Callable[[Sequence[Diagnostic], ReportContext], str]
