@@ -1,0 +1,106 @@
+"""What the integration formats say about a rule: its registry entry plus its documentation page.
+
+SARIF needs short/full/help texts per rule and the language server's hover shows the page's short
+form; both come from here so that they always agree with `lossscale-lint explain`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lossscale_lint.diagnostics import Diagnostic, Severity
+from lossscale_lint.rules import ALL_RULES
+
+# LSL000 is produced by the engine itself, not by a registered rule.
+_SYNTAX_ERROR = ("syntax-error", Severity.ERROR, "The file cannot be parsed, so nothing in it was checked.")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    fix: str | None  # "safe", "unsafe" or None
+    page: str  # the rule's markdown page, "" when it has none
+
+    @property
+    def short_form(self) -> str:
+        """The page without its title, up to the second section: what the rule detects and why."""
+        return short_form(self.page) or self.summary
+
+    @property
+    def help_markdown(self) -> str:
+        return self.page or self.summary
+
+
+def rule_info(code: str, seen: Diagnostic | None = None) -> RuleInfo:
+    """The registry entry for `code`; for a code the registry does not know, what `seen` says."""
+    page = rule_page(code)
+    rule = ALL_RULES.get(code)
+    if rule is not None:
+        return RuleInfo(code, rule.name, rule.severity, rule.summary, rule.fix, page)
+    if code == "LSL000":
+        name, severity, summary = _SYNTAX_ERROR
+        return RuleInfo(code, name, severity, summary, None, page)
+    name = seen.name if seen else code
+    severity = seen.severity if seen else Severity.WARNING
+    return RuleInfo(code, name, severity, seen.message if seen else code, None, page)
+
+
+@lru_cache(maxsize=None)
+def rule_page(code: str) -> str:
+    """The markdown page of `code`, or "" when there is none."""
+    try:
+        from lossscale_lint import docs  # the CLI's page loader, when present
+    except ImportError:
+        docs = None
+    loader = getattr(docs, "rule_page", None)
+    if loader is not None:
+        try:
+            return loader(code) or ""
+        except (LookupError, OSError, ValueError):
+            return ""
+    # Until the package ships the pages, read them from the repository's rules/ folder.
+    page = Path(__file__).resolve().parents[2] / "rules" / f"{code}.md"
+    try:
+        return page.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+_HEADING = re.compile(r"^#{1,6}\s")
+
+
+def short_form(page: str) -> str:
+    """The lines of a page between its title and its second section heading, code blocks included."""
+    lines = page.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    kept: list[str] = []
+    headings = 0
+    in_code = False
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if not in_code and _HEADING.match(line):
+            headings += 1
+            if headings > 1 or kept and any(k.strip() for k in kept):
+                break
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Plain text for consumers that show no markdown: drop heading marks, fences and inline code ticks."""
+    out = []
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            continue
+        line = _HEADING.sub("", line)
+        out.append(line.replace("`", "").replace("**", ""))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
