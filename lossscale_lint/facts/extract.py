@@ -1,5 +1,236 @@
-from lossscale_lint.facts.model import ModuleFacts
+"""Build a module's `ModuleFacts` from one walk over its LibCST tree."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.flow import FlowTracer
+from lossscale_lint.facts.index import CallSite, CodeIndex, build_index
+from lossscale_lint.facts.model import (
+    AccumulationGuard,
+    BackwardSite,
+    BatchSizeSource,
+    ClipSite,
+    LossSite,
+    ModuleFacts,
+    OptimizerSite,
+    StepSite,
+)
+from lossscale_lint.facts.resolve import Resolver, Where
+from lossscale_lint.facts.sites import SiteBuilder, positional
 
 
-def extract_facts(module, path, *, batch_size_names=(), accumulation_names=()):
-    return ModuleFacts(path=path)
+def _method(call: cst.Call) -> str | None:
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def _receiver(call: cst.Call) -> cst.BaseExpression | None:
+    return call.func.value if isinstance(call.func, cst.Attribute) else None
+
+
+class Extractor:
+    def __init__(self, index: CodeIndex, path: str, batch_size_names, accumulation_names) -> None:
+        self.index = index
+        self.path = path
+        self.resolver = Resolver(index)
+        self.sites = SiteBuilder(self.resolver)
+        self.qualified = {id(c.node): self.resolver.qualified(c.node.func) or "" for c in index.calls}
+        self.losses: dict[int, LossSite] = {}
+        self.optimizers: dict[int, OptimizerSite] = {}
+        self.loaders = {}
+        self.accelerators = {}
+        for call in index.calls:
+            name = self.qualified[id(call.node)]
+            if (loss := self.sites.loss(call, name)) is not None:
+                self.losses[id(call.node)] = loss
+            elif (optimizer := self.sites.optimizer(call, name)) is not None:
+                self.optimizers[id(call.node)] = optimizer
+            elif name in catalog.DATALOADER_NAMES:
+                self.loaders[id(call.node)] = self.sites.dataloader(call)
+            elif name in catalog.ACCELERATOR_NAMES:
+                self.accelerators[id(call.node)] = self.sites.accelerator(call)
+        self.batch_size_names = catalog.BATCH_SIZE_NAMES | frozenset(batch_size_names)
+        self.accumulation_names = catalog.ACCUMULATION_NAMES | frozenset(accumulation_names)
+        self.tracer = FlowTracer(self.resolver, self.losses, self.batch_size_names, self.accumulation_names)
+
+    # -- the pieces around a backward call ------------------------------------------------------
+    def optimizer_of(self, expr: cst.BaseExpression, call: CallSite, depth: int = 0) -> OptimizerSite | None:
+        where = Where(expr, call.scope, call.position)
+        site, _ = self.resolver.origin_call(where)
+        if site is not None:
+            return self.optimizers.get(id(site.node))
+        binding = self.resolver.lookup(expr, call.scope, call.position)
+        if binding is None or binding.kind != "param" or depth > 2:
+            return None
+        # A parameter: look at what the callers of this function pass for it.
+        scope = self.index.scopes[binding.scope]
+        position = scope.params.index(binding.target) if binding.target in scope.params else None
+        found: set[int] = set()
+        for caller in self.index.calls:
+            if self.resolver.local_function(caller.node.func, caller.scope) != binding.scope:
+                continue
+            passed = None
+            for i, arg in enumerate(caller.node.args):
+                if arg.keyword is not None and arg.keyword.value == binding.target:
+                    passed = arg.value
+                elif arg.keyword is None and i == position:
+                    passed = arg.value
+            optimizer = self.optimizer_of(passed, caller, depth + 1) if passed is not None else None
+            if optimizer is None:
+                return None
+            found.add(id(optimizer))
+            result = optimizer
+        if len(found) == 1:
+            return result
+        # No visible caller: a module with a single optimizer can only step that one.
+        if not found and len(self.optimizers) == 1:
+            return next(iter(self.optimizers.values()))
+        return None
+
+    def step_after(self, backward: CallSite) -> tuple[CallSite, cst.BaseExpression] | None:
+        candidates = []
+        for call in self.index.calls:
+            if call.scope != backward.scope or _method(call.node) != "step":
+                continue
+            args = positional(call.node)
+            receiver = _receiver(call.node)
+            target = args[0] if len(args) == 1 else (receiver if not call.node.args else None)
+            if target is None:
+                continue
+            candidates.append((call, target))
+        after = [c for c in candidates if c[0].position > backward.position and self.optimizer_of(c[1], c[0])]
+        before = [c for c in candidates if c[0].position < backward.position and self.optimizer_of(c[1], c[0])]
+        if after:
+            return after[0]
+        return before[-1] if before and backward.loops else None
+
+    def guard_of(self, step: CallSite) -> AccumulationGuard | None:
+        tests = [test for test, taken in step.guards if taken] + list(step.skip_guards)
+        for test in reversed(tests):
+            modulo = self._find_modulo(test, step)
+            if modulo is not None:
+                steps = self.resolver.value(Where(modulo.right, step.scope, step.position))
+                if steps.number == 1:
+                    return None
+                return AccumulationGuard(steps=steps, span=self.index.span(test))
+        return None
+
+    def _find_modulo(self, test: cst.BaseExpression, call: CallSite, depth: int = 0):
+        found = []
+
+        class Finder(cst.CSTVisitor):
+            def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+                if isinstance(node.operator, cst.Modulo):
+                    found.append(node)
+
+        test.visit(Finder())
+        if found:
+            return found[0]
+        if isinstance(test, cst.Name) and depth < 3:  # `if should_step:` with the flag set earlier
+            binding = self.resolver.lookup(test, call.scope, call.position)
+            if binding is not None and binding.kind == "assign" and binding.value is not None:
+                return self._find_modulo(binding.value, call, depth + 1)
+        return None
+
+    def clips_in(self, scope: int) -> tuple[ClipSite, ...]:
+        clips = []
+        for call in self.index.calls:
+            if call.scope != scope:
+                continue
+            name = self.qualified[id(call.node)]
+            function = catalog.CLIP_FUNCTIONS.get(name)
+            if function is None and _method(call.node) in ("clip_grad_norm_", "clip_grad_value_"):
+                receiver = self.resolver.qualified(_receiver(call.node)) or ""
+                if not receiver.startswith("torch"):  # accelerator.clip_grad_norm_, fabric...
+                    function = _method(call.node)
+            if function is not None:
+                clips.append(self.sites.clip(call, function))
+        return tuple(clips)
+
+    def backward(self, call: CallSite) -> BackwardSite | None:
+        node = call.node
+        if _method(node) not in ("backward", "manual_backward") or call.in_no_grad:
+            return None
+        receiver = _receiver(node)
+        args = positional(node)
+        accelerator = None
+        if _method(node) == "manual_backward" and args:
+            kind, value = "lightning_manual", args[0]
+        elif not args and isinstance(receiver, cst.Call) and _method(receiver) == "scale":
+            scale_args = positional(receiver)
+            if len(scale_args) != 1:
+                return None
+            kind, value = "amp_scaler", scale_args[0]
+        elif not args and receiver is not None:
+            kind, value = "tensor", receiver
+        elif args and receiver is not None:
+            site, qualified = self.resolver.origin_call(Where(receiver, call.scope, call.position))
+            if site is not None and id(site.node) in self.accelerators:
+                kind, accelerator = "accelerate", self.accelerators[id(site.node)]
+            elif qualified and qualified.endswith("Fabric"):
+                kind = "fabric"
+            elif qualified and qualified.startswith("deepspeed"):
+                kind = "deepspeed"
+            else:
+                kind = "other"
+            value = args[0]
+        else:
+            return None
+        flow = self.tracer.flow(Where(value, call.scope, call.position))
+        step = None
+        found = self.step_after(call)
+        if found is not None:
+            step_call, target = found
+            divisors = tuple(
+                self.resolver.value(Where(divisor, scope, call.position))
+                for scope, divisor in self.index.grad_divisions
+                if scope == call.scope
+            )
+            step = StepSite(
+                span=self.index.span(step_call.node),
+                optimizer=self.optimizer_of(target, step_call),
+                guard=self.guard_of(step_call),
+                grad_divisors=divisors,
+            )
+        return BackwardSite(
+            kind=kind,
+            span=self.index.span(node),
+            scope=self.index.scopes[call.scope].name,
+            flow=flow,
+            accelerator=accelerator,
+            step=step,
+            clips=self.clips_in(call.scope),
+        )
+
+    def batch_sizes(self) -> list[BatchSizeSource]:
+        sources = []
+        for dest, (flag, where, _line) in self.resolver.argparse_defaults.items():
+            if dest in self.batch_size_names:
+                sources.append(BatchSizeSource(kind="argparse", name=flag, value=self.resolver.value(where)))
+        for (scope, name), bindings in self.index.bindings.items():
+            if scope == 0 and name in self.batch_size_names and len(bindings) == 1 and bindings[0].kind == "assign":
+                value = self.resolver.value(Where(bindings[0].value, 0, bindings[0].position))
+                if value.known:
+                    sources.append(BatchSizeSource(kind="constant", name=name, value=value))
+        for loader in self.loaders.values():
+            if loader.batch_size is not None and loader.batch_size.known:
+                sources.append(BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=loader.batch_size))
+        return sources
+
+    def facts(self) -> ModuleFacts:
+        backwards = [b for call in self.index.calls if (b := self.backward(call)) is not None]
+        return ModuleFacts(
+            path=self.path,
+            losses=tuple(self.losses.values()),
+            backwards=tuple(backwards),
+            optimizers=tuple(self.optimizers.values()),
+            dataloaders=tuple(self.loaders.values()),
+            accelerators=tuple(self.accelerators.values()),
+            batch_sizes=tuple(self.batch_sizes()),
+        )
+
+
+def extract_facts(module: cst.Module, path: str, *, batch_size_names=(), accumulation_names=()) -> ModuleFacts:
+    index = build_index(module)
+    return Extractor(index, path, batch_size_names, accumulation_names).facts()

@@ -34,6 +34,9 @@ class Value(Fact):
     value: float | int | bool | str | None = None
     # Where a known value came from, in words: "argparse default of --batch-size (line 12)".
     origin: str | None = None
+    # The expression after following plain aliases (`k = args.accum` makes `k` read `args.accum`),
+    # so that two spellings of one quantity compare equal.
+    canonical: str = ""
 
     @property
     def known(self) -> bool:

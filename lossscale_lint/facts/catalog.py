@@ -1,0 +1,103 @@
+"""What the analyzer knows about PyTorch and friends, as data.
+
+Facts come from the torch 2.13.0 signatures summarised in ml-scaling-semantics.md section 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Loss modules in torch.nn that take `reduction=` (all default to "mean"), and which of them still
+# accept the deprecated `size_average=` / `reduce=` arguments.
+LOSS_MODULES: dict[str, bool] = {
+    "L1Loss": True, "MSELoss": True, "SmoothL1Loss": True, "HuberLoss": False,
+    "BCELoss": True, "BCEWithLogitsLoss": True, "CrossEntropyLoss": True, "NLLLoss": True,
+    "NLLLoss2d": True, "KLDivLoss": True, "PoissonNLLLoss": True, "GaussianNLLLoss": False,
+    "CTCLoss": False, "MarginRankingLoss": True, "HingeEmbeddingLoss": True,
+    "CosineEmbeddingLoss": True, "SoftMarginLoss": True, "MultiLabelSoftMarginLoss": True,
+    "MultiLabelMarginLoss": True, "MultiMarginLoss": True, "TripletMarginLoss": True,
+    "TripletMarginWithDistanceLoss": False,
+}
+
+# Functional losses in torch.nn.functional with the same semantics.
+LOSS_FUNCTIONS: dict[str, bool] = {
+    "l1_loss": True, "mse_loss": True, "smooth_l1_loss": True, "huber_loss": False,
+    "binary_cross_entropy": True, "binary_cross_entropy_with_logits": True,
+    "cross_entropy": True, "nll_loss": True, "kl_div": True, "poisson_nll_loss": True,
+    "gaussian_nll_loss": False, "ctc_loss": False, "margin_ranking_loss": True,
+    "hinge_embedding_loss": True, "cosine_embedding_loss": True, "soft_margin_loss": True,
+    "multilabel_soft_margin_loss": True, "multilabel_margin_loss": True,
+    "multi_margin_loss": True, "triplet_margin_loss": True,
+    "triplet_margin_with_distance_loss": False,
+}
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    family: str  # "sgd": the step is proportional to the gradient; "adaptive": normalised
+    decoupled_by_default: bool = False  # AdamW-style decay lr * wd * w
+    has_decoupled_flag: bool = False  # accepts decoupled_weight_decay=True
+    lr_position: int = 1  # positional index of lr (params is 0)
+    default_weight_decay: float = 0.0
+
+
+# torch.optim classes. RAdam is left out of "sgd" on purpose: only its first steps are
+# un-rectified (proportional to the gradient), which is too subtle for an error.
+TORCH_OPTIMIZERS: dict[str, OptimizerInfo] = {
+    "SGD": OptimizerInfo("sgd"),
+    "ASGD": OptimizerInfo("sgd"),
+    "Adam": OptimizerInfo("adaptive", has_decoupled_flag=True),
+    "AdamW": OptimizerInfo("adaptive", decoupled_by_default=True, default_weight_decay=1e-2),
+    "NAdam": OptimizerInfo("adaptive", has_decoupled_flag=True),
+    "RAdam": OptimizerInfo("unknown", has_decoupled_flag=True),
+    "Adamax": OptimizerInfo("adaptive"),
+    "RMSprop": OptimizerInfo("adaptive"),
+    "Adagrad": OptimizerInfo("adaptive"),
+    "Adadelta": OptimizerInfo("adaptive"),
+    "Rprop": OptimizerInfo("adaptive"),
+    "SparseAdam": OptimizerInfo("adaptive"),
+    "Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
+    "Muon": OptimizerInfo("adaptive", decoupled_by_default=True, default_weight_decay=0.1),
+    "LBFGS": OptimizerInfo("unknown"),
+}
+
+# Optimizers outside torch.optim whose behaviour is documented and stable.
+OTHER_OPTIMIZERS: dict[str, OptimizerInfo] = {
+    "transformers.AdamW": OptimizerInfo("adaptive", decoupled_by_default=True),
+    "transformers.optimization.AdamW": OptimizerInfo("adaptive", decoupled_by_default=True),
+    "transformers.Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
+    "transformers.optimization.Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
+}
+
+ADAPTIVE_NAMES = frozenset(n for n, i in TORCH_OPTIMIZERS.items() if i.family == "adaptive")
+
+# Identifiers that name the configured batch size or the accumulation steps. Users extend them with
+# `batch-size-names` / `accumulation-names`.
+BATCH_SIZE_NAMES = frozenset({
+    "batch_size", "batchsize", "bs", "train_batch_size", "per_device_train_batch_size",
+    "micro_batch_size", "mini_batch_size", "minibatch_size", "BATCH_SIZE", "BS",
+})
+ACCUMULATION_NAMES = frozenset({
+    "gradient_accumulation_steps", "grad_accum_steps", "accumulation_steps", "accum_steps",
+    "grad_accum", "accum_iter", "accumulate_grad_batches", "iters_to_accumulate", "update_freq",
+    "accumulate", "grad_accumulation_steps", "n_accum", "accumulation",
+})
+WORLD_SIZE_NAMES = frozenset({"world_size", "num_processes", "num_replicas", "WORLD_SIZE"})
+
+DATALOADER_NAMES = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+ACCELERATOR_NAMES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
+CLIP_FUNCTIONS = {
+    "torch.nn.utils.clip_grad_norm_": "clip_grad_norm_",
+    "torch.nn.utils.clip_grad_value_": "clip_grad_value_",
+    "torch.nn.utils.clip_grad.clip_grad_norm_": "clip_grad_norm_",
+    "torch.nn.utils.clip_grad.clip_grad_value_": "clip_grad_value_",
+}
+LEGACY_TO_REDUCTION = {
+    # (size_average, reduce) -> reduction, per torch/nn/_reduction.py::legacy_get_string;
+    # None means "not given", which counts as True.
+    (True, True): "mean", (False, True): "sum", (True, False): "none", (False, False): "none",
+}
+
+
+def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+    return LEGACY_TO_REDUCTION[(size_average is not False, reduce is not False)]

@@ -1,0 +1,332 @@
+"""Follow the value a backward call receives back to the losses it is made of.
+
+The result is a small algebra: data terms (a loss site with its reduction), penalty terms,
+divisions and multiplications applied on the way, and sums of those. Anything else stays opaque,
+and an opaque value is never guessed at: rules stay silent on what we cannot follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.index import dotted_name
+from lossscale_lint.facts.model import (
+    DataTerm,
+    LossFlow,
+    LossSite,
+    PenaltyTerm,
+    Reduction,
+    ScaleOp,
+    ScaleRole,
+    Value,
+)
+from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
+
+# Methods that return the same value (for our purposes) as their receiver.
+_TRANSPARENT = {"float", "double", "half", "bfloat16", "to", "cuda", "cpu", "squeeze", "clone", "contiguous"}
+_ELEMENTWISE = {"pow", "abs", "log", "square", "exp", "log_softmax", "sqrt"}
+_COUNT_METHODS = {"size", "numel", "nelement", "count_nonzero"}
+
+
+@dataclass
+class Term:
+    loss: LossSite
+    reduction: Reduction
+    sum_span: object = None
+
+
+@dataclass
+class Penalty:
+    expr: cst.BaseExpression
+
+
+@dataclass
+class Scaled:
+    inner: object
+    op: ScaleOp
+
+
+@dataclass
+class Plus:
+    items: list = field(default_factory=list)
+
+
+@dataclass
+class Opaque:
+    expr: cst.BaseExpression
+    elementwise: bool = False
+
+
+class FlowTracer:
+    def __init__(self, resolver: Resolver, loss_sites: dict[int, LossSite],
+                 batch_size_names: frozenset[str], accumulation_names: frozenset[str]) -> None:
+        self.resolver = resolver
+        self.index = resolver.index
+        self.loss_sites = loss_sites
+        self.batch_size_names = batch_size_names
+        self.accumulation_names = accumulation_names
+
+    # -- public ---------------------------------------------------------------------------------
+    def flow(self, where: Where) -> LossFlow | None:
+        tree = self.trace(where, 0)
+        terms: list[DataTerm] = []
+        penalties: list[PenaltyTerm] = []
+        unknown = 0
+
+        def walk(node, ops: tuple[ScaleOp, ...]) -> None:
+            nonlocal unknown
+            if isinstance(node, Scaled):
+                walk(node.inner, (node.op, *ops))
+            elif isinstance(node, Plus):
+                for item in node.items:
+                    walk(item, ops)
+            elif isinstance(node, Term):
+                terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops))
+            elif isinstance(node, Penalty):
+                penalties.append(PenaltyTerm(span=self.index.span(node.expr), source=self.index.code(node.expr), ops=ops))
+            else:
+                unknown += 1
+
+        walk(tree, ())
+        if not terms:
+            return None
+        return LossFlow(data_terms=tuple(terms), penalties=tuple(penalties), unknown_terms=unknown)
+
+    def role(self, where: Where) -> ScaleRole:
+        """What a divisor or multiplier is: the batch length, the configured batch size, K..."""
+        expr = where.expr
+        if self._is_count(expr):
+            return ScaleRole.BATCH_LENGTH
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if binding is not None and binding.kind == "assign" and binding.value is not None:
+                inner = Where(binding.value, binding.scope, binding.position)
+                inner_role = self.role(inner)
+                if inner_role is not ScaleRole.OTHER:
+                    return inner_role
+        word = _last_word(expr)
+        if word in catalog.WORLD_SIZE_NAMES or (dotted_name(_callee(expr)) or "").endswith("get_world_size"):
+            return ScaleRole.WORLD_SIZE
+        if word in self.accumulation_names:
+            return ScaleRole.ACCUMULATION
+        if word in self.batch_size_names:
+            return ScaleRole.BATCH_SIZE
+        number = self.resolver.value(where).number
+        if number is not None and word is None:
+            return ScaleRole.CONSTANT
+        return ScaleRole.OTHER
+
+    # -- tracing --------------------------------------------------------------------------------
+    def trace(self, where: Where, depth: int):
+        expr = where.expr
+        if depth > MAX_DEPTH:
+            return Opaque(expr)
+        if isinstance(expr, (cst.Name, cst.Attribute)) and self.resolver.binding_key(expr, where.scope):
+            return self._trace_name(where, depth)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._trace_binary(where, depth)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self.trace(Where(expr.expression, where.scope, where.position), depth + 1)
+            return inner if not isinstance(inner, Opaque) else Opaque(expr, inner.elementwise)
+        if isinstance(expr, cst.Call):
+            return self._trace_call(where, depth)
+        return Opaque(expr)
+
+    def _trace_name(self, where: Where, depth: int):
+        binding = self.resolver.lookup(where.expr, where.scope, where.position)
+        if binding is None or binding.value is None:
+            return Opaque(where.expr)
+        value = Where(binding.value, binding.scope, binding.position)
+        if binding.kind == "assign":
+            return self.trace(value, depth + 1)
+        if binding.kind == "aug" and binding.operator in ("/", "*", "+", "-"):
+            previous = self.trace(Where(where.expr, binding.scope, binding.position), depth + 1)
+            if binding.operator in ("+", "-"):
+                return Plus([previous, self._additive(value, depth)])
+            op = "div" if binding.operator == "/" else "mul"
+            return Scaled(previous, self._op(op, value, binding.node))
+        if binding.kind == "unpack" and isinstance(binding.value, cst.Call):
+            helper = self.resolver.local_function(binding.value.func, binding.scope)
+            if helper is not None:
+                returns = self.index.scopes[helper].returns
+                elements = [r.elements[binding.index].value for r in returns
+                            if isinstance(r, cst.Tuple) and len(r.elements) == binding.count]
+                if len(elements) == 1:
+                    return self.trace(Where(elements[0], helper, self.index.start(elements[0])), depth + 1)
+        return Opaque(where.expr)
+
+    def _trace_binary(self, where: Where, depth: int):
+        expr = where.expr
+        left = Where(expr.left, where.scope, where.position)
+        right = Where(expr.right, where.scope, where.position)
+        operator = expr.operator
+        if isinstance(operator, cst.Divide):
+            inner = self.trace(left, depth + 1)
+            if isinstance(inner, Opaque):
+                return Opaque(expr, inner.elementwise)
+            return Scaled(inner, self._op("div", right, expr))
+        if isinstance(operator, cst.Multiply):
+            a, b = self.trace(left, depth + 1), self.trace(right, depth + 1)
+            if not isinstance(a, Opaque) and isinstance(b, Opaque):
+                return Scaled(a, self._op("mul", right, expr))
+            if isinstance(a, Opaque) and not isinstance(b, Opaque):
+                return Scaled(b, self._op("mul", left, expr))
+            if isinstance(a, Opaque) and isinstance(b, Opaque):
+                penalty = self._penalty_or_none(where)
+                return penalty or Opaque(expr, elementwise=True)
+            return Opaque(expr)
+        if isinstance(operator, (cst.Add, cst.Subtract)):
+            a, b = self._additive(left, depth), self._additive(right, depth)
+            if isinstance(a, Opaque) and isinstance(b, Opaque):
+                return Opaque(expr, elementwise=True)
+            return Plus([a, b])
+        if isinstance(operator, cst.Power):
+            return Opaque(expr, elementwise=True)
+        return Opaque(expr)
+
+    def _additive(self, where: Where, depth: int):
+        traced = self.trace(where, depth + 1)
+        if isinstance(traced, Opaque):
+            return self._penalty_or_none(where) or traced
+        return traced
+
+    def _trace_call(self, where: Where, depth: int):
+        call = where.expr
+        func = call.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        qualified = self.resolver.qualified(func) or ""
+        site = self.loss_sites.get(id(call))
+        if site is not None and site.kind == "functional":
+            return Term(site, site.reduction, site.reduction_arg_span or _legacy_span(site))
+        if method in ("sum", "mean") or qualified in ("torch.sum", "torch.mean"):
+            receiver = func.value if method else (call.args[0].value if call.args else None)
+            if receiver is None:
+                return Opaque(call)
+            extra_args = call.args if method else call.args[1:]
+            return self._reduce(where, receiver, method or qualified.split(".")[-1], extra_args, depth)
+        if method in _TRANSPARENT:
+            return self.trace(Where(func.value, where.scope, where.position), depth + 1)
+        if method == "scale" and len(call.args) == 1:  # GradScaler.scale(loss)
+            return self.trace(Where(call.args[0].value, where.scope, where.position), depth + 1)
+        if method in _ELEMENTWISE or qualified.split(".")[-1] in _ELEMENTWISE:
+            return Opaque(call, elementwise=True)
+        criterion, _ = self.resolver.origin_call(Where(func, where.scope, where.position))
+        if criterion is not None and id(criterion.node) in self.loss_sites:
+            site = self.loss_sites[id(criterion.node)]
+            if site.kind == "module":
+                return Term(site, site.reduction, site.reduction_arg_span or _legacy_span(site))
+        helper = self.resolver.local_function(func, where.scope)
+        if helper is not None:
+            traced = [self.trace(Where(r, helper, self.index.start(r)), depth + 1)
+                      for r in self.index.scopes[helper].returns]
+            known = [t for t in traced if not isinstance(t, Opaque)]
+            if known and len(known) == len(traced) and all(_same(known[0], t) for t in known):
+                return known[0]
+        return Opaque(call)
+
+    def _reduce(self, where: Where, receiver, kind: str, extra_args, depth: int):
+        call = where.expr
+        inner = self.trace(Where(receiver, where.scope, where.position), depth + 1)
+        over_batch = not extra_args or _reduces_dim_zero(extra_args)
+        if isinstance(inner, Term) and inner.reduction is Reduction.NONE:
+            if not over_batch:
+                return inner  # a sum over other dims keeps one value per sample
+            return Term(inner.loss, Reduction(kind), self.index.span(call) if kind == "sum" else None)
+        if isinstance(inner, Term):
+            return inner  # already a scalar: summing it again changes nothing
+        if isinstance(inner, Opaque) and inner.elementwise:
+            if not over_batch:
+                return Opaque(call, elementwise=True)
+            span = self.index.span(call)
+            manual = LossSite(kind="manual", name=kind, call_span=span, reduction=Reduction(kind))
+            return Term(manual, Reduction(kind), span if kind == "sum" else None)
+        return Opaque(call)
+
+    def _penalty_or_none(self, where: Where) -> Penalty | None:
+        return Penalty(where.expr) if self._mentions_parameters(where, 0, set()) else None
+
+    def _mentions_parameters(self, where: Where, depth: int, seen: set) -> bool:
+        """True when the expression is computed from the model's parameters (an L2 penalty)."""
+        if depth > MAX_DEPTH:
+            return False
+        found = False
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(inner_self, node: cst.Call) -> None:
+                nonlocal found
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                    "parameters", "named_parameters"
+                ):
+                    found = True
+
+            def visit_Name(inner_self, node: cst.Name) -> None:
+                nonlocal found
+                if found or (where.scope, node.value) in seen:
+                    return
+                seen.add((where.scope, node.value))
+                for binding in self.resolver.all_bindings(node, where.scope):
+                    if binding.value is not None and self._mentions_parameters(
+                        Where(binding.value, binding.scope, binding.position), depth + 1, seen
+                    ):
+                        found = True
+
+        where.expr.visit(Finder())
+        return found
+
+    def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
+        value: Value = self.resolver.value(factor)
+        return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node))
+
+    def _is_count(self, expr: cst.BaseExpression) -> bool:
+        """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""
+        if isinstance(expr, cst.Call):
+            if dotted_name(expr.func) == "len":
+                return True
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _COUNT_METHODS | {"sum"}:
+                return True
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("float", "item", "int"):
+                return self._is_count(expr.func.value)
+        if isinstance(expr, cst.Subscript):
+            base = expr.value
+            if isinstance(base, cst.Attribute) and base.attr.value == "shape":
+                return True
+            if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "size":
+                return True
+        return False
+
+
+def _legacy_span(site: LossSite):
+    return site.legacy_args[0].span if site.legacy_args else None
+
+
+def _reduces_dim_zero(args) -> bool:
+    for arg in args:
+        if arg.keyword is None or arg.keyword.value == "dim":
+            return isinstance(arg.value, cst.Integer) and arg.value.value == "0"
+    return True
+
+
+def _last_word(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            text = index.value.evaluated_value
+            return text if isinstance(text, str) else None
+    if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("int", "float") and expr.args:
+        return _last_word(expr.args[0].value)
+    return None
+
+
+def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.func if isinstance(expr, cst.Call) else expr
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and (not isinstance(a, Term) or (a.loss == b.loss and a.reduction == b.reduction))

@@ -1,0 +1,175 @@
+"""Turn individual calls into typed sites: losses, optimizers, data loaders, accelerators, clips."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.index import CallSite
+from lossscale_lint.facts.model import (
+    AcceleratorSite,
+    ClipSite,
+    DataLoaderSite,
+    LegacyReductionArg,
+    LossSite,
+    OptimizerSite,
+    Reduction,
+    Value,
+)
+from lossscale_lint.facts.resolve import Resolver, Where
+
+_REDUCTIONS = {r.value: r for r in Reduction}
+_REDUCTIONS["elementwise_mean"] = Reduction.MEAN
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional(call: cst.Call) -> list[cst.BaseExpression]:
+    return [a.value for a in call.args if a.keyword is None and not a.star]
+
+
+def argument(call: cst.Call, name: str, position: int | None) -> cst.BaseExpression | None:
+    found = keyword(call, name)
+    if found is not None:
+        return found.value
+    args = positional(call)
+    if position is not None and position < len(args):
+        return args[position]
+    return None
+
+
+class SiteBuilder:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.index = resolver.index
+
+    def _value(self, expr: cst.BaseExpression, call: CallSite) -> Value:
+        return self.resolver.value(Where(expr, call.scope, call.position))
+
+    def _args_end(self, call: cst.Call):
+        """An empty span just before the closing parenthesis, where a new argument goes."""
+        span = self.index.span(call)
+        return span.model_copy(update={"column": span.end_column - 1, "line": span.end_line})
+
+    def loss(self, call: CallSite, qualified: str) -> LossSite | None:
+        module, _, name = qualified.rpartition(".")
+        if module in ("torch.nn", "torch.nn.modules.loss") and name in catalog.LOSS_MODULES:
+            kind, max_positional = "module", 1  # only `weight` is passed positionally in practice
+        elif module == "torch.nn.functional" and name in catalog.LOSS_FUNCTIONS:
+            kind, max_positional = "functional", 3  # input, target, weight
+        else:
+            return None
+        node = call.node
+        legacy = tuple(
+            LegacyReductionArg(keyword=word, value=self._value(arg.value, call), span=self.index.span(arg))
+            for word in ("size_average", "reduce")
+            if (arg := keyword(node, word)) is not None
+        )
+        reduction_arg = keyword(node, "reduction")
+        reduction = Reduction.MEAN
+        if reduction_arg is not None:
+            text = self._value(reduction_arg.value, call).value
+            reduction = _REDUCTIONS.get(text, Reduction.UNKNOWN) if isinstance(text, str) else Reduction.UNKNOWN
+        if legacy:
+            values = {arg.keyword: arg.value.value for arg in legacy}
+            if all(isinstance(v, bool) for v in values.values()):
+                reduction = Reduction(
+                    catalog.legacy_reduction(values.get("size_average"), values.get("reduce"))
+                )
+            else:
+                reduction = Reduction.UNKNOWN
+        if len(positional(node)) > max_positional or any(a.star for a in node.args):
+            reduction = Reduction.UNKNOWN  # legacy flags may hide in positional or **kwargs
+        return LossSite(
+            kind=kind,
+            name=name,
+            call_span=self.index.span(node),
+            reduction=reduction,
+            reduction_arg_span=self.index.span(reduction_arg) if reduction_arg is not None else None,
+            legacy_args=legacy,
+            args_end=self._args_end(node),
+        )
+
+    def optimizer(self, call: CallSite, qualified: str) -> OptimizerSite | None:
+        module, _, name = qualified.rpartition(".")
+        if module in ("torch.optim",) or module.startswith("torch.optim."):
+            info = catalog.TORCH_OPTIMIZERS.get(name)
+        else:
+            info = catalog.OTHER_OPTIMIZERS.get(qualified)
+        if info is None:
+            return None
+        node = call.node
+        lr = argument(node, "lr", info.lr_position)
+        decay_arg = keyword(node, "weight_decay")
+        decay_expr = decay_arg.value if decay_arg is not None else self._group_weight_decay(call)
+        decoupled = info.decoupled_by_default
+        flag = keyword(node, "decoupled_weight_decay")
+        if info.has_decoupled_flag and flag is not None:
+            decoupled = self._value(flag.value, call).value is True
+        momentum = keyword(node, "momentum")
+        return OptimizerSite(
+            qualified_name=qualified,
+            name=name,
+            family=info.family,
+            span=self.index.span(node),
+            lr=self._value(lr, call) if lr is not None else None,
+            weight_decay=self._value(decay_expr, call) if decay_expr is not None else None,
+            weight_decay_span=self.index.span(decay_arg) if decay_arg is not None else None,
+            decoupled=decoupled,
+            momentum=self._value(momentum.value, call) if momentum is not None else None,
+            args_end=self._args_end(node),
+        )
+
+    def _group_weight_decay(self, call: CallSite) -> cst.BaseExpression | None:
+        """`weight_decay` set per parameter group: the first group that sets a non-zero one."""
+        params = argument(call.node, "params", 0)
+        if params is None:
+            return None
+        found = self.resolver.origin(Where(params, call.scope, call.position))
+        if found is None or not isinstance(found.expr, (cst.List, cst.Tuple)):
+            return None
+        for element in found.expr.elements:
+            group = element.value
+            if not isinstance(group, cst.Dict):
+                continue
+            for item in group.elements:
+                if (
+                    isinstance(item, cst.DictElement)
+                    and isinstance(item.key, cst.SimpleString)
+                    and item.key.evaluated_value == "weight_decay"
+                ):
+                    value = self.resolver.value(Where(item.value, found.scope, found.position))
+                    if value.value != 0:
+                        return item.value
+        return None
+
+    def dataloader(self, call: CallSite) -> DataLoaderSite:
+        node = call.node
+        batch = argument(node, "batch_size", 1)
+        drop_last = keyword(node, "drop_last")
+        return DataLoaderSite(
+            span=self.index.span(node),
+            batch_size=self._value(batch, call) if batch is not None else None,
+            drop_last=self._value(drop_last.value, call) if drop_last is not None else None,
+        )
+
+    def accelerator(self, call: CallSite) -> AcceleratorSite:
+        steps = keyword(call.node, "gradient_accumulation_steps")
+        return AcceleratorSite(
+            span=self.index.span(call.node),
+            gradient_accumulation_steps=self._value(steps.value, call) if steps is not None else None,
+        )
+
+    def clip(self, call: CallSite, function: str) -> ClipSite:
+        name = "max_norm" if function == "clip_grad_norm_" else "clip_value"
+        threshold = argument(call.node, name, 1)
+        return ClipSite(
+            function=function,
+            threshold=self._value(threshold, call) if threshold is not None else None,
+            span=self.index.span(call.node),
+        )
