@@ -198,6 +198,8 @@ class Extractor:
             span=self.index.span(node),
             scope=self.index.scopes[call.scope].name,
             flow=flow,
+            value_source=self.index.code(value),
+            value_span=self.index.span(value),
             accelerator=accelerator,
             step=step,
             clips=self.clips_in(call.scope),

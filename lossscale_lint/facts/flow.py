@@ -36,6 +36,8 @@ class Term:
     loss: LossSite
     reduction: Reduction
     sum_span: object = None
+    invocation_scope: str = ""
+    tensor_args: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,7 +86,8 @@ class FlowTracer:
                 for item in node.items:
                     walk(item, ops)
             elif isinstance(node, Term):
-                terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops))
+                terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
+                                      invocation_scope=node.invocation_scope, tensor_args=node.tensor_args))
             elif isinstance(node, Penalty):
                 penalties.append(PenaltyTerm(span=self.index.span(node.expr), source=self.index.code(node.expr), ops=ops))
             else:
@@ -200,7 +203,7 @@ class FlowTracer:
         qualified = self.resolver.qualified(func) or ""
         site = self.loss_sites.get(id(call))
         if site is not None and site.kind == "functional":
-            return Term(site, site.reduction, site.reduction_arg_span or _legacy_span(site))
+            return self._term(site, where)
         if method in ("sum", "mean") or qualified in ("torch.sum", "torch.mean"):
             receiver = func.value if method else (call.args[0].value if call.args else None)
             if receiver is None:
@@ -217,7 +220,7 @@ class FlowTracer:
         if criterion is not None and id(criterion.node) in self.loss_sites:
             site = self.loss_sites[id(criterion.node)]
             if site.kind == "module":
-                return Term(site, site.reduction, site.reduction_arg_span or _legacy_span(site))
+                return self._term(site, where)
         helper = self.resolver.local_function(func, where.scope)
         if helper is not None:
             traced = [self.trace(Where(r, helper, self.index.start(r)), depth + 1)
@@ -234,7 +237,8 @@ class FlowTracer:
         if isinstance(inner, Term) and inner.reduction is Reduction.NONE:
             if not over_batch:
                 return inner  # a sum over other dims keeps one value per sample
-            return Term(inner.loss, Reduction(kind), self.index.span(call) if kind == "sum" else None)
+            span = self.index.span(call) if kind == "sum" else None
+            return Term(inner.loss, Reduction(kind), span, inner.invocation_scope, inner.tensor_args)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
         if isinstance(inner, Opaque) and inner.elementwise:
@@ -242,7 +246,7 @@ class FlowTracer:
                 return Opaque(call, elementwise=True)
             span = self.index.span(call)
             manual = LossSite(kind="manual", name=kind, call_span=span, reduction=Reduction(kind))
-            return Term(manual, Reduction(kind), span if kind == "sum" else None)
+            return Term(manual, Reduction(kind), span if kind == "sum" else None, self.index.scopes[where.scope].name)
         return Opaque(call)
 
     def _penalty_or_none(self, where: Where) -> Penalty | None:
@@ -276,9 +280,16 @@ class FlowTracer:
         where.expr.visit(Finder())
         return found
 
+    def _term(self, site: LossSite, where: Where) -> Term:
+        names = tuple(a.value.value for a in where.expr.args if a.keyword is None and isinstance(a.value, cst.Name))
+        sum_span = site.reduction_arg_span or _legacy_span(site)
+        return Term(site, site.reduction, sum_span, self.index.scopes[where.scope].name, names)
+
     def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
         value: Value = self.resolver.value(factor)
-        return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node))
+        operand = self.index.code(node.left) if isinstance(node, cst.BinaryOperation) else None
+        return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node),
+                       scope=self.index.scopes[factor.scope].name, operand=operand)
 
     def _is_count(self, expr: cst.BaseExpression) -> bool:
         """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""

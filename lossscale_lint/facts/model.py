@@ -68,6 +68,9 @@ class LossSite(Fact):
     # The `reduction=` argument when written out (its whole `reduction=...` argument span).
     reduction_arg_span: Span | None = None
     legacy_args: tuple[LegacyReductionArg, ...] = ()
+    # What to delete to drop the legacy arguments while keeping the `reduction=` argument (or the
+    # first legacy argument, which a fix turns into one): commas and spacing included.
+    legacy_removal: tuple[Span, ...] = ()
     # The span right before the closing parenthesis of the call, for inserting an argument.
     args_end: Span | None = None
 
@@ -88,6 +91,9 @@ class ScaleOp(Fact):
     factor: Value
     role: ScaleRole
     span: Span  # the binary operation or augmented assignment
+    scope: str = ""  # the function the operation is written in
+    # For `x / k` written as a binary operation: the left operand, which a fix can leave in place.
+    operand: str | None = None
 
 
 class DataTerm(Fact):
@@ -98,6 +104,10 @@ class DataTerm(Fact):
     # Where the summing happens: the `reduction=` argument, the legacy argument, or the `.sum()` call.
     sum_span: Span | None = None
     ops: tuple[ScaleOp, ...] = ()  # innermost first, outer ops of the whole sum included
+    # Where the loss is evaluated (`criterion(out, y)`): its function and the plain-name tensor
+    # arguments, from which a fix can take the actual batch length (`y.size(0)`).
+    invocation_scope: str = ""
+    tensor_args: tuple[str, ...] = ()
 
 
 class PenaltyTerm(Fact):
@@ -175,6 +185,9 @@ class BackwardSite(Fact):
     span: Span
     scope: str  # the qualified name of the enclosing function, "<module>" at the top level
     flow: LossFlow | None = None  # None when the backpropagated value could not be resolved
+    # The expression handed to backward (`loss` in `loss.backward()` or `scaler.scale(loss)`).
+    value_source: str = ""
+    value_span: Span | None = None
     accelerator: AcceleratorSite | None = None
     step: StepSite | None = None
     clips: tuple[ClipSite, ...] = ()

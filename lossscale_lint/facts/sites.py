@@ -83,6 +83,9 @@ class SiteBuilder:
                 )
             else:
                 reduction = Reduction.UNKNOWN
+        kept = reduction_arg or (keyword(node, legacy[0].keyword) if legacy else None)
+        removal = self._removal_spans(node, [a for a in node.args if a.keyword is not None
+                                             and a.keyword.value in ("size_average", "reduce") and a is not kept])
         if len(positional(node)) > max_positional or any(a.star for a in node.args):
             reduction = Reduction.UNKNOWN  # legacy flags may hide in positional or **kwargs
         return LossSite(
@@ -92,8 +95,27 @@ class SiteBuilder:
             reduction=reduction,
             reduction_arg_span=self.index.span(reduction_arg) if reduction_arg is not None else None,
             legacy_args=legacy,
+            legacy_removal=removal,
             args_end=self._args_end(node),
         )
+
+    def _removal_spans(self, call: cst.Call, removed: list[cst.Arg]):
+        """Spans that delete `removed` from the call's arguments, separators included."""
+        args = list(call.args)
+        keep = [i for i, a in enumerate(args) if not any(a is r for r in removed)]
+        if not removed or not keep:
+            return ()
+        last_kept = keep[-1]
+        spans = []
+        for i, arg in enumerate(args):
+            if i in keep or i > last_kept:
+                continue
+            start, end = self.index.span(arg), self.index.span(args[i + 1])
+            spans.append(start.model_copy(update={"end_line": end.line, "end_column": end.column}))
+        if last_kept < len(args) - 1:  # a trailing run: delete from the last kept argument's end
+            start, end = self.index.span(args[last_kept]), self.index.span(args[-1])
+            spans.append(end.model_copy(update={"line": start.end_line, "column": start.end_column}))
+        return tuple(spans)
 
     def optimizer(self, call: CallSite, qualified: str) -> OptimizerSite | None:
         module, _, name = qualified.rpartition(".")

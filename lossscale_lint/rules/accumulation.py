@@ -1,2 +1,111 @@
-"""placeholder"""
-RULES = ()
+"""LSL201/LSL202: gradient accumulation with the loss divided by K zero times or twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
+from lossscale_lint.facts.model import BackwardSite, DataTerm, ScaleRole, Value
+from lossscale_lint.rules.base import Rule, RuleContext
+from lossscale_lint.rules.common import needs_parentheses, related_backward, same_quantity
+from lossscale_lint.scaling import accumulation_factor, format_factor
+
+# Backward calls that pass the loss through unchanged (Accelerate and DeepSpeed divide by K).
+PLAIN_BACKWARDS = {"tensor", "amp_scaler", "fabric", "lightning_manual"}
+
+
+def _divides_by(term: DataTerm, steps: Value) -> bool:
+    net = 0
+    for op in term.ops:
+        if op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps):
+            net += 1 if op.op == "div" else -1
+    return net > 0
+
+
+def _steps_label(steps: Value) -> str:
+    return f"K={steps.source}" if steps.source == str(steps.value) or steps.number is None else f"K={steps.source} ({steps.value})"
+
+
+def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.backwards:
+        step = backward.step
+        if step is None or step.guard is None or backward.flow is None:
+            continue
+        plain = backward.kind in PLAIN_BACKWARDS or (
+            backward.kind == "accelerate" and backward.accelerator is not None
+            and backward.accelerator.gradient_accumulation_steps is None
+        )
+        steps = step.guard.steps
+        terms = backward.flow.data_terms
+        if not plain or any(op.role is ScaleRole.OTHER for t in terms for op in t.ops):
+            continue  # an unclassified divisor (a token count, ...) may already normalise
+        if any(_divides_by(t, steps) for t in terms) or any(same_quantity(d, steps) for d in step.grad_divisors):
+            continue
+        factor = accumulation_factor(int(steps.number), 0) if steps.number else None
+        fix = None
+        if backward.value_span is not None and backward.kind in ("tensor", "amp_scaler"):
+            value = backward.value_source
+            value = f"({value})" if needs_parentheses(value) else value
+            divided = f"{value} / {steps.source}"
+            fix = Fix(applicability="unsafe", description=f"divide the loss by {steps.source} before backward",
+                      edits=(Edit(span=backward.value_span, content=f"({divided})" if backward.kind == "tensor" else divided),))
+        yield MISSING_DIVISION.diagnostic(
+            ctx,
+            backward.value_span or backward.span,
+            f"gradients of {_steps_label(steps)} micro-batches are accumulated before each optimizer step, "
+            f"but `{backward.value_source}` is not divided by {steps.source}: the accumulated gradient is K times the batch mean",
+            related=(Related(span=step.guard.span, message="accumulation guard here"),
+                     Related(span=step.span, message="optimizer step here")),
+            factor=f"gradient x K ({format_factor(factor)})" if factor else "gradient x K",
+            suggestion=f"divide the loss by {steps.source} before backward",
+            fix=fix,
+        )
+
+
+def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.backwards:
+        accelerator = backward.accelerator
+        if backward.kind != "accelerate" or accelerator is None or backward.flow is None:
+            continue
+        steps = accelerator.gradient_accumulation_steps
+        if steps is None or (steps.number is not None and steps.number <= 1):
+            continue
+        for term in backward.flow.data_terms:
+            if not _divides_by(term, steps) and not any(
+                op.role is ScaleRole.ACCUMULATION and op.op == "div" for op in term.ops
+            ):
+                continue
+            divisions = [op for op in term.ops if op.op == "div" and (
+                op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
+            multiplications = [op for op in term.ops if op.op == "mul" and (
+                op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
+            if not divisions or len(multiplications) >= len(divisions):
+                continue
+            op = divisions[0]
+            fix = None
+            if op.operand is not None and same_quantity(op.factor, steps):
+                fix = Fix(applicability="safe", description=f"remove the manual division by {op.factor.source}",
+                          edits=(Edit(span=op.span, content=op.operand),))
+            factor = accumulation_factor(int(steps.number), 2) if steps.number else None
+            yield DOUBLE_DIVISION.diagnostic(
+                ctx,
+                op.span,
+                f"the loss is divided by {op.factor.source} by hand, but `accelerator.backward` already divides "
+                f"by gradient_accumulation_steps={steps.source}: gradients end up K times too small",
+                related=(Related(span=accelerator.span, message="Accelerator with gradient accumulation created here"),
+                         related_backward(backward)),
+                factor=f"gradient x 1/K ({format_factor(factor)})" if factor else "gradient x 1/K",
+                suggestion=f"remove the division by {op.factor.source}; accelerator.backward divides for you",
+                fix=fix,
+            )
+            break
+
+
+MISSING_DIVISION = Rule("LSL201", "accumulation-missing-division", Severity.ERROR,
+                        "Gradients are accumulated over K micro-batches but the loss is not divided by K.",
+                        check_missing_division, fix="unsafe")
+DOUBLE_DIVISION = Rule("LSL202", "accumulation-double-division", Severity.ERROR,
+                       "The loss is divided by the accumulation steps by hand although the framework already divides.",
+                       check_double_division, fix="safe")
+
+RULES = (MISSING_DIVISION, DOUBLE_DIVISION)

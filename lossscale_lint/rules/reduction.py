@@ -1,2 +1,177 @@
-"""placeholder"""
-RULES = ()
+"""LSL101-LSL104: a loss summed over the batch, and what it does to SGD, decay, clipping and the
+last batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
+from lossscale_lint.facts.model import BackwardSite, DataTerm, OptimizerSite
+from lossscale_lint.rules.base import Rule, RuleContext
+from lossscale_lint.rules.common import (
+    batch_example,
+    batch_scale,
+    describe_sum,
+    needs_parentheses,
+    related_backward,
+    same_quantity,
+    sum_location,
+    summed_terms,
+)
+from lossscale_lint.scaling import clip_threshold_in_mean_units, format_number, last_batch_weight
+
+# Losses whose "mean" divides by the batch length (not by every element), so that switching
+# sum -> mean divides the gradient by exactly B.
+PER_SAMPLE_MEAN = {"CrossEntropyLoss", "NLLLoss", "cross_entropy", "nll_loss"}
+
+
+def _optimizer_related(optimizer: OptimizerSite) -> Related:
+    return Related(span=optimizer.span, message=f"{optimizer.name} optimizer created here")
+
+
+def _keep_step_fix(term: DataTerm, optimizer: OptimizerSite, ctx: RuleContext) -> Fix | None:
+    """reduction="mean" and lr x today's B: the same step today, and no dependence on B after."""
+    known, _ = batch_example(ctx.facts)
+    loss = term.loss
+    if (
+        known is None
+        or loss.name not in PER_SAMPLE_MEAN
+        or loss.reduction_arg_span is None
+        or loss.legacy_args
+        or term.reduction is not loss.reduction
+        or optimizer.lr is None
+    ):
+        return None
+    lr = optimizer.lr.source
+    lr = f"({lr})" if needs_parentheses(lr) else lr
+    batch = format_number(known.number)
+    return Fix(
+        applicability="unsafe",
+        description=f'use reduction="mean" and multiply lr by today\'s batch size {batch}',
+        edits=(
+            Edit(span=loss.reduction_arg_span, content='reduction="mean"'),
+            Edit(span=optimizer.lr.span, content=f"{lr} * {batch}"),
+        ),
+    )
+
+
+def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.backwards:
+        optimizer = backward.step.optimizer if backward.step else None
+        if optimizer is None or optimizer.family != "sgd":
+            continue
+        for term in summed_terms(backward, ctx.facts):
+            _, example = batch_example(ctx.facts)
+            yield SUM_WITH_SGD.diagnostic(
+                ctx,
+                sum_location(term),
+                f"{describe_sum(term)} reaches backward and is stepped by {optimizer.name}: "
+                "the gradient is B times the mean gradient, so every step grows with the batch size",
+                related=(_optimizer_related(optimizer), related_backward(backward)),
+                factor=f"step = lr * B * mean gradient: x B'/B when the batch goes B -> B' ({example})",
+                suggestion='use reduction="mean" and multiply lr by the current batch size, '
+                "or divide the loss by the batch length (x.size(0))",
+                fix=_keep_step_fix(term, optimizer, ctx),
+            )
+
+
+def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.backwards:
+        optimizer = backward.step.optimizer if backward.step else None
+        coupled = (
+            optimizer is not None
+            and not optimizer.decoupled
+            and optimizer.weight_decay is not None
+            and optimizer.weight_decay.value != 0  # an unknown value counts: decay is configured
+        )
+        penalties = backward.flow.penalties if backward.flow else ()
+        if not coupled and not penalties:
+            continue
+        for term in summed_terms(backward, ctx.facts):
+            related = [related_backward(backward)]
+            if coupled:
+                what = f"{optimizer.name}(weight_decay={optimizer.weight_decay.source})"
+                related.insert(0, Related(span=optimizer.weight_decay.span, message="coupled weight decay here"))
+            else:
+                what = f"the penalty `{penalties[0].source}`"
+            related += [Related(span=p.span, message="penalty added to the loss here") for p in penalties]
+            yield SUM_WITH_REGULARIZER.diagnostic(
+                ctx,
+                sum_location(term),
+                f"{describe_sum(term)} is combined with {what}: the regularizer does not grow with "
+                "the batch, so its weight relative to the data term is lambda/B",
+                related=related,
+                factor="effective regularization = lambda / B: x B/B' when the batch goes B -> B'",
+                suggestion='use reduction="mean" (and retune lambda once), or scale lambda with the batch size',
+            )
+
+
+def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.backwards:
+        terms = summed_terms(backward, ctx.facts)
+        if not terms:
+            continue
+        known, _ = batch_example(ctx.facts)
+        for clip in backward.clips:
+            threshold = clip.threshold
+            meaning = ""
+            if threshold is not None and threshold.number is not None and known is not None:
+                mean_units = clip_threshold_in_mean_units(threshold.number, "sum", known.number)
+                meaning = (f" (at B={format_number(known.number)}, {threshold.source} is "
+                           f"{format_number(mean_units)} in mean-gradient units)")
+            yield SUM_WITH_CLIPPING.diagnostic(
+                ctx,
+                clip.span,
+                f"`{clip.function}` with a fixed threshold clips the gradient of {describe_sum(terms[0])}: "
+                "the gradient norm grows with B, so clipping bites harder at larger batches",
+                related=(Related(span=sum_location(terms[0]), message="summed loss here"), related_backward(backward)),
+                factor=f"threshold c acts as c/B on the mean gradient: x B/B' when the batch goes B -> B'{meaning}",
+                suggestion='use reduction="mean", or scale the threshold with the batch size',
+            )
+
+
+def check_fixed_normalizer(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.backwards:
+        if backward.flow is None:
+            continue
+        for term in backward.flow.data_terms:
+            op = batch_scale(term, ctx.facts).fixed_by
+            if op is None:
+                continue
+            loaders = [l for l in ctx.facts.dataloaders if l.batch_size is not None and same_quantity(l.batch_size, op.factor)]
+            if not loaders or any(l.drop_last is not None and l.drop_last.value is not False for l in loaders):
+                continue
+            loader = loaders[0]
+            fix = None
+            if term.tensor_args and op.scope == term.invocation_scope:
+                target = term.tensor_args[-1]
+                fix = Fix(applicability="unsafe", description=f"divide by the actual batch length {target}.size(0)",
+                          edits=(Edit(span=op.factor.span, content=f"{target}.size(0)"),))
+            b = op.factor.number
+            example = f" (e.g. N=70, B={format_number(b)}: x{format_number(last_batch_weight(70, int(b)))})" if b and b == int(b) and b > 0 else ""
+            yield FIXED_NORMALIZER.diagnostic(
+                ctx,
+                op.span,
+                f"the summed loss is divided by the configured batch size `{op.factor.source}` while the "
+                "DataLoader keeps the last, smaller batch (drop_last is not True): that batch is under-weighted",
+                related=(Related(span=loader.span, message="DataLoader without drop_last=True"), related_backward(backward)),
+                factor=f"the last batch of r < B samples is weighted r/B{example}",
+                suggestion="divide by the actual batch length (x.size(0)), or pass drop_last=True",
+                fix=fix,
+            )
+
+
+SUM_WITH_SGD = Rule("LSL101", "sum-loss-with-sgd", Severity.ERROR,
+                    "A loss summed over the batch is stepped by plain SGD: the step grows with the batch size.",
+                    check_sum_with_sgd, fix="unsafe")
+SUM_WITH_REGULARIZER = Rule("LSL102", "sum-loss-with-coupled-regularizer", Severity.WARNING,
+                            "A summed loss with coupled weight decay or an explicit penalty: the regularizer weakens as 1/B.",
+                            check_sum_with_coupled_regularizer)
+SUM_WITH_CLIPPING = Rule("LSL103", "sum-loss-with-clipping", Severity.WARNING,
+                         "Gradient clipping with a fixed threshold on a summed loss: clipping tightens as B grows.",
+                         check_sum_with_clipping)
+FIXED_NORMALIZER = Rule("LSL104", "fixed-batch-size-normalizer", Severity.WARNING,
+                        "A summed loss divided by the configured batch size while the last batch is smaller.",
+                        check_fixed_normalizer, fix="unsafe")
+
+RULES = (SUM_WITH_SGD, SUM_WITH_REGULARIZER, SUM_WITH_CLIPPING, FIXED_NORMALIZER)
