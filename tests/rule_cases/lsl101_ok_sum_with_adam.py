@@ -1,0 +1,13 @@
+# expect: nothing
+import torch.nn as nn
+import torch.optim as optim
+
+model = nn.Linear(20, 5)
+optimizer = optim.Adam(model.parameters(), lr=1e-3)
+criterion = nn.CrossEntropyLoss(reduction="sum")
+
+for inputs, targets in []:
+    optimizer.zero_grad()
+    loss = criterion(model(inputs), targets)
+    loss.backward()
+    optimizer.step()

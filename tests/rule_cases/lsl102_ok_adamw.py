@@ -1,0 +1,14 @@
+# expect: nothing
+import torch.nn as nn
+import torch.optim as optim
+
+model = nn.Linear(20, 5)
+optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+other = optim.Adam(model.parameters(), lr=1e-3, weight_decay=0.05, decoupled_weight_decay=True)
+criterion = nn.CrossEntropyLoss(reduction="sum")
+
+for inputs, targets in []:
+    optimizer.zero_grad()
+    loss = criterion(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
