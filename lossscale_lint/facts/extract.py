@@ -105,7 +105,10 @@ class Extractor:
             return after[0]
         return before[-1] if before and backward.loops else None
 
-    def guard_of(self, step: CallSite) -> AccumulationGuard | None:
+    def guard_of(self, step: CallSite, backward: CallSite) -> AccumulationGuard | None:
+        micro_loop = self._micro_batch_loop(step, backward)
+        if micro_loop is not None:
+            return micro_loop
         tests = [test for test, taken in step.guards if taken] + list(step.skip_guards)
         for test in reversed(tests):
             modulo = self._find_modulo(test, step)
@@ -115,6 +118,22 @@ class Extractor:
                     return None
                 return AccumulationGuard(steps=steps, span=self.index.span(test))
         return None
+
+    def _micro_batch_loop(self, step: CallSite, backward: CallSite) -> AccumulationGuard | None:
+        """`for micro_step in range(K): ... backward()` followed by one step after the loop."""
+        if not backward.loops or step.position < backward.position:
+            return None
+        loop = backward.loops[-1]
+        if any(loop is outer for outer in step.loops) or not isinstance(loop, cst.For):
+            return None
+        iterator = loop.iter
+        if not (isinstance(iterator, cst.Call) and isinstance(iterator.func, cst.Name)
+                and iterator.func.value == "range" and len(iterator.args) == 1):
+            return None
+        steps = self.resolver.value(Where(iterator.args[0].value, backward.scope, backward.position))
+        if steps.number == 1:
+            return None
+        return AccumulationGuard(steps=steps, span=self.index.span(iterator))
 
     def _find_modulo(self, test: cst.BaseExpression, call: CallSite, depth: int = 0):
         found = []
@@ -190,7 +209,7 @@ class Extractor:
             step = StepSite(
                 span=self.index.span(step_call.node),
                 optimizer=self.optimizer_of(target, step_call),
-                guard=self.guard_of(step_call),
+                guard=self.guard_of(step_call, call),
                 grad_divisors=divisors,
             )
         return BackwardSite(

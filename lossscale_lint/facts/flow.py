@@ -17,6 +17,7 @@ from lossscale_lint.facts.model import (
     DataTerm,
     LossFlow,
     LossSite,
+    OtherTerm,
     PenaltyTerm,
     Reduction,
     ScaleOp,
@@ -60,6 +61,7 @@ class Plus:
 class Opaque:
     expr: cst.BaseExpression
     elementwise: bool = False
+    produced: bool = False  # made by a call we cannot look into (a model returning its loss)
 
 
 class FlowTracer:
@@ -76,10 +78,9 @@ class FlowTracer:
         tree = self.trace(where, 0)
         terms: list[DataTerm] = []
         penalties: list[PenaltyTerm] = []
-        unknown = 0
+        others: list[OtherTerm] = []
 
         def walk(node, ops: tuple[ScaleOp, ...]) -> None:
-            nonlocal unknown
             if isinstance(node, Scaled):
                 walk(node.inner, (node.op, *ops))
             elif isinstance(node, Plus):
@@ -91,12 +92,13 @@ class FlowTracer:
             elif isinstance(node, Penalty):
                 penalties.append(PenaltyTerm(span=self.index.span(node.expr), source=self.index.code(node.expr), ops=ops))
             else:
-                unknown += 1
+                others.append(OtherTerm(source=self.index.code(node.expr), span=self.index.span(node.expr),
+                                        ops=ops, produced=node.produced))
 
         walk(tree, ())
-        if not terms:
+        if not terms and not any(o.produced for o in others):
             return None
-        return LossFlow(data_terms=tuple(terms), penalties=tuple(penalties), unknown_terms=unknown)
+        return LossFlow(data_terms=tuple(terms), penalties=tuple(penalties), other_terms=tuple(others))
 
     def role(self, where: Where) -> ScaleRole:
         """What a divisor or multiplier is: the batch length, the configured batch size, K..."""
@@ -136,6 +138,9 @@ class FlowTracer:
             return inner if not isinstance(inner, Opaque) else Opaque(expr, inner.elementwise)
         if isinstance(expr, cst.Call):
             return self._trace_call(where, depth)
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):  # `outputs.loss`, `out["loss"]`
+            base = self.trace(Where(expr.value, where.scope, where.position), depth + 1)
+            return Opaque(expr, produced=isinstance(base, Opaque) and base.produced)
         return Opaque(expr)
 
     def _trace_name(self, where: Where, depth: int):
@@ -159,6 +164,8 @@ class FlowTracer:
                             if isinstance(r, cst.Tuple) and len(r.elements) == binding.count]
                 if len(elements) == 1:
                     return self.trace(Where(elements[0], helper, self.index.start(elements[0])), depth + 1)
+            else:
+                return Opaque(where.expr, produced=True)  # `logits, loss = model(x, y)`
         return Opaque(where.expr)
 
     def _trace_binary(self, where: Where, depth: int):
@@ -168,7 +175,7 @@ class FlowTracer:
         operator = expr.operator
         if isinstance(operator, cst.Divide):
             inner = self.trace(left, depth + 1)
-            if isinstance(inner, Opaque):
+            if not _is_loss_like(inner):
                 return Opaque(expr, inner.elementwise)
             return Scaled(inner, self._op("div", right, expr))
         if isinstance(operator, cst.Multiply):
@@ -179,7 +186,13 @@ class FlowTracer:
                 return Scaled(b, self._op("mul", left, expr))
             if isinstance(a, Opaque) and isinstance(b, Opaque):
                 penalty = self._penalty_or_none(where)
-                return penalty or Opaque(expr, elementwise=True)
+                if penalty is not None:
+                    return penalty
+                if a.produced and not b.produced:  # `outputs.loss * K`
+                    return Scaled(a, self._op("mul", right, expr))
+                if b.produced and not a.produced:
+                    return Scaled(b, self._op("mul", left, expr))
+                return Opaque(expr, elementwise=True)
             return Opaque(expr)
         if isinstance(operator, (cst.Add, cst.Subtract)):
             a, b = self._additive(left, depth), self._additive(right, depth)
@@ -228,7 +241,8 @@ class FlowTracer:
             known = [t for t in traced if not isinstance(t, Opaque)]
             if known and len(known) == len(traced) and all(_same(known[0], t) for t in known):
                 return known[0]
-        return Opaque(call)
+            return Opaque(call)
+        return Opaque(call, produced=True)
 
     def _reduce(self, where: Where, receiver, kind: str, extra_args, depth: int):
         call = where.expr
@@ -307,6 +321,11 @@ class FlowTracer:
             if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "size":
                 return True
         return False
+
+
+def _is_loss_like(node) -> bool:
+    """A traced value that can carry a loss: anything but an opaque value of unknown making."""
+    return not isinstance(node, Opaque) or node.produced
 
 
 def _legacy_span(site: LossSite):

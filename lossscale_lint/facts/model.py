@@ -118,13 +118,33 @@ class PenaltyTerm(Fact):
     ops: tuple[ScaleOp, ...] = ()
 
 
+class OtherTerm(Fact):
+    """An additive term whose reduction we cannot see, with the scaling applied to it.
+
+    `produced` terms come straight from a call we cannot look into (`model(x)` returning a loss,
+    `outputs.loss`): their reduction is unknown, but whether they are divided by K is not.
+    Terms that are not produced (a function parameter, an unknown global) tell us nothing.
+    """
+
+    source: str
+    span: Span
+    ops: tuple[ScaleOp, ...] = ()
+    produced: bool = False
+
+
 class LossFlow(Fact):
     """What a backward call backpropagates, resolved through assignments and helpers."""
 
     data_terms: tuple[DataTerm, ...]
     penalties: tuple[PenaltyTerm, ...] = ()
-    # Other additive terms we could not classify (an auxiliary loss from a model, ...).
-    unknown_terms: int = 0
+    other_terms: tuple[OtherTerm, ...] = ()
+
+    @property
+    def scaled_terms(self) -> tuple[DataTerm | OtherTerm, ...] | None:
+        """Every term with its scaling, or None when some term could not be followed at all."""
+        if any(not term.produced for term in self.other_terms):
+            return None
+        return (*self.data_terms, *self.other_terms)
 
 
 class OptimizerSite(Fact):

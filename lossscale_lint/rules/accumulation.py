@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
-from lossscale_lint.facts.model import BackwardSite, DataTerm, ScaleRole, Value
+from lossscale_lint.facts.model import DataTerm, OtherTerm, ScaleRole, Value
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.rules.common import needs_parentheses, related_backward, same_quantity
 from lossscale_lint.scaling import accumulation_factor, format_factor
@@ -14,7 +14,7 @@ from lossscale_lint.scaling import accumulation_factor, format_factor
 PLAIN_BACKWARDS = {"tensor", "amp_scaler", "fabric", "lightning_manual"}
 
 
-def _divides_by(term: DataTerm, steps: Value) -> bool:
+def _divides_by(term: DataTerm | OtherTerm, steps: Value) -> bool:
     net = 0
     for op in term.ops:
         if op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps):
@@ -36,8 +36,8 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             and backward.accelerator.gradient_accumulation_steps is None
         )
         steps = step.guard.steps
-        terms = backward.flow.data_terms
-        if not plain or any(op.role is ScaleRole.OTHER for t in terms for op in t.ops):
+        terms = backward.flow.scaled_terms
+        if terms is None or not plain or any(op.role is ScaleRole.OTHER for t in terms for op in t.ops):
             continue  # an unclassified divisor (a token count, ...) may already normalise
         if any(_divides_by(t, steps) for t in terms) or any(same_quantity(d, steps) for d in step.grad_divisors):
             continue
@@ -70,7 +70,7 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
         steps = accelerator.gradient_accumulation_steps
         if steps is None or (steps.number is not None and steps.number <= 1):
             continue
-        for term in backward.flow.data_terms:
+        for term in backward.flow.scaled_terms or ():
             if not _divides_by(term, steps) and not any(
                 op.role is ScaleRole.ACCUMULATION and op.op == "div" for op in term.ops
             ):
