@@ -87,6 +87,10 @@ WORLD_SIZE_NAMES = frozenset({"world_size", "num_processes", "num_replicas", "WO
 DATALOADER_NAMES = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 ACCELERATOR_NAMES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
 CLIP_FUNCTIONS = {
+    # The spellings without the trailing underscore are deprecated aliases that still clip.
+    "torch.nn.utils.clip_grad_norm": "clip_grad_norm_",
+    "torch.nn.utils.clip_grad_value": "clip_grad_value_",
+    "torch.nn.utils.clip_grad.clip_grad_norm": "clip_grad_norm_",
     "torch.nn.utils.clip_grad_norm_": "clip_grad_norm_",
     "torch.nn.utils.clip_grad_value_": "clip_grad_value_",
     "torch.nn.utils.clip_grad.clip_grad_norm_": "clip_grad_norm_",

@@ -55,38 +55,24 @@ class Extractor:
         self.tracer = FlowTracer(self.resolver, self.losses, self.batch_size_names, self.accumulation_names)
 
     # -- the pieces around a backward call ------------------------------------------------------
-    def optimizer_of(self, expr: cst.BaseExpression, call: CallSite, depth: int = 0) -> OptimizerSite | None:
+    def optimizer_of(self, expr: cst.BaseExpression, call: CallSite) -> OptimizerSite | None:
         where = Where(expr, call.scope, call.position)
         site, _ = self.resolver.origin_call(where)
         if site is not None:
             return self.optimizers.get(id(site.node))
         binding = self.resolver.lookup(expr, call.scope, call.position)
-        if binding is None or binding.kind != "param" or depth > 2:
-            return None
-        # A parameter: look at what the callers of this function pass for it.
-        scope = self.index.scopes[binding.scope]
-        position = scope.params.index(binding.target) if binding.target in scope.params else None
-        found: set[int] = set()
-        for caller in self.index.calls:
-            if self.resolver.local_function(caller.node.func, caller.scope) != binding.scope:
-                continue
-            passed = None
-            for i, arg in enumerate(caller.node.args):
-                if arg.keyword is not None and arg.keyword.value == binding.target:
-                    passed = arg.value
-                elif arg.keyword is None and i == position:
-                    passed = arg.value
-            optimizer = self.optimizer_of(passed, caller, depth + 1) if passed is not None else None
-            if optimizer is None:
-                return None
-            found.add(id(optimizer))
-            result = optimizer
-        if len(found) == 1:
-            return result
-        # No visible caller: a module with a single optimizer can only step that one.
-        if not found and len(self.optimizers) == 1:
+        # A parameter of a function nobody in this module calls: with a single optimizer in the
+        # module, that is the one it steps.
+        if (binding is not None and binding.kind == "param" and len(self.optimizers) == 1
+                and not self.resolver.callers(binding.scope)):
             return next(iter(self.optimizers.values()))
         return None
+
+    def _looks_like_optimizer(self, expr: cst.BaseExpression, call: CallSite) -> bool:
+        """A step target we cannot resolve but whose name says it is an optimizer."""
+        word = (expr.attr.value if isinstance(expr, cst.Attribute)
+                else expr.value if isinstance(expr, cst.Name) else "").lower()
+        return ("optim" in word or word in ("opt", "opt_g", "opt_d")) and "sched" not in word
 
     def step_after(self, backward: CallSite) -> tuple[CallSite, cst.BaseExpression] | None:
         candidates = []
@@ -99,8 +85,10 @@ class Extractor:
             if target is None:
                 continue
             candidates.append((call, target))
-        after = [c for c in candidates if c[0].position > backward.position and self.optimizer_of(c[1], c[0])]
-        before = [c for c in candidates if c[0].position < backward.position and self.optimizer_of(c[1], c[0])]
+        candidates = [c for c in candidates
+                      if self.optimizer_of(c[1], c[0]) or self._looks_like_optimizer(c[1], c[0])]
+        after = [c for c in candidates if c[0].position > backward.position]
+        before = [c for c in candidates if c[0].position < backward.position]
         if after:
             return after[0]
         return before[-1] if before and backward.loops else None

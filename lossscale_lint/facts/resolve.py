@@ -112,13 +112,13 @@ class Resolver:
         expr = where.expr
         if isinstance(expr, (cst.Name, cst.Attribute)) and self.binding_key(expr, where.scope):
             binding = self.lookup(expr, where.scope, where.position)
+            if binding is not None and binding.kind == "param":
+                return self._origin_of_param(binding, depth)
             if binding is None or binding.value is None or binding.kind in ("aug", "loop"):
                 return None
             scope = binding.scope
             if binding.kind == "unpack":
                 return self._origin_of_unpacked(binding, scope, depth)
-            if binding.kind == "param":
-                return None
             return self.origin(Where(binding.value, scope, binding.position), depth + 1)
         if isinstance(expr, cst.Call):
             helper = self.local_function(expr.func, where.scope)
@@ -134,6 +134,48 @@ class Resolver:
                 target = inner if inner is not None else expr.func.value  # type: ignore[attr-defined]
                 return self.origin(Where(target, where.scope, where.position), depth + 1)
         return where
+
+    def callers(self, function_scope: int) -> list[CallSite]:
+        """The calls in this module that call the helper defined as `function_scope`."""
+        if not hasattr(self, "_callers"):
+            self._callers: dict[int, list[CallSite]] = {}
+            for call in self.index.calls:
+                target = self.local_function(call.node.func, call.scope)
+                if target is not None:
+                    self._callers.setdefault(target, []).append(call)
+        return self._callers.get(function_scope, [])
+
+    def passed_argument(self, caller: CallSite, function_scope: int, parameter: str):
+        """What `caller` passes for `parameter` (the default when it passes nothing)."""
+        scope = self.index.scopes[function_scope]
+        index = scope.params.index(parameter)
+        if scope.class_scope is not None and isinstance(caller.node.func, cst.Attribute):
+            index -= 1  # `self.method(a)` binds `a` to the parameter after `self`
+        for i, arg in enumerate(caller.node.args):
+            if arg.star:
+                return None  # *args / **kwargs: we cannot tell what lands where
+            if arg.keyword is not None and arg.keyword.value == parameter:
+                return Where(arg.value, caller.scope, caller.position)
+            if arg.keyword is None and i == index:
+                return Where(arg.value, caller.scope, caller.position)
+        return None
+
+    def _origin_of_param(self, binding: Binding, depth: int) -> Where | None:
+        """A parameter's origin: what every caller in this module passes, when they all agree."""
+        if binding.target not in self.index.scopes[binding.scope].params:
+            return None
+        found: list[Where] = []
+        for caller in self.callers(binding.scope):
+            passed = self.passed_argument(caller, binding.scope, binding.target)
+            if passed is None and binding.value is not None:
+                passed = Where(binding.value, binding.scope, binding.position)
+            origin = self.origin(passed, depth + 1) if passed is not None else None
+            if origin is None:
+                return None
+            found.append(origin)
+        if found and all(o.expr is found[0].expr for o in found):
+            return found[0]
+        return None
 
     def _origin_of_unpacked(self, binding: Binding, scope: int, depth: int) -> Where | None:
         value = binding.value
