@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic, Severity
+from lossscale_lint.docs import PageNotFound, read_rule_page
 from lossscale_lint.rules import ALL_RULES
 
 # LSL000 is produced by the engine itself, not by a registered rule.
@@ -55,20 +55,8 @@ def rule_info(code: str, seen: Diagnostic | None = None) -> RuleInfo:
 def rule_page(code: str) -> str:
     """The markdown page of `code`, or "" when there is none."""
     try:
-        from lossscale_lint import docs  # the CLI's page loader, when present
-    except ImportError:
-        docs = None
-    loader = getattr(docs, "rule_page", None)
-    if loader is not None:
-        try:
-            return loader(code) or ""
-        except (LookupError, OSError, ValueError):
-            return ""
-    # Until the package ships the pages, read them from the repository's rules/ folder.
-    page = Path(__file__).resolve().parents[2] / "rules" / f"{code}.md"
-    try:
-        return page.read_text(encoding="utf-8")
-    except OSError:
+        return read_rule_page(code)
+    except (PageNotFound, OSError, UnicodeDecodeError):
         return ""
 
 
@@ -76,23 +64,22 @@ _HEADING = re.compile(r"^#{1,6}\s")
 
 
 def short_form(page: str) -> str:
-    """The lines of a page between its title and its second section heading, code blocks included."""
+    """The body of a page's first section ("What it detects"); the page minus its title if it has
+    no sections. Code blocks are kept whole: a `#` comment inside one is not a heading."""
     lines = page.strip().splitlines()
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
-    kept: list[str] = []
-    headings = 0
+    sections: list[list[str]] = [[]]
     in_code = False
     for line in lines:
         if line.lstrip().startswith("```"):
             in_code = not in_code
-        if not in_code and _HEADING.match(line):
-            headings += 1
-            if headings > 1 or kept and any(k.strip() for k in kept):
-                break
+        if not in_code and line.startswith("## "):
+            sections.append([])
             continue
-        kept.append(line)
-    return "\n".join(kept).strip()
+        sections[-1].append(line)
+    body = sections[1] if len(sections) > 1 else sections[0]
+    return "\n".join(body).strip()
 
 
 def markdown_to_text(markdown: str) -> str:

@@ -1,0 +1,25 @@
+"""`lossscale-lint lsp`: a language server over stdio (needs the optional `lsp` extra, pygls 2)."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+
+INSTALL_HINT = "lossscale-lint lsp needs pygls 2: pip install 'lossscale-lint[lsp]'"
+
+
+def main() -> int:
+    """Serve LSP on stdin/stdout until the client says exit; 2 when pygls is not installed."""
+    if importlib.util.find_spec("pygls") is None:
+        print(f"error: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    from lossscale_lint.lsp.server import server
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="lossscale-lint lsp: %(levelname)s %(message)s")
+    # stdout is the protocol channel: keep the real one for pygls and send any stray print (from a
+    # library, a warning hook) to stderr, where it cannot corrupt a message.
+    protocol_out = sys.stdout.buffer
+    sys.stdout = sys.stderr
+    server.start_io(sys.stdin.buffer, protocol_out)
+    return 0

@@ -1,0 +1,3 @@
+from lossscale_lint.lsp import main
+
+raise SystemExit(main())

@@ -1,0 +1,199 @@
+"""The language server end to end: a pytest-lsp client drives `python -m lossscale_lint lsp`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from conftest import TIMEOUT, apply_edits, next_diagnostics, open_document
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from lossscale_lint.engine import lint_source
+
+# Non-ASCII text before the diagnostic on the same line: "ü" is 1 UTF-16 unit and 2 UTF-8 bytes,
+# "🙂" is 2 UTF-16 units and 4 UTF-8 bytes, but each is one code point for LibCST.
+BAD = 'import torch.nn as nn\nlabel = "ü🙂"; crit = nn.MSELoss(size_average=False)\n'
+CLEAN = 'import torch.nn as nn\nlabel = "ü🙂"; crit = nn.MSELoss(reduction="sum")\n'
+ARGUMENT = "size_average=False"
+
+
+def expected_range(text: str, needle: str, encoding: str) -> types.Range:
+    line_number = next(n for n, line in enumerate(text.splitlines()) if needle in line)
+    line = text.splitlines()[line_number]
+    before = line[: line.index(needle)]
+    width = {"utf-16": lambda s: len(s.encode("utf-16-le")) // 2, "utf-8": lambda s: len(s.encode("utf-8"))}[encoding]
+    return types.Range(
+        start=types.Position(line=line_number, character=width(before)),
+        end=types.Position(line=line_number, character=width(before + needle)),
+    )
+
+
+def codes(diagnostics) -> list[str]:
+    return [d.code for d in diagnostics]
+
+
+def code_action_params(uri: str, rng: types.Range, diagnostics=(), only=None) -> types.CodeActionParams:
+    return types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=rng,
+        context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+    )
+
+
+async def test_push_client_gets_diagnostics_in_utf16_with_code_severity_and_source(client: LanguageClient, project):
+    capabilities = client.initialize_result.capabilities
+    assert capabilities.diagnostic_provider is None  # this client cannot pull, so nothing to pull from
+    assert capabilities.position_encoding in (None, types.PositionEncodingKind.Utf16)
+
+    uri = open_document(client, project / "train.py", BAD)
+    [d] = await next_diagnostics(client, uri)
+    assert d.code == "LSL401" and d.source == "lossscale-lint"
+    assert d.severity == types.DiagnosticSeverity.Warning
+    assert "http" not in d.message and "reduction" in d.message
+    assert d.range == expected_range(BAD, ARGUMENT, "utf-16")
+
+
+async def test_did_change_updates_and_did_close_clears(client: LanguageClient, project):
+    uri = open_document(client, project / "train.py", BAD)
+    assert codes(await next_diagnostics(client, uri)) == ["LSL401"]
+
+    # A whole-document change that fixes the problem.
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=2, character=0)),
+            text=CLEAN)]))
+    assert codes(await next_diagnostics(client, uri)) == []
+
+    # An incremental change that brings it back, on a line below (line numbers move).
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=2, character=0), end=types.Position(line=2, character=0)),
+            text="\nloss_fn = nn.L1Loss(size_average=False)\n")]))
+    [d] = await next_diagnostics(client, uri)
+    assert d.code == "LSL401" and d.range.start.line == 3
+
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert codes(await next_diagnostics(client, uri)) == []
+
+
+async def test_quick_fix_edit_fixes_the_file(client: LanguageClient, project):
+    uri = open_document(client, project / "train.py", BAD)
+    [d] = await next_diagnostics(client, uri)
+    # The client sends the diagnostic without `data` (as eglot does): the server recomputes the fix.
+    actions = await client.text_document_code_action_async(code_action_params(uri, d.range, [d]))
+    quick_fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    assert len(quick_fixes) == 1 and quick_fixes[0].is_preferred
+    assert quick_fixes[0].diagnostics[0].code == "LSL401"
+
+    fixed = apply_edits(BAD, quick_fixes[0].edit.changes[uri], "utf-16")
+    assert 'reduction="sum"' in fixed and "size_average" not in fixed
+    assert "LSL401" not in codes(lint_source(fixed, "train.py"))
+    assert fixed.startswith('import torch.nn as nn\nlabel = "ü🙂"; crit = nn.MSELoss(')
+
+
+async def test_fix_all_source_action(client: LanguageClient, project):
+    text = BAD + "other = nn.L1Loss(reduce=False)\n"
+    uri = open_document(client, project / "train.py", text)
+    assert codes(await next_diagnostics(client, uri)) == ["LSL401", "LSL401"]
+    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    actions = await client.text_document_code_action_async(
+        code_action_params(uri, whole, only=[types.CodeActionKind.SourceFixAll]))
+    assert [a.kind for a in actions] == ["source.fixAll.lossscale-lint"]
+    fixed = apply_edits(text, actions[0].edit.changes[uri], "utf-16")
+    assert codes(lint_source(fixed, "train.py")) == []
+    assert 'reduction="none"' in fixed and fixed.startswith('import torch.nn as nn\nlabel = "ü🙂"')
+    # Asking only for quick fixes must not return the source action.
+    quick_only = await client.text_document_code_action_async(
+        code_action_params(uri, whole, only=[types.CodeActionKind.QuickFix]))
+    assert all(a.kind == types.CodeActionKind.QuickFix for a in quick_only)
+
+
+async def test_hover_on_a_diagnostic_shows_the_rule_page_short_form(client: LanguageClient, project):
+    uri = open_document(client, project / "train.py", BAD)
+    [d] = await next_diagnostics(client, uri)
+    inside = types.Position(line=d.range.start.line, character=d.range.start.character + 3)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside))
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    assert "LSL401" in hover.contents.value
+    assert "What it detects" not in hover.contents.value  # the section body, not the page
+    assert "deprecated `size_average=` or `reduce=` keyword" in hover.contents.value
+    assert hover.range == d.range
+    outside = types.Position(line=0, character=0)
+    assert await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=outside)) is None
+
+
+async def test_pull_client_gets_utf8_diagnostics_and_no_push(nvim_client: LanguageClient, project):
+    capabilities = nvim_client.initialize_result.capabilities
+    assert capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    assert capabilities.diagnostic_provider.identifier == "lossscale-lint"
+
+    uri = open_document(nvim_client, project / "train.py", BAD)
+    request = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    report = await asyncio.wait_for(nvim_client.text_document_diagnostic_async(request), TIMEOUT)
+    assert report.kind == "full"
+    [d] = report.items
+    assert d.code == "LSL401" and d.range == expected_range(BAD, ARGUMENT, "utf-8")
+
+    # Quick fixes arrive in UTF-8 units too.
+    actions = await nvim_client.text_document_code_action_async(code_action_params(uri, d.range, [d]))
+    quick_fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix)
+    assert "size_average" not in apply_edits(BAD, quick_fix.edit.changes[uri], "utf-8")
+
+    # One more round trip after the open, then check that nothing was ever pushed.
+    await nvim_client.text_document_diagnostic_async(request)
+    assert uri not in nvim_client.diagnostics
+
+
+async def test_project_configuration_and_noqa_apply_as_on_the_command_line(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lossscale-lint]\nper-file-ignores = {"legacy/*" = ["LSL401"]}\n', encoding="utf-8")
+    (tmp_path / "legacy").mkdir()
+    ignored = open_document(client, tmp_path / "legacy" / "old.py", BAD)
+    assert codes(await next_diagnostics(client, ignored)) == []
+    checked = open_document(client, tmp_path / "new.py", BAD)
+    assert codes(await next_diagnostics(client, checked)) == ["LSL401"]
+    suppressed = open_document(client, tmp_path / "quiet.py", BAD.replace("False)\n", "False)  # noqa: LSL401\n"))
+    assert codes(await next_diagnostics(client, suppressed)) == []
+
+
+async def test_broken_configuration_is_reported_once_and_nothing_is_linted(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[tool.lossscale-lint]\nselct = ["LSL1"]\n', encoding="utf-8")
+    uri = open_document(client, tmp_path / "train.py", BAD)
+    assert codes(await next_diagnostics(client, uri)) == []
+    [message] = client.messages
+    assert message.type == types.MessageType.Error
+    assert "selct" in message.message and "pyproject.toml" in message.message
+
+
+async def test_slow_analysis_does_not_block_other_requests(client: LanguageClient, project):
+    small = open_document(client, project / "small.py", BAD)
+    [d] = await next_diagnostics(client, small)
+    # A big file keeps a worker thread busy for a while; the loop must still answer a hover at once.
+    big_text = "import torch.nn as nn\n" + "".join(
+        f"def f{i}(x):\n    return nn.MSELoss(size_average=False)(x, x)\n" for i in range(400))
+    big = open_document(client, project / "big.py", big_text)
+    order: list[str] = []
+
+    async def hover_small():
+        await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=small), position=d.range.start))
+        order.append("hover")
+
+    async def big_diagnostics():
+        found = await next_diagnostics(client, big)
+        order.append("big")
+        return found
+
+    waiting = asyncio.create_task(big_diagnostics())
+    await asyncio.sleep(0.05)  # the open is on its way and its analysis has started
+    await hover_small()
+    found = await waiting
+    assert order == ["hover", "big"]
+    assert len(found) == 400
