@@ -14,6 +14,7 @@ import libcst as cst
 
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
 from lossscale_lint.facts.extract import extract_facts
+from lossscale_lint.facts.model import ModuleFacts
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import RuleContext
 
@@ -51,8 +52,33 @@ def parse_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnos
     )
 
 
-def lint_source(source: str, path: str, options: AnalysisOptions | None = None) -> list[Diagnostic]:
-    """Analyse one module's text and return its diagnostics, sorted by position."""
+def base_facts(base_source: str | None, path: str, options: AnalysisOptions) -> ModuleFacts | None:
+    """The facts of the module's base version, or None when there is none or it does not parse
+    (a base that cannot be read has nothing to compare against, which is not this file's problem)."""
+    if base_source is None:
+        return None
+    try:
+        module = cst.parse_module(base_source)
+    except cst.ParserSyntaxError:
+        return None
+    return extract_facts(
+        module,
+        path,
+        batch_size_names=options.batch_size_names,
+        accumulation_names=options.accumulation_names,
+    )
+
+
+def lint_source(
+    source: str,
+    path: str,
+    options: AnalysisOptions | None = None,
+    base_source: str | None = None,
+) -> list[Diagnostic]:
+    """Analyse one module's text and return its diagnostics, sorted by position.
+
+    With `base_source` (the same file at a git base) the change-aware rules also run.
+    """
     options = options or AnalysisOptions()
     try:
         module = cst.parse_module(source)
@@ -64,10 +90,11 @@ def lint_source(source: str, path: str, options: AnalysisOptions | None = None) 
         batch_size_names=options.batch_size_names,
         accumulation_names=options.accumulation_names,
     )
-    ctx = RuleContext(facts=facts, path=path)
+    base = base_facts(base_source, path, options)
+    ctx = RuleContext(facts=facts, path=path, base=base)
     diagnostics: list[Diagnostic] = []
     for rule in ALL_RULES.values():
-        if rule.needs_base or not options.is_selected(rule.code):
+        if (rule.needs_base and base is None) or not options.is_selected(rule.code):
             continue
         diagnostics.extend(rule.check(ctx))
     # One finding per code and place: two backward calls sharing one criterion are one problem.

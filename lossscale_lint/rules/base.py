@@ -16,6 +16,8 @@ class RuleContext:
 
     facts: ModuleFacts
     path: str = ""
+    # The same module at the git base (`check --base REV`); only `needs_base` rules read it.
+    base: ModuleFacts | None = None
 
 
 @dataclass(frozen=True)
