@@ -1,0 +1,119 @@
+"""A text-only pre-check: skip LibCST for files on which no selected rule can fire.
+
+Exact in one direction: `lint_source_prechecked` returns exactly what `engine.lint_source` returns,
+it only avoids the LibCST parse when the text proves the answer is "nothing". The proof follows
+how the rules read the facts (checked against lossscale_lint/facts and lossscale_lint/rules):
+
+- LSL101-104, LSL201, LSL202 only loop over `facts.backwards`. A backward site is made only from a
+  call whose callee is an attribute named exactly `backward` or `manual_backward`
+  (`facts/extract.py: Extractor.backward`). LibCST keeps identifiers as written (no NFKC
+  normalisation), so that name appears verbatim in the text, as a whole identifier, followed by
+  the call's `(` with nothing but whitespace, line continuations, comments and the `)` of a
+  parenthesised callee (`(loss.backward)()`) in between.
+- LSL401 only loops over losses with `legacy_args`, which are keyword arguments named exactly
+  `size_average` or `reduce` (`facts/sites.py: SiteBuilder.loss`), so `size_average =` or
+  `reduce =` appears (comments and continuations may sit before the `=`). A loss site also needs
+  a catalog loss name as its last dotted component, written in the call or in the import it
+  resolves through; every catalog name contains one of the stems computed below.
+- A selected rule code this module does not know (a rule added later, a test rule) switches the
+  pre-check off, so a new rule can never be silently skipped.
+
+LSL000 (syntax errors): a skipped file still gets a syntax check, because users expect a broken
+file to be reported whatever it contains. It uses the standard parser (`ast.parse`: parsing only,
+nothing is compiled or run), which costs about a tenth of a LibCST parse. When it rejects the file
+the full engine runs, so the LSL000 diagnostic is worded and placed exactly as without the
+pre-check (and syntax newer than this interpreter, which LibCST may accept, is still analysed).
+The one remaining difference: a file the standard parser accepts but LibCST rejects would get
+LSL000 only without the pre-check; no such file is known for the grammar LibCST 1.9 covers.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import re
+import warnings
+from collections.abc import Callable
+
+from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.engine import AnalysisOptions, lint_source
+from lossscale_lint.facts import catalog
+from lossscale_lint.rules import ALL_RULES
+
+SYNTAX_ERROR = "LSL000"
+BACKWARD_RULES = frozenset({"LSL101", "LSL102", "LSL103", "LSL104", "LSL201", "LSL202"})
+LEGACY_RULES = frozenset({"LSL401"})
+
+# What may separate two tokens: whitespace, a backslash continuation, a comment.
+_GAP = r"(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)"
+BACKWARD_CALL = re.compile(rf"\b(?:manual_)?backward(?:{_GAP}|\))*\(")
+LEGACY_KEYWORD = re.compile(rf"\b(?:size_average|reduce){_GAP}*=")
+
+
+def covering_stems(names: set[str], stems: tuple[str, ...]) -> tuple[str, ...]:
+    """`stems` plus every name that contains none of them: each name contains one of the result."""
+    return stems + tuple(sorted(n for n in names if not any(s in n for s in stems)))
+
+
+# "Loss" covers the modules (CrossEntropyLoss, NLLLoss2d), "_loss" most functions; the few others
+# (cross_entropy, kl_div, ...) are added by name, so a catalog extension is covered automatically.
+LOSS_NAME_STEMS = covering_stems(set(catalog.LOSS_MODULES) | set(catalog.LOSS_FUNCTIONS), ("Loss", "_loss"))
+
+
+def may_have_backward_call(source: str) -> bool:
+    # The substring test is ~100x faster than the regex and rejects most files on its own.
+    return ("backward" in source) and BACKWARD_CALL.search(source) is not None
+
+
+def may_have_legacy_loss(source: str) -> bool:
+    if "size_average" not in source and "reduce" not in source:
+        return False
+    return LEGACY_KEYWORD.search(source) is not None and any(stem in source for stem in LOSS_NAME_STEMS)
+
+
+def selected_rules(is_selected: Callable[[str], bool]) -> set[str]:
+    # Rules that compare against a git base never run inside lint_source.
+    return {code for code, rule in ALL_RULES.items() if not rule.needs_base and is_selected(code)}
+
+
+def may_report(source: str, is_selected: Callable[[str], bool]) -> bool:
+    """Whether any selected rule (LSL000 aside) could fire on this text. False is a proof."""
+    selected = selected_rules(is_selected)
+    if selected - BACKWARD_RULES - LEGACY_RULES:
+        return True  # a rule this pre-check knows nothing about
+    if selected & BACKWARD_RULES and may_have_backward_call(source):
+        return True
+    return bool(selected & LEGACY_RULES) and may_have_legacy_loss(source)
+
+
+def parses(source: str) -> bool:
+    """Whether the standard parser accepts the text (it builds a tree; nothing is run)."""
+    # The tree holds no reference cycles, so the cyclic collector only costs time here (~35%).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for "\d" and the like is not ours to print
+            ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    finally:
+        if collecting:
+            gc.enable()
+    return True
+
+
+def lint_source_prechecked(
+    source: str,
+    path: str,
+    options: AnalysisOptions | None = None,
+    base_source: str | None = None,
+) -> list[Diagnostic]:
+    """`engine.lint_source`, without the LibCST parse when the text proves nothing can be reported."""
+    options = options or AnalysisOptions()
+    # With a base version the change-aware rules compare two texts; this check reads only one.
+    if base_source is not None or may_report(source, options.is_selected):
+        return lint_source(source, path, options, base_source)
+    if options.is_selected(SYNTAX_ERROR) and not parses(source):
+        return lint_source(source, path, options)  # the engine words and places LSL000
+    return []
