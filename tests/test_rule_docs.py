@@ -4,6 +4,11 @@ Every page has a fixed shape; its Example must make the linter report the page's
 its Corrected blocks must not; pages and registered rules correspond one to one, with the same
 name, severity and fix safety; the README's rule table says the same; and the code on the pages is
 real PyTorch code that trains (run once, with real torch).
+
+Change-aware rules (`--base`) compare a file with its git base. Their Example section also holds a
+```diff block with the changed lines (`-` lines of the base, then the `+` lines that replace them);
+the base is the Example with those lines put back, and both the Example and the Corrected blocks
+are linted against it.
 """
 
 from __future__ import annotations
@@ -39,20 +44,45 @@ class RulePage:
     example: str
     corrected: tuple[str, ...]
 
+    @property
+    def base(self) -> str | None:
+        """The git base a change-aware example is compared with (None for other rules)."""
+        diffs = fenced_blocks(self.sections["Example"], "diff")
+        if not diffs:
+            return None
+        assert len(diffs) == 1, f"{self.code}: Example needs at most one diff block"
+        return base_from_diff(self.example, diffs[0])
+
 
 def python_blocks(text: str) -> list[str]:
     """The contents of the ```python fenced blocks of a markdown text."""
+    return fenced_blocks(text, "python")
+
+
+def fenced_blocks(text: str, language: str) -> list[str]:
     blocks, current = [], None
     for line in text.splitlines():
-        if current is None and line.strip() == "```python":
+        if current is None and line.strip() == f"```{language}":
             current = []
         elif current is not None and line.strip() == "```":
             blocks.append("\n".join(current) + "\n")
             current = None
         elif current is not None:
             current.append(line)
-    assert current is None, "unclosed ```python block"
+    assert current is None, f"unclosed ```{language} block"
     return blocks
+
+
+def base_from_diff(after: str, diff: str) -> str:
+    """Undo a diff of replaced lines: each `+` line of `after` goes back to its paired `-` line."""
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-")]
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+")]
+    assert removed and len(removed) == len(added), "diff must pair each - line with a + line"
+    lines = after.splitlines()
+    for old, new in zip(removed, added):
+        assert lines.count(new) == 1, f"the changed line {new!r} must occur once in the example"
+        lines[lines.index(new)] = old
+    return "\n".join(lines) + "\n"
 
 
 def split_sections(lines: list[str]) -> dict[str, str]:
@@ -103,16 +133,13 @@ PAGE_PATHS = sorted(RULES_DIR.glob("LSL*.md"))
 PAGES = {path.stem: path for path in PAGE_PATHS}
 
 
-def codes_reported(source: str, label: str) -> set[str]:
-    return {d.code for d in lint_source(source, f"{label}.py")}
-
-
-def skip_if_change_aware(code: str) -> None:
-    # Change-aware rules (issue 4) only run against a git base, which `lint_source` does not have;
-    # their pages are exercised by the tests of `check --base`.
-    rule = ALL_RULES.get(code)
+def codes_reported(page: RulePage, source: str, label: str) -> set[str]:
+    """The codes the linter reports on `source` (against the page's git base, if it has one)."""
+    rule = ALL_RULES.get(page.code)
+    base = page.base
     if rule is not None and rule.needs_base:
-        pytest.skip(f"{code} only runs with --base")
+        assert base is not None, f"{page.code} runs only with --base: its Example needs a diff block"
+    return {d.code for d in lint_source(source, f"{label}.py", base_source=base)}
 
 
 def test_pages_exist():
@@ -131,8 +158,7 @@ def test_page_has_the_documented_shape(path):
 @pytest.mark.parametrize("path", PAGE_PATHS, ids=lambda p: p.stem)
 def test_example_triggers_the_rule(path):
     page = parse_page(path)
-    skip_if_change_aware(page.code)
-    reported = codes_reported(page.example, f"{page.code}-example")
+    reported = codes_reported(page, page.example, f"{page.code}-example")
     assert page.code in reported, f"{page.code} example: linter reported {sorted(reported)}"
 
 
@@ -146,8 +172,7 @@ CORRECTED_CASES = [
 @pytest.mark.parametrize(("path", "index"), CORRECTED_CASES)
 def test_corrected_code_does_not_trigger_the_rule(path, index):
     page = parse_page(path)
-    skip_if_change_aware(page.code)
-    reported = codes_reported(page.corrected[index], f"{page.code}-corrected-{index + 1}")
+    reported = codes_reported(page, page.corrected[index], f"{page.code}-corrected-{index + 1}")
     assert page.code not in reported
 
 
