@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules import accumulation, legacy, reduction
+from lossscale_lint.rules import accumulation, change, legacy, reduction
 
-_MODULES = (reduction, accumulation, legacy)
+_MODULES = (reduction, accumulation, legacy, change)
 
 ALL_RULES: dict[str, Rule] = {
     rule.code: rule for module in _MODULES for rule in module.RULES

@@ -1,0 +1,367 @@
+"""`check --base REV` in real git repositories: commit a base, change the file, read the LSL5xx.
+
+Every test builds a throwaway repository with the real `git` command, commits a training script,
+edits it in the working tree and runs the command in process (`cli.main`), parsing the JSON output.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lossscale_lint.cli import main
+
+GIT_IDENTITY = ["-c", "user.name=lossscale-lint tests", "-c", "user.email=tests@invalid"]
+
+SCRIPT = """\
+import argparse
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--batch-size", type=int, default=32)
+parser.add_argument("--lr", type=float, default=0.1)
+args = parser.parse_args()
+
+data = TensorDataset(torch.randn(256, 8), torch.randint(0, 3, (256,)))
+loader = DataLoader(data, batch_size=args.batch_size, shuffle=True)
+model = nn.Linear(8, 3)
+criterion = nn.CrossEntropyLoss(reduction="sum")
+optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+
+for inputs, targets in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *GIT_IDENTITY, *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q")
+    return tmp_path
+
+
+def commit(repo: Path, files: dict[str, str], message: str = "base") -> None:
+    for name, text in files.items():
+        (repo / name).write_text(text, encoding="utf-8")
+        git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", message)
+
+
+def check_against_base(repo: Path, capsys, *extra: str, base: str = "HEAD") -> tuple[int, list[dict], str]:
+    code = main(["check", "--base", base, "--output-format", "json", *extra, str(repo)])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else []), err
+
+
+def change_findings(repo: Path, capsys, new_text: str, base_text: str = SCRIPT) -> list[dict]:
+    commit(repo, {"train.py": base_text})
+    (repo / "train.py").write_text(new_text, encoding="utf-8")
+    _, diagnostics, err = check_against_base(repo, capsys)
+    assert not err
+    return [d for d in diagnostics if d["code"].startswith("LSL5")]
+
+
+def edited(*replacements: tuple[str, str], text: str = SCRIPT) -> str:
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+BATCH_128 = ("default=32", "default=128")
+
+
+# --- LSL501 --------------------------------------------------------------------------------------
+
+def test_batch_size_change_with_summed_loss_and_sgd_gives_factor_and_compensating_lr(repo, capsys):
+    [finding] = change_findings(repo, capsys, edited(BATCH_128))
+    assert finding["code"] == "LSL501" and finding["severity"] == "error"
+    assert finding["line"] == 8  # the argparse default that changed
+    assert "from 32 to 128" in finding["message"]
+    assert "every step is now x4" in finding["message"]
+    assert "lr 0.1 -> 0.025" in finding["message"]
+    assert finding["factor"].startswith("step x4")
+
+
+def test_lr_that_does_not_fully_compensate_reports_the_remaining_factor(repo, capsys):
+    [finding] = change_findings(repo, capsys, edited(BATCH_128, ("default=0.1", "default=0.05")))
+    assert finding["code"] == "LSL501"
+    assert "every step is now x2" in finding["message"]  # x4 from B, x0.5 from lr
+    assert "lr 0.1 -> 0.025" in finding["message"]  # always computed from the base lr
+
+
+def test_lr_already_compensated_is_silent(repo, capsys):
+    assert change_findings(repo, capsys, edited(BATCH_128, ("default=0.1", "default=0.025"))) == []
+
+
+def test_values_are_compared_as_numbers(repo, capsys):
+    same_values = edited(("default=32", "default=2 ** 5"), ("default=0.1", "default=1e-1"))
+    assert change_findings(repo, capsys, same_values) == []
+
+
+def test_compensation_written_as_an_expression_counts(repo, capsys):
+    new = edited(BATCH_128, ("default=0.1", "default=0.1 * 32 / 128"))
+    assert change_findings(repo, capsys, new) == []
+
+
+def test_comment_only_change_is_silent(repo, capsys):
+    new = edited(("default=32)", "default=32)  # tuned on one GPU"), ("for inputs", "# train\nfor inputs"))
+    assert change_findings(repo, capsys, new) == []
+
+
+def test_renamed_variables_and_reformatting_are_silent(repo, capsys):
+    new = edited(
+        ("criterion", "loss_fn"),  # every occurrence
+        ("optimizer", "opt"),
+        ("lr=args.lr, momentum=0.9", "lr = args.lr,\n    momentum = 0.9,\n"),
+    )
+    assert change_findings(repo, capsys, new) == []
+
+
+def test_change_unrelated_to_the_update_is_silent(repo, capsys):
+    new = edited(("nn.Linear(8, 3)", "nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))"))
+    assert change_findings(repo, capsys, new) == []
+
+
+def test_batch_size_change_with_adam_is_not_a_rescaled_step(repo, capsys):
+    adam = edited(("torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)",
+                   "torch.optim.Adam(model.parameters(), lr=args.lr)"))
+    codes = [f["code"] for f in change_findings(repo, capsys, edited(BATCH_128, text=adam), base_text=adam)]
+    assert "LSL501" not in codes and codes == ["LSL505"]
+
+
+# --- LSL502 --------------------------------------------------------------------------------------
+
+def test_sum_to_mean_with_lr_unchanged_shrinks_every_step_by_b(repo, capsys):
+    [finding] = change_findings(repo, capsys, edited(('reduction="sum"', 'reduction="mean"')))
+    assert finding["code"] == "LSL502" and finding["severity"] == "error"
+    assert finding["line"] == 15
+    assert "from sum to mean" in finding["message"]
+    assert "x0.03125" in finding["message"]  # 1/32
+    assert "lr 0.1 -> 3.2" in finding["message"]
+
+
+def test_mean_to_sum_grows_every_step_by_b(repo, capsys):
+    mean = edited(('reduction="sum"', 'reduction="mean"'))
+    [finding] = change_findings(repo, capsys, SCRIPT, base_text=mean)
+    assert finding["code"] == "LSL502"
+    assert "every step is now x32" in finding["message"]
+    assert "lr 0.1 -> 0.003125" in finding["message"]
+
+
+def test_reduction_change_with_compensated_lr_is_silent(repo, capsys):
+    new = edited(('reduction="sum"', 'reduction="mean"'), ("default=0.1", "default=3.2"))
+    assert change_findings(repo, capsys, new) == []
+
+
+def test_dividing_by_the_batch_length_is_a_reduction_change(repo, capsys):
+    new = edited(("loss = criterion(model(inputs), targets)", "loss = criterion(model(inputs), targets) / inputs.size(0)"))
+    [finding] = change_findings(repo, capsys, new)
+    assert finding["code"] == "LSL502" and "x0.03125" in finding["message"]
+
+
+# --- LSL503 --------------------------------------------------------------------------------------
+
+DECAYED = edited(("momentum=0.9)", "momentum=0.9, weight_decay=5e-4)"))
+
+
+def test_coupled_decay_with_summed_loss_weakens_relative_to_the_data(repo, capsys):
+    # The issue's example: B 32 -> 64 with lr halved keeps the step, but not the regularization.
+    new = edited(("default=32", "default=64"), ("default=0.1", "default=0.05"), text=DECAYED)
+    [finding] = change_findings(repo, capsys, new, base_text=DECAYED)
+    assert finding["code"] == "LSL503" and finding["severity"] == "warning"
+    assert "x0.5" in finding["message"]
+    assert "weight_decay 0.0005 -> 0.001" in finding["message"]
+    assert finding["line"] == 16  # the weight_decay argument
+
+
+def test_coupled_decay_scaled_with_the_batch_is_silent(repo, capsys):
+    new = edited(("default=32", "default=64"), ("default=0.1", "default=0.05"), ("5e-4", "1e-3"), text=DECAYED)
+    assert change_findings(repo, capsys, new, base_text=DECAYED) == []
+
+
+ADAMW = edited(("reduction=\"sum\"", "reduction=\"mean\""),
+               ("torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)",
+                "torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)"))
+
+
+def test_decoupled_decay_per_epoch_follows_b_and_lr(repo, capsys):
+    findings = change_findings(repo, capsys, edited(("default=32", "default=64"), text=ADAMW), base_text=ADAMW)
+    [shift] = [f for f in findings if f["code"] == "LSL503"]
+    assert "per epoch" in shift["message"] and "x0.5" in shift["message"]
+    assert "weight_decay 0.01 -> 0.02" in shift["message"]
+
+
+def test_decoupled_decay_with_lr_scaled_like_the_batch_is_silent(repo, capsys):
+    new = edited(("default=32", "default=64"), ("default=0.1", "default=0.2"), text=ADAMW)
+    assert change_findings(repo, capsys, new, base_text=ADAMW) == []
+
+
+# --- LSL505 --------------------------------------------------------------------------------------
+
+def test_mean_loss_with_sgd_gets_the_linear_scaling_heuristic(repo, capsys):
+    mean = edited(('reduction="sum"', 'reduction="mean"'))
+    [finding] = change_findings(repo, capsys, edited(BATCH_128, text=mean), base_text=mean)
+    assert finding["code"] == "LSL505" and finding["severity"] == "info"
+    assert "lr 0.1 -> 0.4" in finding["message"] and "Goyal et al. 2017" in finding["message"]
+
+
+def test_adaptive_optimizer_gets_the_square_root_heuristic(repo, capsys):
+    findings = change_findings(repo, capsys, edited(BATCH_128, text=ADAMW), base_text=ADAMW)
+    [finding] = [f for f in findings if f["code"] == "LSL505"]
+    assert "lr 0.1 -> 0.2" in finding["message"] and "Malladi et al. 2022" in finding["message"]
+
+
+def test_no_advice_when_lr_was_changed_with_the_batch(repo, capsys):
+    mean = edited(('reduction="sum"', 'reduction="mean"'))
+    new = edited(BATCH_128, ("default=0.1", "default=0.3"), text=mean)
+    assert change_findings(repo, capsys, new, base_text=mean) == []
+
+
+# --- the command around the rules ----------------------------------------------------------------
+
+def test_new_and_unchanged_files_have_nothing_to_compare(repo, capsys):
+    commit(repo, {"train.py": SCRIPT})
+    (repo / "other.py").write_text(edited(BATCH_128), encoding="utf-8")  # not in HEAD
+    code, diagnostics, err = check_against_base(repo, capsys)
+    assert code == 1 and not err
+    assert {d["code"] for d in diagnostics} == {"LSL101"}  # the ordinary rules still run, twice
+    assert {Path(d["path"]).name for d in diagnostics} == {"train.py", "other.py"}
+
+
+def test_without_base_the_change_rules_do_not_run(repo, capsys):
+    commit(repo, {"train.py": SCRIPT})
+    (repo / "train.py").write_text(edited(BATCH_128), encoding="utf-8")
+    main(["check", "--output-format", "json", str(repo)])
+    assert not any(d["code"].startswith("LSL5") for d in json.loads(capsys.readouterr().out))
+
+
+def test_base_can_be_an_older_commit(repo, capsys):
+    commit(repo, {"train.py": SCRIPT}, "first")
+    commit(repo, {"train.py": edited(("default=0.1", "default=0.2"))}, "second")
+    (repo / "train.py").write_text(edited(BATCH_128, ("default=0.1", "default=0.2")), encoding="utf-8")
+    _, at_head, _ = check_against_base(repo, capsys, base="HEAD")
+    _, at_first, _ = check_against_base(repo, capsys, base="HEAD~1")
+    assert "lr 0.2 -> 0.05" in [d for d in at_head if d["code"] == "LSL501"][0]["message"]
+    assert "lr 0.1 -> 0.025" in [d for d in at_first if d["code"] == "LSL501"][0]["message"]
+
+
+def test_select_and_ignore_apply_to_the_change_rules(repo, capsys):
+    commit(repo, {"train.py": SCRIPT})
+    (repo / "train.py").write_text(edited(BATCH_128), encoding="utf-8")
+    _, diagnostics, _ = check_against_base(repo, capsys, "--ignore", "LSL501")
+    assert not any(d["code"] == "LSL501" for d in diagnostics)
+    _, diagnostics, _ = check_against_base(repo, capsys, "--select", "LSL5")
+    assert [d["code"] for d in diagnostics] == ["LSL501"]
+
+
+def test_unknown_revision_is_one_clear_line_and_exit_2(repo, capsys):
+    commit(repo, {"train.py": SCRIPT})
+    code, diagnostics, err = check_against_base(repo, capsys, base="no-such-branch")
+    assert code == 2 and diagnostics == []
+    assert err.strip().splitlines() == [
+        f"lossscale-lint: error: --base no-such-branch: unknown revision in the repository at {repo.resolve()}"
+    ]
+
+
+def test_outside_a_git_repository_is_one_clear_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    (outside / "train.py").write_text(SCRIPT, encoding="utf-8")
+    # Keep git from finding a repository above the temporary folder.
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    code, _, err = check_against_base(outside, capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"lossscale-lint: error: --base HEAD: {outside.resolve()} is not inside a git repository"
+    ]
+
+
+def test_a_revision_that_looks_like_an_option_is_refused(repo, capsys):
+    commit(repo, {"train.py": SCRIPT})
+    assert main(["check", "--base=--output=x", str(repo)]) == 2
+    assert capsys.readouterr().err == "lossscale-lint: error: '--output=x' is not a git revision\n"
+
+
+def test_base_cannot_be_combined_with_fix(repo, capsys):
+    commit(repo, {"train.py": SCRIPT})
+    assert main(["check", "--base", "HEAD", "--fix", str(repo)]) == 2
+    assert "cannot be combined with --fix" in capsys.readouterr().err
+
+
+def test_a_base_that_does_not_parse_compares_nothing(repo, capsys):
+    commit(repo, {"train.py": SCRIPT.replace("import argparse", "import argparse(")})
+    (repo / "train.py").write_text(edited(BATCH_128), encoding="utf-8")
+    _, diagnostics, err = check_against_base(repo, capsys)
+    assert not err and not any(d["code"].startswith("LSL5") for d in diagnostics)
+
+
+# --- the rule pages of the change-aware rules ----------------------------------------------------
+# Their Example shows the change as a ```diff block before the file after the change; the base is
+# that file with the diff taken back. The pages' own shape is checked by test_rule_docs.py.
+
+CHANGE_PAGES = sorted(
+    path for path in (Path(__file__).resolve().parent.parent / "rules").glob("LSL5*.md")
+)
+
+
+def fenced(text: str, language: str) -> list[str]:
+    blocks, current = [], None
+    for line in text.splitlines():
+        if current is None and line.strip() == f"```{language}":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append(current)
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def base_of(example: str, diff_lines: list[str]) -> str:
+    removed = [line[1:] for line in diff_lines if line.startswith("-")]
+    added = [line[1:] for line in diff_lines if line.startswith("+")]
+    assert removed and len(removed) == len(added), "the diff pairs each removed line with an added one"
+    lines = example.splitlines()
+    for old, new in zip(removed, added):
+        assert lines.count(new) == 1, f"{new!r} is not exactly once in the example"
+        lines[lines.index(new)] = old
+    return "\n".join(lines) + "\n"
+
+
+def test_every_change_aware_rule_has_a_page():
+    from lossscale_lint.rules import ALL_RULES
+
+    codes = {code for code, rule in ALL_RULES.items() if rule.needs_base}
+    assert codes == {path.stem for path in CHANGE_PAGES} == {"LSL501", "LSL502", "LSL503", "LSL505"}
+
+
+@pytest.mark.parametrize("page", CHANGE_PAGES, ids=lambda p: p.stem)
+def test_page_example_triggers_against_its_base_and_corrected_does_not(page):
+    from lossscale_lint.engine import lint_source
+
+    text = page.read_text(encoding="utf-8")
+    example_section = text.split("## Example", 1)[1].split("## Corrected", 1)[0]
+    [diff] = fenced(example_section, "diff")
+    [example, *corrected] = ["\n".join(block) + "\n" for block in fenced(text, "python")]
+    base = base_of(example, diff)
+    assert corrected
+    code = page.stem
+    assert code not in {d.code for d in lint_source(example, "train.py")}  # needs the base
+    assert code in {d.code for d in lint_source(example, "train.py", base_source=base)}
+    for index, fixed in enumerate(corrected, 1):
+        reported = {d.code for d in lint_source(fixed, "train.py", base_source=base)}
+        assert code not in reported, f"corrected block {index} still reports {code}"
