@@ -253,3 +253,42 @@ def test_page_code_trains_with_real_torch(tmp_path):
     assert scripts
     failures = {path: error for path, error in run_for_real(scripts).items() if error}
     assert not failures, "\n".join(f"{path}:\n{error}" for path, error in failures.items())
+
+
+# What the pages claim about the first optimizer step, checked by training with real torch:
+# (page, block a, block b, factor) means update(b) = factor * update(a); block 0 is the Example,
+# block i > 0 the i-th Corrected block. Both start from the same seed, so from the same weights
+# and the same first batch.
+STEP_CLAIMS = [
+    ("LSL101", 0, 1, 1.0),  # mean reduction with lr * B: today's step at today's batch size
+    ("LSL101", 0, 2, 1.0),  # sum / x.size(0) with lr * B: the same
+    ("LSL102", 0, 2, 1.0),  # mean loss, wd / B, Adam: the same (Adam cancels the factor B)
+    ("LSL201", 0, 1, 1 / 4),  # dividing by K = 4 makes the accumulated step 4 times smaller
+    ("LSL201", 1, 2, 1.0),  # dividing the loss or the accumulated gradients: the same
+    ("LSL401", 0, 1, 1.0),  # reduction="sum" is exactly size_average=False
+]
+
+
+def test_pages_claims_about_the_update_hold_with_real_torch(tmp_path):
+    blocks = {}
+    for code, a, b, _ in STEP_CLAIMS:
+        page = parse_page(PAGES[code])
+        for index in (a, b):
+            script = tmp_path / f"{code}_{index}.py"
+            script.write_text((page.example, *page.corrected)[index], encoding="utf-8")
+            blocks[code, index] = script
+    updates_dir = tmp_path / "updates"
+    updates_dir.mkdir()
+    results = run_for_real(sorted(set(blocks.values())), first_step_dir=updates_dir)
+    failures = {path: error for path, error in results.items() if error}
+    assert not failures, failures
+
+    import torch
+
+    for code, a, b, factor in STEP_CLAIMS:
+        first, second = (torch.load(updates_dir / f"{code}_{i}.pt") for i in (a, b))
+        assert first.abs().max() > 0, f"{code}: block {a} did not move the weights"
+        # Adam's eps makes its invariance to the loss scale approximate, hence the tolerance.
+        assert torch.allclose(second, factor * first, rtol=1e-3, atol=1e-4 * first.abs().max()), (
+            f"{code}: update of block {b} is not {factor} x that of block {a}"
+        )
