@@ -3,7 +3,9 @@
 `pre-commit try-repo` installs this project into a fresh virtualenv from a git repository, exactly
 as a user's `.pre-commit-config.yaml` would, so the test uses a snapshot of the working tree
 committed to a temporary repository (what is on disk now, not only what is committed).
-Two try-repo calls share one PRE_COMMIT_HOME, so the hook environment is built once.
+try-repo builds the hook environment in a throw-away store on every call (pip-installing the
+project, the slow part), so the test makes only the two calls it needs; PRE_COMMIT_HOME points
+into tmp so that nothing reads or writes the user's own pre-commit cache.
 """
 
 from __future__ import annotations
