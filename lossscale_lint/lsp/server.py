@@ -78,7 +78,7 @@ class LossScaleServer(LanguageServer):
     async def refresh(self, uri: str) -> None:
         """Re-lint a document and push the result; edits that arrive meanwhile are coalesced into
         one more run instead of one thread per keystroke."""
-        if self.pull:
+        if self.pull or not is_python(self.workspace.get_text_document(uri)):
             return
         if uri in self._running:
             self._stale.add(uri)
@@ -110,8 +110,7 @@ class LossScaleServer(LanguageServer):
             if diagnostics_caps and diagnostics_caps.refresh_support:
                 self.workspace_diagnostic_refresh(None)
             return
-        for uri in list(self.workspace.text_documents):
-            await self.refresh(uri)
+        await asyncio.gather(*(self.refresh(uri) for uri in list(self.workspace.text_documents)))
 
 
 server = LossScaleServer()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-from conftest import TIMEOUT, apply_edits, next_diagnostics, open_document
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from lossscale_lint.engine import lint_source
+from lsp_helpers import answer, apply_edits, next_diagnostics, open_document
 
 # Non-ASCII text before the diagnostic on the same line: "ü" is 1 UTF-16 unit and 2 UTF-8 bytes,
 # "🙂" is 2 UTF-16 units and 4 UTF-8 bytes, but each is one code point for LibCST.
@@ -20,8 +19,9 @@ ARGUMENT = "size_average=False"
 
 
 def expected_range(text: str, needle: str, encoding: str) -> types.Range:
-    line_number = next(n for n, line in enumerate(text.splitlines()) if needle in line)
-    line = text.splitlines()[line_number]
+    lines = text.split("\n")  # only \n: str.splitlines would also split at form feeds
+    line_number = next(n for n, line in enumerate(lines) if needle in line)
+    line = lines[line_number]
     before = line[: line.index(needle)]
     width = {"utf-16": lambda s: len(s.encode("utf-16-le")) // 2, "utf-8": lambda s: len(s.encode("utf-8"))}[encoding]
     return types.Range(
@@ -55,6 +55,15 @@ async def test_push_client_gets_diagnostics_in_utf16_with_code_severity_and_sour
     assert d.range == expected_range(BAD, ARGUMENT, "utf-16")
 
 
+async def test_form_feed_lines_do_not_shift_positions(client: LanguageClient, project):
+    # A form feed is whitespace inside a Python line, not a line break (pygls's TextDocument.lines
+    # would split there and measure the wrong line's text).
+    text = 'import torch.nn as nn\n\x0c\nx = "🙂🙂"\nlabel = "ü"; crit = nn.MSELoss(size_average=False)\n'
+    uri = open_document(client, project / "train.py", text)
+    [d] = await next_diagnostics(client, uri)
+    assert d.range == expected_range(text, ARGUMENT, "utf-16")
+
+
 async def test_did_change_updates_and_did_close_clears(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", BAD)
     assert codes(await next_diagnostics(client, uri)) == ["LSL401"]
@@ -85,7 +94,7 @@ async def test_quick_fix_edit_fixes_the_file(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", BAD)
     [d] = await next_diagnostics(client, uri)
     # The client sends the diagnostic without `data` (as eglot does): the server recomputes the fix.
-    actions = await client.text_document_code_action_async(code_action_params(uri, d.range, [d]))
+    actions = await answer(client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
     quick_fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
     assert len(quick_fixes) == 1 and quick_fixes[0].is_preferred
     assert quick_fixes[0].diagnostics[0].code == "LSL401"
@@ -101,15 +110,15 @@ async def test_fix_all_source_action(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", text)
     assert codes(await next_diagnostics(client, uri)) == ["LSL401", "LSL401"]
     whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
-    actions = await client.text_document_code_action_async(
-        code_action_params(uri, whole, only=[types.CodeActionKind.SourceFixAll]))
+    actions = await answer(client.text_document_code_action_async(
+        code_action_params(uri, whole, only=[types.CodeActionKind.SourceFixAll])))
     assert [a.kind for a in actions] == ["source.fixAll.lossscale-lint"]
     fixed = apply_edits(text, actions[0].edit.changes[uri], "utf-16")
     assert codes(lint_source(fixed, "train.py")) == []
     assert 'reduction="none"' in fixed and fixed.startswith('import torch.nn as nn\nlabel = "ü🙂"')
     # Asking only for quick fixes must not return the source action.
-    quick_only = await client.text_document_code_action_async(
-        code_action_params(uri, whole, only=[types.CodeActionKind.QuickFix]))
+    quick_only = await answer(client.text_document_code_action_async(
+        code_action_params(uri, whole, only=[types.CodeActionKind.QuickFix])))
     assert all(a.kind == types.CodeActionKind.QuickFix for a in quick_only)
 
 
@@ -117,16 +126,16 @@ async def test_hover_on_a_diagnostic_shows_the_rule_page_short_form(client: Lang
     uri = open_document(client, project / "train.py", BAD)
     [d] = await next_diagnostics(client, uri)
     inside = types.Position(line=d.range.start.line, character=d.range.start.character + 3)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside))
+    hover = await answer(client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside)))
     assert hover.contents.kind == types.MarkupKind.Markdown
     assert "LSL401" in hover.contents.value
     assert "What it detects" not in hover.contents.value  # the section body, not the page
     assert "deprecated `size_average=` or `reduce=` keyword" in hover.contents.value
     assert hover.range == d.range
     outside = types.Position(line=0, character=0)
-    assert await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=outside)) is None
+    assert await answer(client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=outside))) is None
 
 
 async def test_pull_client_gets_utf8_diagnostics_and_no_push(nvim_client: LanguageClient, project):
@@ -136,18 +145,18 @@ async def test_pull_client_gets_utf8_diagnostics_and_no_push(nvim_client: Langua
 
     uri = open_document(nvim_client, project / "train.py", BAD)
     request = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    report = await asyncio.wait_for(nvim_client.text_document_diagnostic_async(request), TIMEOUT)
+    report = await answer(nvim_client.text_document_diagnostic_async(request))
     assert report.kind == "full"
     [d] = report.items
     assert d.code == "LSL401" and d.range == expected_range(BAD, ARGUMENT, "utf-8")
 
     # Quick fixes arrive in UTF-8 units too.
-    actions = await nvim_client.text_document_code_action_async(code_action_params(uri, d.range, [d]))
+    actions = await answer(nvim_client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
     quick_fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix)
     assert "size_average" not in apply_edits(BAD, quick_fix.edit.changes[uri], "utf-8")
 
     # One more round trip after the open, then check that nothing was ever pushed.
-    await nvim_client.text_document_diagnostic_async(request)
+    await answer(nvim_client.text_document_diagnostic_async(request))
     assert uri not in nvim_client.diagnostics
 
 
@@ -167,7 +176,7 @@ async def test_broken_configuration_is_reported_once_and_nothing_is_linted(clien
     (tmp_path / "pyproject.toml").write_text('[tool.lossscale-lint]\nselct = ["LSL1"]\n', encoding="utf-8")
     uri = open_document(client, tmp_path / "train.py", BAD)
     assert codes(await next_diagnostics(client, uri)) == []
-    [message] = client.messages
+    [message] = [m for m in client.messages if "selct" in m.message]
     assert message.type == types.MessageType.Error
     assert "selct" in message.message and "pyproject.toml" in message.message
 
@@ -182,8 +191,8 @@ async def test_slow_analysis_does_not_block_other_requests(client: LanguageClien
     order: list[str] = []
 
     async def hover_small():
-        await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=small), position=d.range.start))
+        await answer(client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=small), position=d.range.start)))
         order.append("hover")
 
     async def big_diagnostics():
@@ -197,3 +206,33 @@ async def test_slow_analysis_does_not_block_other_requests(client: LanguageClien
     found = await waiting
     assert order == ["hover", "big"]
     assert len(found) == 400
+
+
+async def test_saving_the_configuration_re_checks_open_files(client: LanguageClient, project):
+    uri = open_document(client, project / "train.py", BAD)
+    assert codes(await next_diagnostics(client, uri)) == ["LSL401"]
+    config = project / "pyproject.toml"
+    config.write_text('[tool.lossscale-lint]\nignore = ["LSL401"]\n', encoding="utf-8")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=config.as_uri(), language_id="toml", version=1, text=config.read_text(encoding="utf-8"))))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=config.as_uri())))
+    assert codes(await next_diagnostics(client, uri)) == []
+    assert config.as_uri() not in client.diagnostics  # a TOML file is never linted as Python
+
+
+async def test_pull_client_is_asked_to_refresh_after_a_configuration_save(refreshing_client: LanguageClient, project):
+    uri = open_document(refreshing_client, project / "train.py", BAD)
+    request = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    assert codes((await answer(refreshing_client.text_document_diagnostic_async(request))).items) == ["LSL401"]
+    config = project / "pyproject.toml"
+    config.write_text('[tool.lossscale-lint]\nignore = ["LSL401"]\n', encoding="utf-8")
+    open_document(refreshing_client, config, config.read_text(encoding="utf-8"))
+    refreshing_client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=config.as_uri())))
+    for _ in range(100):
+        if refreshing_client.diagnostic_refresh_count:
+            break
+        await asyncio.sleep(0.05)
+    assert refreshing_client.diagnostic_refresh_count == 1
+    assert codes((await answer(refreshing_client.text_document_diagnostic_async(request))).items) == []
