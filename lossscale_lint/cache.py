@@ -1,0 +1,141 @@
+"""A persistent cache of each file's diagnostics, so that an unchanged file is never parsed twice.
+
+Layout: `.lossscale_lint_cache/` in the project root (the folder of the configuration file, else
+the closest folder holding `.git`, else the working directory), with a `.gitignore` of `*` inside
+so that git never sees it. One JSON entry per file and effective configuration; a changed file
+overwrites its entry, so the cache grows with the number of files, not with the number of edits.
+
+An entry is used only when its key matches the key computed for this run: the SHA-256 of the
+file's text, the tool's fingerprint (version plus a hash of the package's own sources, because a
+development checkout changes rules without changing the version), the file's path as reported, and
+every analysis option including the set of selected rule codes. Anything else - a truncated or
+foreign file, an older format, a different key - is a miss, never an error. Writes go to a
+temporary file that is renamed over the entry, so a reader sees the old entry or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+import lossscale_lint
+from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.rules import ALL_RULES
+
+CACHE_DIR_NAME = ".lossscale_lint_cache"
+ENTRY_FORMAT = 1
+SYNTAX_ERROR = "LSL000"
+
+
+class CacheEntry(BaseModel):
+    format: int
+    key: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    slot: str  # names the entry file: which file under which configuration
+    key: str  # what the entry must say to be used: the slot plus the file's content
+
+
+def _sha256(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def tool_fingerprint() -> str:
+    package = Path(lossscale_lint.__file__).parent
+    parts = [lossscale_lint.__version__]
+    for source in sorted(package.rglob("*.py")):
+        parts += [source.relative_to(package).as_posix(), source.read_text("utf-8", "surrogateescape")]
+    return _sha256(*parts)
+
+
+def options_fingerprint(options: AnalysisOptions) -> str:
+    """Every option as text; the rule selection (a callable) as the codes it selects."""
+    parts = []
+    for option in dataclasses.fields(options):
+        if option.name == "is_selected":
+            codes = [SYNTAX_ERROR, *ALL_RULES]
+            parts.append("selected=" + ",".join(c for c in codes if options.is_selected(c)))
+        else:
+            parts.append(f"{option.name}={getattr(options, option.name)!r}")
+    return "\n".join(parts)
+
+
+def project_root(start: Path, config_path: Path | None) -> Path:
+    if config_path is not None:
+        return config_path.resolve().parent
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class DiagnosticsCache:
+    """A handle on one cache folder; a plain value, so worker processes receive it whole."""
+
+    folder: Path
+    tool: str
+
+    @classmethod
+    def open(cls, root: Path) -> DiagnosticsCache | None:
+        """The cache under `root`, created if needed; None when the folder cannot be written."""
+        folder = root / CACHE_DIR_NAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by lossscale-lint; the whole folder is a cache.\n*\n")
+        except OSError:
+            return None  # a read-only checkout still gets linted, just not cached
+        return cls(folder, tool_fingerprint())
+
+    def key(self, path: str, source: str, options: AnalysisOptions) -> CacheKey:
+        slot = _sha256(self.tool, os.path.abspath(path), path, options_fingerprint(options))
+        return CacheKey(slot, _sha256(slot, hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()))
+
+    def _entry(self, key: CacheKey) -> Path:
+        return self.folder / f"{key.slot}.json"
+
+    def load(self, key: CacheKey) -> tuple[Diagnostic, ...] | None:
+        try:
+            data = self._entry(key).read_bytes()
+            entry = CacheEntry.model_validate_json(data)
+        except (OSError, ValidationError, ValueError):
+            return None
+        if entry.format != ENTRY_FORMAT or entry.key != key.key:
+            return None
+        return entry.diagnostics
+
+    def store(self, key: CacheKey, diagnostics: tuple[Diagnostic, ...]) -> None:
+        data = CacheEntry(format=ENTRY_FORMAT, key=key.key, diagnostics=diagnostics).model_dump_json()
+        temporary = None
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(data)
+            os.replace(temporary, self._entry(key))
+        except BaseException as error:
+            # Also on Ctrl-C: no half-written temporary file stays behind.
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+            if not isinstance(error, OSError):  # a full disk only costs the next run a parse
+                raise
