@@ -123,3 +123,23 @@ def test_syntax_error_and_unregistered_codes_still_get_rule_entries(validator, r
     assert rules["LSL999"]["defaultConfiguration"]["level"] == "note"
     region = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == 1 and region["startColumn"] >= 1
+
+
+def test_real_diagnostics_count_columns_in_code_points(validator, repo):
+    source = 'import torch.nn as nn\nlabel = "ü🙂"; crit = nn.MSELoss(size_average=False)\n'
+    (repo / "src" / "train.py").write_text(source, encoding="utf-8")
+    diagnostics = lint_source(source, "src/train.py")
+    document = json.loads(report_sarif(diagnostics, ReportContext(cwd=repo, sources={"src/train.py": source})))
+    assert schema_errors(validator, document) == []
+    assert_github_fields(document)
+    [result] = document["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    line = source.splitlines()[1]
+    start = line.index("size_average") + 1  # code points, 1-based: each emoji counts once
+    assert (region["startLine"], region["startColumn"], region["endColumn"]) == (2, start, start + len("size_average=False"))
+    [replacement] = result["fixes"][0]["artifactChanges"][0]["replacements"]
+    fixed = line[: region["startColumn"] - 1] + replacement["insertedContent"]["text"] + line[region["endColumn"] - 1:]
+    assert fixed.endswith('nn.MSELoss(reduction="sum")')
+    [rule] = document["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["name"] == "deprecated-size-average-reduce" and "size_average" in rule["fullDescription"]["text"]
+    assert rule["help"]["markdown"].startswith("# LSL401")

@@ -28,7 +28,8 @@ class Analysis:
     diagnostics: tuple[Diagnostic, ...] = ()
     options: AnalysisOptions | None = None  # None: the file was not linted (excluded, bad config)
     path: str = ""
-    config_error: str | None = None
+    # A one-line problem to tell the user (a broken configuration, a crash in the analysis).
+    problem: str | None = None
 
 
 def is_config_file(path: str | None) -> bool:
@@ -53,9 +54,15 @@ def options_for(path: str | None, fallback_folder: Path) -> tuple[AnalysisOption
 def analyse(source: str, version: int | None, path: str | None, fallback_folder: Path) -> Analysis:
     options, error = options_for(path, fallback_folder)
     if options is None:
-        return Analysis(version, source, config_error=error)
+        return Analysis(version, source, problem=error)
     display = path or "untitled.py"
-    diagnostics = tuple(lint_text(source, display, options))
+    try:
+        diagnostics = tuple(lint_text(source, display, options))
+    except RecursionError:
+        return Analysis(version, source, problem=f"{display}: too deeply nested to analyse")
+    except Exception as error:  # noqa: BLE001 - a bug in one rule must not take the server down
+        return Analysis(version, source, problem=f"internal error while analysing {display}: "
+                                                 f"{type(error).__name__}: {error} (please report this)")
     return Analysis(version, source, diagnostics, options, display)
 
 

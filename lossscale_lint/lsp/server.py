@@ -40,7 +40,7 @@ class LossScaleServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self._running: set[str] = set()
         self._stale: set[str] = set()
-        self._reported_config_errors: set[str] = set()
+        self._reported_problems: set[str] = set()
 
     # -- analysis ---------------------------------------------------------------------------------
 
@@ -59,10 +59,12 @@ class LossScaleServer(LanguageServer):
             return Analysis(version, source)
         path = doc.path if uri.startswith("file:") else None
         result = await asyncio.to_thread(analyse, source, version, path, self.fallback_folder())
-        if result.config_error and result.config_error not in self._reported_config_errors:
-            self._reported_config_errors.add(result.config_error)
+        if result.problem and result.problem not in self._reported_problems:
+            # Once per distinct problem: a broken config would otherwise pop up on every keystroke.
+            self._reported_problems.add(result.problem)
+            log.error("%s", result.problem)
             self.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=f"lossscale-lint: {result.config_error}")
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"lossscale-lint: {result.problem}")
             )
         if uri in self.workspace.text_documents and self.workspace.get_text_document(uri).version == version:
             self.analyses[uri] = result
@@ -103,7 +105,7 @@ class LossScaleServer(LanguageServer):
 
     async def config_changed(self) -> None:
         self.analyses.clear()
-        self._reported_config_errors.clear()
+        self._reported_problems.clear()
         if self.pull:
             workspace_caps = self.client_capabilities.workspace
             diagnostics_caps = workspace_caps.diagnostics if workspace_caps else None
