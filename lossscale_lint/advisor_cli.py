@@ -85,6 +85,6 @@ def run_advise(args: argparse.Namespace) -> int:
     if args.output_format == "json":
         sys.stdout.write(json.dumps(as_data(advice), indent=2) + "\n")
     else:
-        console = Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
+        console = Console() if sys.stdout.isatty() else Console(width=100, no_color=True, highlight=False)
         render_text(advice, console)
     return 0

@@ -29,8 +29,9 @@ def _setup_line(advice: Advice) -> str:
         line += f", accumulation {_number(before.accumulation)} -> {_number(after.accumulation)}"
     if (before.world_size, after.world_size) != (1, 1):
         line += f", processes {_number(before.world_size)} -> {_number(after.world_size)}"
-    line += (f"; examples per optimizer step {_number(before.examples_per_step)} -> "
-             f"{_number(after.examples_per_step)}")
+    if (before.accumulation, after.accumulation, before.world_size, after.world_size) != (1, 1, 1, 1):
+        line += (f"; examples per optimizer step {_number(before.examples_per_step)} -> "
+                 f"{_number(after.examples_per_step)}")
     if advice.change.dataset_size:
         line += f"; dataset size {advice.change.dataset_size}"
     return line
@@ -76,10 +77,20 @@ def effects(loop: LoopAdvice) -> Table:
 
 def suggestions(loop: LoopAdvice) -> Table:
     table = Table(title="Suggested values", title_justify="left")
-    for column in ("Parameter", "Current", "Suggested", "Rule", "Why"):
+    for column in ("Parameter", "Current", "Suggested", "Rule"):
         table.add_column(column)
     for s in loop.suggestions:
-        table.add_row(s.parameter, _number(s.current), _number(s.suggested), s.rule, s.why)
+        table.add_row(s.parameter, _number(s.current), _number(s.suggested), s.rule)
+    return table
+
+
+def reasons(loop: LoopAdvice) -> Table:
+    # One line of why per suggestion, under the table: too long for a column.
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for s in loop.suggestions:
+        table.add_row(f"{s.parameter}:", s.why)
     return table
 
 
@@ -90,7 +101,7 @@ def render_text(advice: Advice, console: Console) -> None:
         if loop.step_factor is not None:
             parts.append(effects(loop))
         if loop.suggestions:
-            parts.append(suggestions(loop))
+            parts.extend((suggestions(loop), reasons(loop)))
         parts.extend(f"note: {note}" for note in loop.notes)
         title = f"training loop in {loop.function} (backward on line {loop.line})"
         console.print(Panel(Group(*parts), title=title, title_align="left"))

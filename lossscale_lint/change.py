@@ -2,8 +2,9 @@
 
 The base version is read with the real `git` command line (`git rev-parse`, `git cat-file`), never
 by importing anything. A file that does not exist at REV (new) or that is byte-for-byte the same has
-nothing to compare, and is linted like any other file. Outside a git repository, with an unknown
-REV or without git, the run stops with one clear line (exit 2).
+nothing to compare, and is linted like any other file; so is every file for `HEAD` before the
+first commit. Outside a git repository, with an unknown REV or without git, the run stops with one
+clear line (exit 2).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class GitBase:
             raise GitBaseError(f"'{revision}' is not a git revision")
         self.revision = revision
         self._roots: dict[Path, Path] = {}  # folder -> repository top level
-        self._commits: dict[Path, str] = {}  # repository top level -> commit id of REV
+        self._commits: dict[Path, str | None] = {}  # repository top level -> commit id of REV
 
     def root_of(self, folder: Path) -> Path:
         if folder not in self._roots:
@@ -57,12 +58,17 @@ class GitBase:
             self._roots[folder] = Path(os.fsdecode(done.stdout.strip())).resolve()
         return self._roots[folder]
 
-    def commit_in(self, root: Path) -> str:
+    def commit_in(self, root: Path) -> str | None:
+        """REV's commit id; None for HEAD before the first commit (every file is new then)."""
         if root not in self._commits:
             done = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{self.revision}^{{commit}}")
-            if done.returncode != 0:
+            if done.returncode == 0:
+                self._commits[root] = done.stdout.decode("ascii").strip()
+            elif self.revision == "HEAD" and _git(root, "symbolic-ref", "--quiet", "HEAD").returncode == 0:
+                # An unborn branch: the pre-commit hook with `--base HEAD` on a repository's first commit.
+                self._commits[root] = None
+            else:
                 raise GitBaseError(f"--base {self.revision}: unknown revision in the repository at {root}")
-            self._commits[root] = done.stdout.decode("ascii").strip()
         return self._commits[root]
 
     def source_of(self, path: str | Path) -> str | None:
@@ -71,6 +77,8 @@ class GitBase:
         folder = file.parent if file.parent.is_dir() else Path.cwd()
         root = self.root_of(folder)
         commit = self.commit_in(root)
+        if commit is None:
+            return None
         relative = file.relative_to(root).as_posix()
         done = _git(root, "cat-file", "blob", f"{commit}:{relative}")
         if done.returncode != 0:

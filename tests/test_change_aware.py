@@ -321,3 +321,11 @@ def test_the_rule_pages_need_their_base():
         assert page.base is not None and page.base != page.example
         assert code not in {d.code for d in lint_source(page.example, "train.py")}
         assert code in {d.code for d in lint_source(page.example, "train.py", base_source=page.base)}
+
+
+def test_head_before_the_first_commit_treats_every_file_as_new(repo, capsys):
+    (repo / "train.py").write_text(SCRIPT, encoding="utf-8")
+    git(repo, "add", "train.py")
+    code, diagnostics, err = check_against_base(repo, capsys)
+    assert not err and [d["code"] for d in diagnostics] == ["LSL101"]
+    assert code == 1
