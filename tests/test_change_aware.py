@@ -329,3 +329,11 @@ def test_head_before_the_first_commit_treats_every_file_as_new(repo, capsys):
     code, diagnostics, err = check_against_base(repo, capsys)
     assert not err and [d["code"] for d in diagnostics] == ["LSL101"]
     assert code == 1
+
+
+def test_element_wise_mean_gives_the_factor_in_symbols(repo, capsys):
+    mse = edited(("nn.CrossEntropyLoss(reduction=\"sum\")", "nn.MSELoss(reduction=\"sum\")"),
+                 ("torch.randint(0, 3, (256,))", "torch.randn(256, 3)"))
+    [finding] = change_findings(repo, capsys, edited(('reduction="sum"', 'reduction="mean"'), text=mse), base_text=mse)
+    assert finding["code"] == "LSL502"
+    assert "every step is x1/(B*D)" in finding["message"] and "D: elements per example" in finding["message"]

@@ -8,7 +8,7 @@ reformatted line are no change at all. Every number comes from `lossscale_lint.s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity, Span
 from lossscale_lint.facts.model import ModuleFacts, Value
@@ -25,6 +25,7 @@ from lossscale_lint.rules.reduction import PER_SAMPLE_MEAN
 from lossscale_lint.scaling import (
     format_factor,
     format_number,
+    lr_compensating_reduction_change,
     lr_keeping_step,
     reduction_change_factor,
     regularization_factor,
@@ -71,12 +72,12 @@ def _lr_words(old: TrainingLoop, new: TrainingLoop, ratio: float) -> str:
     return f"lr {old.optimizer.lr.source} -> {new.optimizer.lr.source} ({format_factor(ratio)})"
 
 
-def _compensating_lr(old: TrainingLoop, factor_without_lr: float) -> str:
-    """`lr 0.1 -> 0.025` when the base lr is a known number, else `lr x 0.25`."""
+def _compensating_lr(old: TrainingLoop, keep: Callable[[float], float]) -> str:
+    """`lr 0.1 -> 0.025` when the base lr is a known number, else `lr x0.25` (keep is linear in lr)."""
     lr = old.optimizer.lr
     if lr is not None and lr.number:
-        return f"lr {format_number(lr.number)} -> {format_number(lr.number / factor_without_lr)}"
-    return f"lr {format_factor(1.0 / factor_without_lr)} (lr / {format_number(factor_without_lr)})"
+        return f"lr {format_number(lr.number)} -> {format_number(keep(lr.number))}"
+    return f"lr {format_factor(keep(1.0))}"
 
 
 def _related(loop: TrainingLoop, *, loss: bool = True) -> list[Related]:
@@ -103,7 +104,7 @@ def check_batch_size_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
         factor = batch_factor * ratio
         if unchanged(factor):
             continue  # lr was scaled by B/B': the step is what it was
-        keep = _compensating_lr(old, batch_factor)
+        keep = _compensating_lr(old, lambda lr: lr_keeping_step(lr, batch.old, batch.new))
         if old.optimizer.lr is not None and old.optimizer.lr.number:
             keep += f" (= {format_number(old.optimizer.lr.number)} * {format_number(batch.old)}/{format_number(batch.new)})"
         yield BATCH_RESCALES_STEP.diagnostic(
@@ -133,6 +134,14 @@ def _per_sample(old: TrainingLoop, new: TrainingLoop) -> bool:
     return a.loss.reduction == b.loss.reduction and a.reduction == b.reduction
 
 
+def _lr_across_reduction_change(lr: float, old: TrainingLoop, new: TrainingLoop, batch: BatchChange) -> float:
+    """Undo the reduction change at the base batch size, then a batch change under a new sum."""
+    lr = lr_compensating_reduction_change(lr, old.reduction, new.reduction, batch.old)
+    if batch.changed and new.reduction == "sum":
+        lr = lr_keeping_step(lr, batch.old, batch.new)
+    return lr
+
+
 def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
     batch = BatchChange(ctx.base, ctx.facts)
     for old, new in paired_loops(ctx.base, ctx.facts):
@@ -148,13 +157,17 @@ def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
         if batch.old is None or not _per_sample(old, new):
             if not unchanged(ratio):
                 continue  # lr changed by an amount we cannot judge
-            per_element = "" if _per_sample(old, new) else " (times the elements per example for an element-wise mean)"
+            # An element-wise mean (MSELoss) also divides by the D elements of each example.
+            if not _per_sample(old, new):
+                symbol = "B*D" if new.reduction == "sum" else "1/(B*D)"
+            where_d = "" if _per_sample(old, new) else " (D: elements per example of the element-wise mean)"
             yield REDUCTION_RESCALES_STEP.diagnostic(
                 ctx, new.loss_span,
-                f"{change} with {new.optimizer.name} and lr unchanged: every step is x{symbol}{per_element}",
+                f"{change} with {new.optimizer.name} and lr unchanged: every step is x{symbol}{where_d}",
                 related=_related(new, loss=False),
                 factor=f"step x{symbol}",
-                suggestion=f"{'divide' if new.reduction == 'sum' else 'multiply'} lr by the batch size to keep the step",
+                suggestion=f"{'divide' if new.reduction == 'sum' else 'multiply'} lr by "
+                f"{'B' if _per_sample(old, new) else 'B*D'} to keep the step",
             )
             continue
         # Reduction switched at the base batch size, then the batch size change under the new reduction.
@@ -165,7 +178,7 @@ def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
         factor = step_without_lr * ratio
         if unchanged(factor):
             continue
-        keep = _compensating_lr(old, step_without_lr)
+        keep = _compensating_lr(old, lambda lr: _lr_across_reduction_change(lr, old, new, batch))
         yield REDUCTION_RESCALES_STEP.diagnostic(
             ctx,
             new.loss_span,
@@ -241,7 +254,8 @@ def check_batch_size_lr_advice(ctx: RuleContext) -> Iterator[Diagnostic]:
         return
     for old, new in paired_loops(ctx.base, ctx.facts):
         family = new.family
-        if family is None or value_ratio(old.optimizer.lr, new.optimizer.lr) != 1.0:
+        ratio = value_ratio(old.optimizer.lr, new.optimizer.lr)
+        if family is None or ratio is None or not unchanged(ratio):
             continue
         if family == "sgd" and (old.reduction, new.reduction) != ("mean", "mean"):
             continue  # a summed loss with SGD is LSL501's (the step itself changes)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 from lossscale_lint.diagnostics import Span
 from lossscale_lint.facts.model import (
