@@ -73,8 +73,9 @@ class GitBase:
 
     def source_of(self, path: str | Path) -> str | None:
         """The file's text at the revision, or None when it did not exist there or cannot be decoded."""
-        file = Path(path).resolve()
-        folder = file.parent if file.parent.is_dir() else Path.cwd()
+        # Resolve the folder, not the file: a symlinked file is looked up where it is tracked.
+        folder = Path(path).absolute().parent.resolve()
+        file = folder / Path(path).name
         root = self.root_of(folder)
         commit = self.commit_in(root)
         if commit is None:
@@ -91,8 +92,8 @@ class GitBase:
     def check(self, paths: Sequence[str]) -> None:
         """Fail early, before any output, when a named path is outside git or REV is unknown."""
         for path in paths:
-            target = Path(path).resolve()
-            folder = target if target.is_dir() else target.parent
+            target = Path(path).absolute()
+            folder = (target if target.is_dir() else target.parent).resolve()
             if folder.is_dir():
                 self.commit_in(self.root_of(folder))
 

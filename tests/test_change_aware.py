@@ -337,3 +337,13 @@ def test_element_wise_mean_gives_the_factor_in_symbols(repo, capsys):
     [finding] = change_findings(repo, capsys, edited(('reduction="sum"', 'reduction="mean"'), text=mse), base_text=mse)
     assert finding["code"] == "LSL502"
     assert "every step is x1/(B*D)" in finding["message"] and "D: elements per example" in finding["message"]
+
+
+def test_a_new_symlink_to_a_file_outside_the_repository_has_no_base(repo, tmp_path_factory, capsys):
+    outside = tmp_path_factory.mktemp("elsewhere") / "train.py"
+    outside.write_text(edited(BATCH_128), encoding="utf-8")
+    commit(repo, {"readme.txt": "x"})
+    (repo / "train.py").symlink_to(outside)  # new in the working tree, so nothing to compare
+    code, diagnostics, err = check_against_base(repo, capsys, str(repo / "train.py"))
+    assert not err and code == 1
+    assert [d["code"] for d in diagnostics] == ["LSL101"]
