@@ -347,3 +347,32 @@ def test_a_new_symlink_to_a_file_outside_the_repository_has_no_base(repo, tmp_pa
     code, diagnostics, err = check_against_base(repo, capsys, str(repo / "train.py"))
     assert not err and code == 1
     assert [d["code"] for d in diagnostics] == ["LSL101"]
+
+
+# --- where the batch size is set -----------------------------------------------------------------
+
+def test_a_dataloader_literal_is_the_batch_size(repo, capsys):
+    literal = edited(("batch_size=args.batch_size", "batch_size=32"))
+    [step, *_] = change_findings(repo, capsys, edited(("batch_size=32", "batch_size=128"), text=literal), base_text=literal)
+    assert step["code"] == "LSL501" and step["line"] == 13 and "from 32 to 128" in step["message"]
+
+
+def test_a_config_dict_value_is_the_batch_size(repo, capsys):
+    config = edited(('parser.add_argument("--batch-size", type=int, default=32)\n', ""),
+                    ("batch_size=args.batch_size", 'batch_size=config["batch_size"]'),
+                    ("import argparse\n", 'import argparse\n\nconfig = {"batch_size": 32}\n'))
+    [step] = change_findings(repo, capsys, edited(('"batch_size": 32', '"batch_size": 128'), text=config), base_text=config)
+    assert step["code"] == "LSL501" and "lr 0.1 -> 0.025" in step["message"]
+
+
+EVAL_LOADER = edited(("model = nn.Linear", "held_out = DataLoader(data, batch_size=256)\nmodel = nn.Linear"))
+
+
+def test_the_training_loader_decides_when_an_evaluation_loader_has_another_size(repo, capsys):
+    [step] = change_findings(repo, capsys, edited(("default=32", "default=64"), text=EVAL_LOADER), base_text=EVAL_LOADER)
+    assert step["code"] == "LSL501" and "from 32 to 64" in step["message"] and "x2" in step["message"]
+
+
+def test_changing_only_the_evaluation_loader_is_silent(repo, capsys):
+    new = edited(("batch_size=256", "batch_size=1024"), text=EVAL_LOADER)
+    assert change_findings(repo, capsys, new, base_text=EVAL_LOADER) == []

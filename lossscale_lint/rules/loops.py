@@ -108,12 +108,15 @@ def training_batch_size(facts: ModuleFacts) -> BatchSizeSource | None:
     """Where the script sets the batch size it trains with, when that is statically known and
     unambiguous.
 
-    Named settings (an argparse default, a BATCH_SIZE constant) win over DataLoader literals,
-    since a second loader with another literal is usually the evaluation loader.
+    All sources agreeing is the easy case. Otherwise the DataLoaders decide when they agree (they
+    are what batches the data; an argparse default nobody passes on does not), and when they do
+    not (a training and an evaluation loader) the named settings decide: the argparse default or
+    `BATCH_SIZE` constant that the training loader reads.
     """
     known = [s for s in facts.batch_sizes if s.value.number]
+    loaders = [s for s in known if s.kind == "dataloader"]
     named = [s for s in known if s.kind in _NAMED_SOURCES]
-    for candidates in (named, known):
+    for candidates in (known, loaders, named):
         if candidates and len({s.value.number for s in candidates}) == 1:
             return candidates[0]
     return None
