@@ -376,3 +376,12 @@ def test_the_training_loader_decides_when_an_evaluation_loader_has_another_size(
 def test_changing_only_the_evaluation_loader_is_silent(repo, capsys):
     new = edited(("batch_size=256", "batch_size=1024"), text=EVAL_LOADER)
     assert change_findings(repo, capsys, new, base_text=EVAL_LOADER) == []
+
+
+def test_an_explicit_penalty_on_a_summed_loss_shifts_like_coupled_decay(repo, capsys):
+    penalized = edited(("loss = criterion(model(inputs), targets)",
+                        "loss = criterion(model(inputs), targets) + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())"))
+    new = edited(("default=32", "default=64"), ("default=0.1", "default=0.05"), text=penalized)
+    [shift] = change_findings(repo, capsys, new, base_text=penalized)
+    assert shift["code"] == "LSL503" and shift["line"] == 20
+    assert "x0.5" in shift["message"] and "the penalty coefficient x2" in shift["message"]
