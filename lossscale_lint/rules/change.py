@@ -69,7 +69,12 @@ class BatchChange:
 def _lr_words(old: TrainingLoop, new: TrainingLoop, ratio: float) -> str:
     if unchanged(ratio):
         return "lr unchanged"
-    return f"lr {old.optimizer.lr.source} -> {new.optimizer.lr.source} ({format_factor(ratio)})"
+    return f"lr {_shown(old.optimizer.lr)} -> {_shown(new.optimizer.lr)} = {format_factor(ratio)}"
+
+
+def _shown(value: Value) -> str:
+    """A setting as a number when known (`args.lr` reads its default), else as written."""
+    return format_number(value.number) if value.number is not None else value.source
 
 
 def _compensating_lr(old: TrainingLoop, keep: Callable[[float], float]) -> str:
