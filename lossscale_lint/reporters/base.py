@@ -18,6 +18,8 @@ class ReportContext:
     sources: dict[str, str] = field(default_factory=dict)
     fixes_applied: int = 0
     unsafe_fixes_available: int = 0
+    # Files that could not be read or analysed (their errors go to stderr); the summary mentions them.
+    files_failed: int = 0
 
 
 Reporter = Callable[[Sequence[Diagnostic], ReportContext], str]

@@ -1,0 +1,77 @@
+"""Suppression comments: `# noqa`, `# noqa: LSL101, LSL102` and `# lossscale-lint: skip-file`.
+
+Only real comments count: the source is tokenized, so `"# noqa"` inside a string does nothing.
+Tokenizing is slow next to a plain substring test, so it only happens when the text mentions a
+marker at all. A file that does not tokenize (it will get LSL000 anyway) falls back to a line scan.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from lossscale_lint.diagnostics import Diagnostic
+
+# `# noqa` alone, or followed by `:` and codes separated by commas and/or spaces (flake8's form).
+NOQA_PATTERN = re.compile(
+    r"#\s*noqa(?::[\s]*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+)
+SKIP_FILE_PATTERN = re.compile(r"#\s*lossscale-lint\s*:\s*skip-file\b", re.IGNORECASE)
+CODE_SPLIT = re.compile(r"[,\s]+")
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """What a file's comments suppress: per line, None for a bare `# noqa` or a set of codes."""
+
+    skip_file: bool = False
+    lines: dict[int, frozenset[str] | None] = field(default_factory=dict)
+
+    def suppresses(self, diagnostic: Diagnostic) -> bool:
+        line = diagnostic.span.line
+        if line not in self.lines:
+            return False
+        codes = self.lines[line]
+        return codes is None or diagnostic.code in codes
+
+
+def comments(source: str) -> Iterator[tuple[int, str]]:
+    """(line, text) of every comment; a line scan when the source does not tokenize."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        for number, line in enumerate(source.splitlines(), start=1):
+            position = line.find("#")
+            if position >= 0:
+                yield number, line[position:]
+        return
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string
+
+
+def parse_suppressions(source: str) -> Suppressions:
+    lowered = source.lower()
+    if "noqa" not in lowered and "lossscale-lint" not in lowered:
+        return Suppressions()
+    skip_file = False
+    lines: dict[int, frozenset[str] | None] = {}
+    for line, text in comments(source):
+        if SKIP_FILE_PATTERN.search(text):
+            skip_file = True
+        match = NOQA_PATTERN.search(text)
+        if match is None:
+            continue
+        if match.group("codes") is None:
+            lines[line] = None
+        elif lines.get(line, frozenset()) is not None:
+            codes = frozenset(c.upper() for c in CODE_SPLIT.split(match.group("codes")) if c)
+            lines[line] = lines.get(line, frozenset()) | codes
+    return Suppressions(skip_file=skip_file, lines=lines)
+
+
+def without_suppressed(diagnostics: Iterable[Diagnostic], suppressions: Suppressions) -> list[Diagnostic]:
+    return [d for d in diagnostics if not suppressions.suppresses(d)]

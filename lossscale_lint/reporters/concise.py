@@ -1,0 +1,20 @@
+"""`concise`: one `path:line:col: CODE message` line per diagnostic, for editors' problem matchers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.summary import summary_lines
+
+
+def headline(diagnostic: Diagnostic) -> str:
+    span = diagnostic.span
+    return f"{diagnostic.path}:{span.line}:{span.column}: {diagnostic.code} {diagnostic.message}"
+
+
+def report_concise(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+    lines = [headline(d) for d in diagnostics]
+    lines.extend(summary_lines(diagnostics, ctx))
+    return "\n".join(lines) + "\n"

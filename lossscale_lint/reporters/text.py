@@ -1,0 +1,112 @@
+"""`text`, the default: each diagnostic with its source lines, related sites, factor and fix.
+
+    train.py:12:37: LSL101 message
+       |
+    12 |     criterion = nn.CrossEntropyLoss(reduction="sum")
+       |                                     ^^^^^^^^^^^^^^^
+    train.py:30:13: note: optimizer created here
+       |
+    30 | optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+       |             ^^^^^^^^^^^^^^^
+       = factor: ...
+       = suggestion: ...
+       = fix (unsafe): ...
+
+The lines are built as rich `Text` so that colours come for free on a terminal; without colour
+the plain text is returned, with no escape codes at all.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from lossscale_lint.diagnostics import Diagnostic, Severity, Span
+from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.summary import summary_lines
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
+GUTTER_STYLE = "blue"
+# A long span (a whole loop) would flood the terminal; its first lines locate it well enough.
+MAX_FRAME_LINES = 4
+# Python's own line breaks (as LibCST counts lines); str.splitlines also breaks at \f and others.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+FIX_HINT = {"safe": "run with --fix", "unsafe": "run with --fix --unsafe-fixes"}
+
+
+def underline_range(span: Span, number: int, text: str) -> tuple[int, int]:
+    """0-based [start, end) of the part of source line `number` that the span covers."""
+    start = span.column - 1 if number == span.line else len(text) - len(text.lstrip())
+    end = span.end_column - 1 if number == span.end_line else len(text)
+    start = min(max(start, 0), len(text))
+    return start, max(end, start + 1)
+
+
+def frame(span: Span, source_lines: list[str]) -> list[Text]:
+    """The source lines of `span` with carets under the covered part; empty when out of range."""
+    last = min(span.end_line, len(source_lines), span.line + MAX_FRAME_LINES - 1)
+    if span.line < 1 or span.line > last:
+        return []
+    width = len(str(last))
+    gutter = " " * width + " |"
+    lines = [Text(gutter, style=GUTTER_STYLE)]
+    for number in range(span.line, last + 1):
+        text = source_lines[number - 1]
+        start, end = underline_range(span, number, text)
+        # Keep tabs in the caret line's indent so that the carets line up under tab-indented code.
+        indent = "".join(c if c == "\t" else " " for c in text[:start])
+        lines.append(Text.assemble((f"{number:>{width}} | ", GUTTER_STYLE), text))
+        lines.append(Text.assemble((gutter + " ", GUTTER_STYLE), indent, ("^" * (end - start), "bold red")))
+    if last < span.end_line:
+        lines.append(Text(" " * width + " | ...", style=GUTTER_STYLE))
+    return lines
+
+
+def location(path: str, span: Span) -> Text:
+    return Text(f"{path}:{span.line}:{span.column}:", style="bold")
+
+
+def diagnostic_block(diagnostic: Diagnostic, source_lines: list[str]) -> list[Text]:
+    style = SEVERITY_STYLE[diagnostic.severity]
+    lines = [Text.assemble(location(diagnostic.path, diagnostic.span), " ", (diagnostic.code, style), " ", diagnostic.message)]
+    lines.extend(frame(diagnostic.span, source_lines))
+    for related in diagnostic.related:
+        lines.append(Text.assemble(location(diagnostic.path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
+        lines.extend(frame(related.span, source_lines))
+    notes = []
+    if diagnostic.factor:
+        notes.append(("factor", diagnostic.factor))
+    if diagnostic.suggestion:
+        notes.append(("suggestion", diagnostic.suggestion))
+    if diagnostic.fix is not None:
+        applicability = diagnostic.fix.applicability
+        notes.append((f"fix ({applicability})", f"{diagnostic.fix.description} [{FIX_HINT[applicability]}]"))
+    for label, text in notes:
+        lines.append(Text.assemble(("   = ", GUTTER_STYLE), (label, "bold"), ": ", text))
+    lines.append(Text(""))
+    return lines
+
+
+def render(lines: list[Text], color: bool) -> str:
+    if not color:
+        return "".join(line.plain + "\n" for line in lines)
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="standard", soft_wrap=True, highlight=False)
+    for line in lines:
+        console.print(line)
+    return buffer.getvalue()
+
+
+def report_text(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+    lines: list[Text] = []
+    split_sources: dict[str, list[str]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.path not in split_sources:
+            split_sources[diagnostic.path] = LINE_BREAK.split(ctx.sources.get(diagnostic.path, ""))
+        lines.extend(diagnostic_block(diagnostic, split_sources[diagnostic.path]))
+    lines.extend(Text(line, style="bold") for line in summary_lines(diagnostics, ctx))
+    return render(lines, ctx.color)

@@ -1,0 +1,98 @@
+"""Reading a source file robustly: bytes in, text or one clear reason out.
+
+The encoding comes from the PEP 263 coding cookie or a UTF-8 BOM (`tokenize.detect_encoding` only
+looks at the first two lines; nothing is executed), else UTF-8. Line endings are kept as they are
+so that fixes can write the file back byte for byte.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import re
+import tokenize
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """A file that cannot be linted, with the reason as one line."""
+
+
+def decode_source(data: bytes) -> str:
+    if b"\x00" in data:
+        raise SourceError("binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if not error.msg.startswith("invalid or missing encoding declaration"):
+            # An unknown codec in the cookie, or a cookie that contradicts a BOM.
+            raise SourceError(f"bad encoding declaration: {error.msg}") from None
+        # No cookie, and the first lines are not UTF-8: decoding below names the bad byte.
+        encoding = "utf-8"
+    try:
+        return codecs.decode(data, encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start : error.start + 1].hex()
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        raise SourceError(
+            f"not valid {name}: byte 0x{byte} on line {line} (declare the encoding with a "
+            "'# -*- coding: ... -*-' comment or re-save the file as UTF-8)"
+        ) from None
+
+
+def read_source(path: Path | str) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise SourceError("is a directory, not a file") from None
+    except OSError as error:
+        raise SourceError(f"cannot read: {error.strerror or error}") from None
+    return decode_source(data)
+
+
+# LibCST's native parser recurses on the C stack and crashes the whole process (a segfault, not an
+# exception) on pathologically nested code: ~3000 nested brackets, or chains of tens of thousands
+# of operators. CPython's own parser has guards for exactly this and rejects such code cleanly
+# (it allows at most 200 nested brackets). Files that could be that deep are few and cheap to
+# spot, so only those are first given to the standard parser (`ast.parse` only parses).
+SUSPICIOUS_SIZE = 50_000  # characters: long enough for an operator chain LibCST cannot take
+SUSPICIOUS_LINE = 1_000  # characters on one line
+SUSPICIOUS_DEPTH = 100  # nested brackets
+BRACKET = re.compile(r"[()\[\]{}]")
+# What CPython says when code is too deep rather than simply wrong.
+TOO_DEEP_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too complex")
+
+
+def max_bracket_depth(source: str) -> int:
+    """Bracket depth, counting brackets in strings and comments too (an upper bound is enough)."""
+    depth = deepest = 0
+    for match in BRACKET.finditer(source):
+        if match.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def too_deep_to_parse(source: str) -> SyntaxError | None:
+    """A SyntaxError (with its position) when the code is nested too deeply to be parsed safely."""
+    suspicious = (
+        len(source) > SUSPICIOUS_SIZE
+        or max(map(len, source.splitlines()), default=0) > SUSPICIOUS_LINE
+        or max_bracket_depth(source) > SUSPICIOUS_DEPTH
+    )
+    if not suspicious:
+        return None
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        if any(text in str(error.msg) for text in TOO_DEEP_MESSAGES):
+            return error
+    except (RecursionError, MemoryError):
+        return SyntaxError("too deeply nested or too complex to parse", ("", 1, 1, ""))
+    except ValueError:  # a NUL character; read_source already refuses those
+        return None
+    return None

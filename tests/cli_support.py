@@ -1,0 +1,80 @@
+"""Shared by the CLI tests: a throwaway rule and helpers to run the command in and out of process.
+
+The throwaway rule (LSL901) fires on every loss constructor the fact extractor finds. It makes the
+tests independent of how the real rules evolve, and gives diagnostics with related sites, a factor,
+a suggestion and a fix, so that every part of the reporters is exercised.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lossscale_lint.cli import main
+from lossscale_lint.diagnostics import Edit, Fix, Related, Severity, Span
+from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.base import Rule, RuleContext
+
+MARKER_CODE = "LSL901"
+LOSS_LINE = "crit = nn.MSELoss()\n"
+# Rule-less code that still imports nn, so that a file without losses looks realistic.
+CLEAN_SOURCE = "import torch.nn as nn\n\nmodel = nn.Linear(2, 1)\n"
+
+
+def check_loss_markers(ctx: RuleContext):
+    for loss in ctx.facts.losses:
+        span = loss.call_span
+        yield MARKER_RULE.diagnostic(
+            ctx,
+            span,
+            f"loss {loss.name} constructed here",
+            related=[Related(span=Span(line=1, column=1, end_line=1, end_column=7), message="imported here")],
+            factor="x 1 (test factor)",
+            suggestion="nothing to do, this is a test rule",
+            fix=Fix(
+                applicability="unsafe",
+                description="rename the call",
+                edits=(Edit(span=Span(line=span.line, column=span.column, end_line=span.line,
+                                      end_column=span.column + 2), content="zz"),),
+            ),
+        )
+
+
+MARKER_RULE = Rule(
+    code=MARKER_CODE,
+    name="test-loss-marker",
+    severity=Severity.WARNING,
+    summary="Test only: marks every loss constructor.",
+    check=check_loss_markers,
+)
+
+
+@pytest.fixture
+def marker_rule(monkeypatch):
+    """Register LSL901 for one test (the engine and the CLI read the same ALL_RULES dict)."""
+    monkeypatch.setitem(ALL_RULES, MARKER_CODE, MARKER_RULE)
+    return MARKER_RULE
+
+
+def loss_source(extra: str = "") -> str:
+    return "import torch.nn as nn\n" + LOSS_LINE + extra
+
+
+def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Run the CLI in process; returns (exit code, stdout, stderr)."""
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_console_script(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed `lossscale-lint` console script for real."""
+    return subprocess.run(["lossscale-lint", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def run_module(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lossscale_lint", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)

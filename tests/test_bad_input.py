@@ -1,0 +1,161 @@
+"""Bad input never ends in a traceback: every problem is one line, and the run goes on."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from cli_support import run_console_script, run_main
+
+import lossscale_lint.runner as runner
+from lossscale_lint.config import Settings
+from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.base import Rule
+from lossscale_lint.diagnostics import Severity
+from lossscale_lint.runner import lint_paths
+from lossscale_lint.sources import SourceError, decode_source
+
+
+def write_bytes(path, data: bytes):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_bytes(tmp_path / "broken.py", b"def f(:\n    pass\n")
+    return tmp_path
+
+
+def assert_one_error_line(stderr: str, *parts: str) -> None:
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if all(part in line for part in parts)]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("lossscale-lint: error: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("latin.py", b'name = "caf\xe9"\n', "not valid UTF-8: byte 0xe9 on line 1"),
+        ("later.py", b"x = 1\ny = 2\nz = '\xff'\n", "not valid UTF-8: byte 0xff on line 3"),
+        ("blob.py", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        ("cookie.py", b"# -*- coding: klingon -*-\nx = 1\n", "bad encoding declaration: unknown encoding: klingon"),
+    ],
+)
+def test_unreadable_source_is_one_line_and_the_run_goes_on(project, capsys, name, data, reason):
+    write_bytes(project / name, data)
+    code, out, err = run_main(["check", "."], capsys)
+    assert code == 2
+    assert_one_error_line(err, name, reason)
+    assert "broken.py:1:7: LSL000" in out  # the other file was still checked
+    assert "1 file could not be checked" in out
+
+
+def test_a_coding_cookie_is_honoured(project, capsys):
+    write_bytes(project / "latin.py", b'# -*- coding: latin-1 -*-\nname = "caf\xe9"\nx = (\n')
+    code, out, err = run_main(["check", "latin.py"], capsys)
+    assert (code, err) == (1, "")
+    assert "latin.py:3:5: LSL000" in out
+
+
+def test_a_bom_is_not_part_of_the_text():
+    assert decode_source(b"\xef\xbb\xbfx = 1\r\n") == "x = 1\r\n"  # line endings kept as they are
+    with pytest.raises(SourceError, match="binary"):
+        decode_source(b"x = 1\x00")
+
+
+def test_dangling_link_and_unreadable_file_are_reported(project, capsys):
+    os.symlink(project / "nowhere.py", project / "dangling.py")
+    code, out, err = run_main(["check", "dangling.py", "broken.py"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "dangling.py", "cannot read: No such file or directory")
+    assert "broken.py:1:7: LSL000" in out
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_permission_denied(project, capsys):
+    secret = write_bytes(project / "secret.py", b"x = 1\n")
+    secret.chmod(0)
+    code, _, err = run_main(["check", "."], capsys)
+    assert code == 2
+    assert_one_error_line(err, "secret.py", "Permission denied")
+
+
+def test_missing_path_gives_2_but_the_other_paths_are_checked(project):
+    result = run_console_script(["check", "nope.py", "broken.py", "gone/"], project)
+    assert result.returncode == 2
+    assert_one_error_line(result.stderr, "nope.py: no such file or directory")
+    assert_one_error_line(result.stderr, "gone/: no such file or directory")
+    assert "broken.py:1:7: LSL000" in result.stdout
+
+
+def test_a_crashing_rule_is_reported_per_file_and_the_others_are_checked(project, capsys, monkeypatch):
+    def explode(ctx):
+        if ctx.path.endswith("boom.py"):
+            raise ValueError("rule bug")
+        return []
+
+    monkeypatch.setitem(ALL_RULES, "LSL998", Rule("LSL998", "exploding", Severity.ERROR, "test", explode))
+    write_bytes(project / "boom.py", b"x = 1\n")
+    code, out, err = run_main(["check", "."], capsys)
+    assert code == 2
+    assert_one_error_line(err, "boom.py", "internal error while analysing: ValueError: rule bug")
+    assert "broken.py:1:7: LSL000" in out
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (b"x = " + b"(" * 3000 + b"1" + b")" * 3000 + b"\n", "too many nested parentheses"),
+        (b"x = " + b"-" * 100_000 + b"1\n", "too deeply nested or too complex"),
+        (b"x = (1\n" + b"     + 1\n" * 60_000 + b")\n", "too deeply nested or too complex"),
+    ],
+    ids=["3000-brackets", "100000-unary-minus", "60000-term-sum"],  # short ids: pytest puts them in the environment
+)
+def test_pathologically_nested_code_is_a_syntax_error_not_a_crash(project, source, reason):
+    # LibCST's native parser would crash the process (SIGSEGV) on each of these.
+    write_bytes(project / "deep.py", source)
+    result = run_console_script(["check", "--output-format", "concise", "deep.py"], project)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.startswith("deep.py:1:") and f"LSL000 cannot parse this file: {reason}" in result.stdout
+
+
+def test_moderately_nested_code_is_still_analysed(project, capsys):
+    write_bytes(project / "nested.py", b"x = " + b"(" * 150 + b"1" + b")" * 150 + b"\n")
+    assert run_main(["check", "nested.py"], capsys) == (0, "All checks passed.\n", "")
+
+
+def test_empty_and_whitespace_files_are_fine(project, capsys):
+    write_bytes(project / "empty.py", b"")
+    write_bytes(project / "blank.py", b"\n\n   \n")
+    code, out, err = run_main(["check", "empty.py", "blank.py"], capsys)
+    assert (code, err) == (0, "")
+    assert out == "All checks passed.\n"
+
+
+def make_unrelated_tree(root, count: int) -> None:
+    for i in range(count):
+        folder = root / f"pkg{i % 40}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"mod{i}.py").write_text(
+            f"import os\n\n\ndef helper_{i}(path):\n    return os.path.join(path, 'x{i}')\n", encoding="utf-8"
+        )
+
+
+def test_three_thousand_unrelated_files_finish_in_seconds(tmp_path, monkeypatch):
+    make_unrelated_tree(tmp_path, 3000)
+    settings = Settings(root=tmp_path)
+    started = time.perf_counter()
+    result = lint_paths([str(tmp_path)], settings)
+    elapsed = time.perf_counter() - started
+    assert result.files_checked == 3000 and result.diagnostics == [] and result.errors == []
+    assert elapsed < 60, f"3000 small files took {elapsed:.1f}s"
+    # Everything around the analysis (walk, read, suppression scan) must be a small part of it.
+    monkeypatch.setattr(runner, "lint_source", lambda source, path, options: [])
+    started = time.perf_counter()
+    assert lint_paths([str(tmp_path)], settings).files_checked == 3000
+    assert time.perf_counter() - started < 5

@@ -1,0 +1,169 @@
+"""The text, concise and json reporters, on diagnostics produced by the real engine."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from cli_support import MARKER_CODE, loss_source, marker_rule  # noqa: F401 - fixture
+
+from lossscale_lint.diagnostics import Diagnostic, Severity, Span
+from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.reporters import REPORTERS, ReportContext
+from lossscale_lint.reporters.text import frame
+from lossscale_lint.runner import lint_text
+
+ONLY_MARKER = AnalysisOptions(is_selected=lambda code: code == MARKER_CODE)
+
+
+@pytest.fixture
+def marked(marker_rule):
+    source = loss_source()
+    diagnostics = lint_text(source, "pkg/train.py", ONLY_MARKER)
+    assert len(diagnostics) == 1
+    return diagnostics, ReportContext(files_checked=3, sources={"pkg/train.py": source})
+
+
+def test_text_shape(marked):
+    diagnostics, ctx = marked
+    assert REPORTERS["text"](diagnostics, ctx) == (
+        "pkg/train.py:2:8: LSL901 loss MSELoss constructed here\n"
+        "  |\n"
+        "2 | crit = nn.MSELoss()\n"
+        "  |        ^^^^^^^^^^^^\n"
+        "pkg/train.py:1:1: note: imported here\n"
+        "  |\n"
+        "1 | import torch.nn as nn\n"
+        "  | ^^^^^^\n"
+        "   = factor: x 1 (test factor)\n"
+        "   = suggestion: nothing to do, this is a test rule\n"
+        "   = fix (unsafe): rename the call [run with --fix --unsafe-fixes]\n"
+        "\n"
+        "Found 1 problem (0 errors, 1 warning) in 1 file.\n"
+    )
+
+
+def test_text_is_plain_without_colour_and_coloured_with_it(marked):
+    diagnostics, ctx = marked
+    assert "\x1b[" not in REPORTERS["text"](diagnostics, ctx)
+    coloured = REPORTERS["text"](diagnostics, ReportContext(sources=ctx.sources, color=True))
+    assert "\x1b[" in coloured
+    assert "LSL901" in coloured and "crit = nn.MSELoss()" in coloured
+
+
+def test_text_survives_brackets_and_missing_sources():
+    diagnostic = Diagnostic(
+        code="LSL101", name="x", severity=Severity.ERROR, message="[bold]not markup[/bold]",
+        span=Span(line=40, column=1, end_line=40, end_column=2), path="gone.py",
+    )
+    out = REPORTERS["text"]([diagnostic], ReportContext(color=True))
+    assert "[bold]not markup[/bold]" in out
+    assert "40 |" not in out  # no source, no frame
+
+
+def test_frame_of_a_multiline_span_and_tab_indentation():
+    lines = ["loss = crit(", "\tout,", "\ttarget)", "rest"]
+    rendered = [t.plain for t in frame(Span(line=1, column=8, end_line=3, end_column=9), lines)]
+    assert rendered == [
+        "  |",
+        "1 | loss = crit(",
+        "  |        ^^^^^",
+        "2 | \tout,",
+        "  | \t^^^^",
+        "3 | \ttarget)",
+        "  | \t^^^^^^^",
+    ]
+    assert frame(Span(line=9, column=1, end_line=9, end_column=2), lines) == []
+
+
+def test_concise_is_one_line_per_diagnostic(marked):
+    diagnostics, ctx = marked
+    twice = [diagnostics[0], diagnostics[0].model_copy(update={"path": "b.py"})]
+    lines = REPORTERS["concise"](twice, ctx).splitlines()
+    assert lines == [
+        "pkg/train.py:2:8: LSL901 loss MSELoss constructed here",
+        "b.py:2:8: LSL901 loss MSELoss constructed here",
+        "Found 2 problems (0 errors, 2 warnings) in 2 files.",
+    ]
+
+
+# The documented JSON format (README-FORMATS.md), as a schema: exactly these keys, these types.
+POSITION = {"type": "integer", "minimum": 1}
+JSON_FORMAT_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "name", "severity", "message", "path", "line", "column", "end_line",
+                     "end_column", "related", "fix", "factor", "suggestion"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^LSL[0-9]{3}$"},
+            "name": {"type": "string"},
+            "severity": {"enum": ["error", "warning", "info"]},
+            "message": {"type": "string"},
+            "path": {"type": "string"},
+            "line": POSITION, "column": POSITION, "end_line": POSITION, "end_column": POSITION,
+            "factor": {"type": ["string", "null"]},
+            "suggestion": {"type": ["string", "null"]},
+            "related": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["path", "line", "column", "message"],
+                "properties": {"path": {"type": "string"}, "line": POSITION, "column": POSITION,
+                               "message": {"type": "string"}}}},
+            "fix": {"oneOf": [{"type": "null"}, {
+                "type": "object", "additionalProperties": False,
+                "required": ["applicability", "description", "edits"],
+                "properties": {
+                    "applicability": {"enum": ["safe", "unsafe"]},
+                    "description": {"type": "string"},
+                    "edits": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": False,
+                        "required": ["line", "column", "end_line", "end_column", "content"],
+                        "properties": {"line": POSITION, "column": POSITION, "end_line": POSITION,
+                                       "end_column": POSITION, "content": {"type": "string"}}}}}}]},
+        },
+    },
+}
+
+
+def test_json_shape_and_values(marked):
+    diagnostics, ctx = marked
+    data = json.loads(REPORTERS["json"](diagnostics, ctx))
+    jsonschema.validate(data, JSON_FORMAT_SCHEMA)
+    [item] = data
+    assert (item["code"], item["severity"], item["path"]) == ("LSL901", "warning", "pkg/train.py")
+    assert (item["line"], item["column"], item["end_line"], item["end_column"]) == (2, 8, 2, 20)
+    assert item["related"] == [{"path": "pkg/train.py", "line": 1, "column": 1, "message": "imported here"}]
+    assert item["fix"] == {"applicability": "unsafe", "description": "rename the call",
+                           "edits": [{"line": 2, "column": 8, "end_line": 2, "end_column": 10, "content": "zz"}]}
+
+
+def test_json_syntax_error_and_empty_run():
+    [diagnostic] = lint_text("def f(:\n", "bad.py", AnalysisOptions())
+    data = json.loads(REPORTERS["json"]([diagnostic], ReportContext()))
+    jsonschema.validate(data, JSON_FORMAT_SCHEMA)
+    assert data[0]["code"] == "LSL000" and data[0]["fix"] is None and data[0]["line"] == 1
+    assert json.loads(REPORTERS["json"]([], ReportContext())) == []
+
+
+@pytest.mark.parametrize(
+    ("severities", "ctx", "expected"),
+    [
+        ([], ReportContext(), ["All checks passed."]),
+        ([], ReportContext(files_failed=1), ["No problems found in the files that could be checked.",
+                                             "1 file could not be checked (errors on stderr)."]),
+        (["error", "error", "info"], ReportContext(),
+         ["Found 3 problems (2 errors, 0 warnings, 1 info) in 1 file."]),
+        (["warning"], ReportContext(fixes_applied=2, unsafe_fixes_available=3),
+         ["Fixed 2 problems.", "Found 1 problem (0 errors, 1 warning) in 1 file.",
+          "3 more fixes available with --unsafe-fixes."]),
+    ],
+)
+def test_summary_lines(severities, ctx, expected):
+    diagnostics = [
+        Diagnostic(code="LSL101", name="n", severity=Severity(s), message="m",
+                   span=Span(line=1, column=1, end_line=1, end_column=2), path="a.py")
+        for s in severities
+    ]
+    assert REPORTERS["concise"](diagnostics, ctx).splitlines()[len(diagnostics):] == expected
