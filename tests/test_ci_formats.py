@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -140,3 +141,30 @@ def test_junit_clean_run_is_one_passing_case_and_control_characters_are_replaced
                      span=Span(line=1, column=1, end_line=1, end_column=1), path="a.py")
     failure = next(ET.fromstring(report_junit([odd], ReportContext(cwd=repo))).iter("failure"))
     assert failure.get("message") == "LSL000 bad \ufffd char"
+
+
+# --- Through the command line -------------------------------------------------------------------
+
+BAD_SCRIPT = "import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n"
+
+
+def check(repo: Path, output_format: str, *paths: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lossscale_lint", "check", "--output-format", output_format, *paths],
+                          cwd=repo, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("output_format", ["github", "gitlab", "junit"])
+def test_formats_from_the_command_line(repo, output_format):
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "train.py").write_text(BAD_SCRIPT, encoding="utf-8")
+    result = check(repo / "pkg", output_format, ".")
+    assert result.returncode == 1, result.stderr
+    if output_format == "github":
+        kind, props, _ = parse_annotation(result.stdout.splitlines()[0])
+        assert (kind, props["file"], props["line"], props["col"]) == ("warning", "pkg/train.py", "2", "19")
+    elif output_format == "gitlab":
+        [issue] = json.loads(result.stdout)
+        assert issue["location"]["path"] == "pkg/train.py" and issue["check_name"] == "LSL401"
+    else:
+        [failure] = ET.fromstring(result.stdout).iter("failure")
+        assert failure.get("message").startswith("LSL401 ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -143,3 +144,16 @@ def test_real_diagnostics_count_columns_in_code_points(validator, repo):
     [rule] = document["runs"][0]["tool"]["driver"]["rules"]
     assert rule["name"] == "deprecated-size-average-reduce" and "size_average" in rule["fullDescription"]["text"]
     assert rule["help"]["markdown"].startswith("# LSL401")
+
+
+def test_sarif_from_the_command_line(validator, repo):
+    (repo / "src" / "train.py").write_text("import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n",
+                                           encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "lossscale_lint", "check", "--output-format", "sarif", "."],
+                            cwd=repo / "src", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert schema_errors(validator, document) == []
+    assert_github_fields(document)
+    [result] = document["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/train.py"

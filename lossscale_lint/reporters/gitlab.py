@@ -38,7 +38,7 @@ def report_gitlab(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
         seen[(path, d.code, text)] += 1
         description = f"{d.code} {d.message}"
         if d.suggestion:
-            description += f" Fix: {d.suggestion}"
+            description = f"{description.rstrip('.')}. Fix: {d.suggestion}"
         issues.append(
             {
                 "type": "issue",
