@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 
 from lossscale_lint.facts.model import ModuleFacts, Value
 from lossscale_lint.rules.common import describe_sum
-from lossscale_lint.rules.loops import TrainingLoop, describe_source, training_batch_size, training_loops
+from lossscale_lint.rules.loops import (
+    TrainingLoop,
+    describe_source,
+    has_decay,
+    training_batch_size,
+    training_loops,
+)
 from lossscale_lint.scaling import (
     clip_threshold_keeping_pressure,
     clipping_pressure_factor,
+    lr_rule,
     decay_timescale_epochs,
     regularization_factor,
     step_factor,
@@ -131,7 +138,9 @@ def _scaled(value: Value, factor: float) -> float | str:
     return f"({value.source}) * {factor:.6g}"
 
 
-def current_setup(facts: ModuleFacts, old_batch: float | None, accumulation: float | None, world_size: float) -> tuple[Setup, str]:
+def current_setup(
+    facts: ModuleFacts, old_batch: float | None, accumulation: float | None, world_size: float
+) -> tuple[Setup, str]:
     if old_batch is not None:
         return Setup(old_batch, accumulation or 1, world_size), "--from"
     source = training_batch_size(facts)
@@ -189,39 +198,46 @@ def advise_loop(loop: TrainingLoop, change: Change) -> LoopAdvice:
     return advice
 
 
+def _suggest(parameter: str, value: Value, factor: float, rule: str, why: str) -> Suggestion:
+    current = value.number if value.number is not None else value.source
+    return Suggestion(parameter, current, _scaled(value, factor), rule, why)
+
+
 def suggestions_for(loop: TrainingLoop, change: Change) -> list[Suggestion]:
+    """New lr, weight decay and clipping threshold; each helper is linear, so it is asked for the
+    factor (the value for 1.0) and `_scaled` applies it to a number or an expression."""
     before, after = change.before, change.after
     reduction, family, optimizer = loop.reduction, loop.family, loop.optimizer
     suggestions = []
     lr_factor = 1.0
     if optimizer.lr is not None:
         # keep-the-step follows the per-loss batch B; the heuristics follow the examples per step.
-        _, rule = suggested_lr(1.0, reduction, family, 1.0, 1.0)
-        old_b, new_b = (before.batch, after.batch) if rule == "keep-the-step" else (
-            before.examples_per_step, after.examples_per_step)
+        rule = lr_rule(reduction, family)
+        if rule == "keep-the-step":
+            old_b, new_b = before.batch, after.batch
+        else:
+            old_b, new_b = before.examples_per_step, after.examples_per_step
         lr_factor, _ = suggested_lr(1.0, reduction, family, old_b, new_b)
-        suggestions.append(Suggestion("lr", optimizer.lr.number if optimizer.lr.number is not None else optimizer.lr.source,
-                                      _scaled(optimizer.lr, lr_factor), rule, WHY_LR[rule]))
+        suggestions.append(_suggest("lr", optimizer.lr, lr_factor, rule, WHY_LR[rule]))
     wd = optimizer.weight_decay
-    if loop.decay == "coupled" and reduction == "sum" and wd is not None and wd.value != 0:
+    if loop.decay == "coupled" and reduction == "sum" and has_decay(wd):
         keep = weight_decay_keeping_regularization(1.0, "coupled", "sum", before.batch, after.batch, 1.0, lr_factor)
-        suggestions.append(Suggestion("weight_decay", wd.number if wd.number is not None else wd.source, _scaled(wd, keep),
-                                      "keep-the-regularization",
-                                      "coupled decay weighs wd/B against a summed data term; wd*B'/B keeps it"))
+        suggestions.append(_suggest("weight_decay", wd, keep, "keep-the-regularization",
+                                    "coupled decay weighs wd/B against a summed data term; wd*B'/B keeps it"))
     elif loop.decay == "decoupled":
-        keep = weight_decay_keeping_regularization(1.0, "decoupled", reduction, before.examples_per_step,
-                                                   after.examples_per_step, 1.0, lr_factor)
+        keep = weight_decay_keeping_regularization(
+            1.0, "decoupled", reduction, before.examples_per_step, after.examples_per_step, 1.0, lr_factor
+        )
         if abs(keep - 1.0) > 1e-12:
-            suggestions.append(Suggestion("weight_decay", wd.number if wd.number is not None else wd.source, _scaled(wd, keep),
-                                          "keep-the-decay-per-epoch",
-                                          "decoupled decay shrinks weights by (N/E)*lr*wd per epoch; this keeps it "
-                                          "with the suggested lr"))
+            suggestions.append(_suggest("weight_decay", wd, keep, "keep-the-decay-per-epoch",
+                                        "decoupled decay shrinks weights by (N/E)*lr*wd per epoch; "
+                                        "this keeps it with the suggested lr"))
     clip = loop.backward.clips[0].threshold if loop.backward.clips else None
     if clip is not None and reduction == "sum":
         keep = clip_threshold_keeping_pressure(1.0, "sum", before.batch, after.batch)
-        suggestions.append(Suggestion("max_norm", clip.number if clip.number is not None else clip.source, _scaled(clip, keep),
-                                      "keep-the-clipping-pressure",
-                                      "the norm of a summed loss's gradient grows with B; c*B'/B clips as often as before"))
+        suggestions.append(_suggest("max_norm", clip, keep, "keep-the-clipping-pressure",
+                                    "the norm of a summed loss's gradient grows with B; "
+                                    "c*B'/B clips as often as before"))
     return suggestions
 
 
