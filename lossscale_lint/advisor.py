@@ -193,6 +193,8 @@ def advise_loop(loop: TrainingLoop, change: Change) -> LoopAdvice:
             steps_per_epoch(n, int(before.examples_per_step)), steps_per_epoch(n, int(after.examples_per_step))
         )
     advice.suggestions = suggestions_for(loop, change)
+    if optimizer.lr is None:
+        advice.notes.append(f"lr is {optimizer.name}'s default; pass lr explicitly to get a suggested value")
     if reduction == "sum" and loop_accumulation(loop) is not None:
         advice.notes.append("assumes the accumulated loss is divided by K once (see LSL201/LSL202)")
     return advice

@@ -181,3 +181,10 @@ def test_the_installed_command_runs_on_a_shipped_example():
     [loop] = json.loads(done.stdout)["loops"]
     assert loop["step_factor"] == 4.0  # 64 -> 256 with a summed loss and SGD
     assert by_parameter(loop)["lr"]["suggested"] == 0.00025
+
+
+def test_optimizer_default_lr_gets_a_note_instead_of_a_number(tmp_path, capsys):
+    default_lr = MEAN_ADAMW.replace("lr=1e-3, ", "")
+    [loop] = advise_json(tmp_path, capsys, default_lr, "--batch-size", "128")["loops"]
+    assert "lr" not in by_parameter(loop)
+    assert loop["notes"] == ["lr is AdamW's default; pass lr explicitly to get a suggested value"]
