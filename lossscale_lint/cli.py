@@ -28,6 +28,7 @@ from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.runner import lint_paths
 from lossscale_lint.advisor_cli import AdviceError, add_advise_command
+from lossscale_lint.integration_cli import add_integration_commands
 from lossscale_lint.change import GitBaseError, lint_paths_against_base
 
 PROG = "lossscale-lint"
@@ -178,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--raw", action="store_true", help="print the Markdown source")
     explain.set_defaults(handler=run_explain)
     add_advise_command(commands)
-    # Later subcommands (lsp, config --schema) register here the same way.
+    add_integration_commands(commands)  # lsp, config --schema
     return parser
 
 

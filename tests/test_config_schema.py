@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -63,3 +66,11 @@ def test_schema_and_model_agree(validator, table, valid):
     except ValidationError:
         model_accepts = False
     assert (schema_accepts, model_accepts) == (valid, valid)
+
+
+def test_cli_prints_the_schema():
+    result = subprocess.run([sys.executable, "-m", "lossscale_lint", "config", "--schema"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == render_schema()
+    assert json.loads(result.stdout)["additionalProperties"] is False

@@ -12,7 +12,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from lsp_helpers import answer
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "lossscale_lint.lsp"])
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "lossscale_lint", "lsp"])
 
 
 @pytest_lsp.fixture(config=SERVER)
