@@ -168,3 +168,15 @@ def test_formats_from_the_command_line(repo, output_format):
     else:
         [failure] = ET.fromstring(result.stdout).iter("failure")
         assert failure.get("message").startswith("LSL401 ")
+
+
+def test_files_that_could_not_be_checked_are_not_reported_as_clean(repo):
+    (repo / "ok.py").write_text("x = 1\n", encoding="utf-8")
+    (repo / "latin1.py").write_bytes(b"x = '\xe9'\n")  # not UTF-8 and no coding cookie
+    junit = check(repo, "junit", ".")
+    assert junit.returncode == 2 and "latin1.py" in junit.stderr
+    root = ET.fromstring(junit.stdout)
+    assert root.get("errors") == "1" and root.get("failures") == "0"
+    assert next(root.iter("error")).get("message").startswith("1 file could not be read")
+    github = check(repo, "github", ".")
+    assert github.stdout.splitlines()[-1] == "lossscale-lint: 0 diagnostics; 1 file could not be checked"

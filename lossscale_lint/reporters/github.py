@@ -54,6 +54,8 @@ def report_github(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     if ordered:
         counts = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(kinds.items()))
         summary += f" ({counts}) in {files} file{'s' if files != 1 else ''}"
+    if ctx.files_failed:
+        summary += f"; {ctx.files_failed} file{'s' if ctx.files_failed != 1 else ''} could not be checked"
     lines.append(summary)
     if any(n > ANNOTATIONS_SHOWN_PER_KIND for n in kinds.values()):
         lines.append(

@@ -41,8 +41,9 @@ def report_junit(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     for d in sorted(diagnostics, key=lambda d: d.sort_key):
         by_file[_xml_safe(repository_relative(d.path, Path(ctx.cwd)))].append(d)
     total = sum(len(found) for found in by_file.values())
+    errors = 1 if ctx.files_failed else 0
     root = ET.Element(
-        "testsuites", name=SUITE_NAME, tests=str(max(total, 1)), failures=str(total), errors="0"
+        "testsuites", name=SUITE_NAME, tests=str(max(total + errors, 1)), failures=str(total), errors=str(errors)
     )
     for path, found in by_file.items():
         suite = ET.SubElement(
@@ -59,7 +60,13 @@ def report_junit(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
             )
             failure = ET.SubElement(case, "failure", message=_xml_safe(f"{d.code} {d.message}"), type=d.severity.value)
             failure.text = _xml_safe(_failure_text(d, path))
-    if not by_file:
+    if ctx.files_failed:
+        # Which files failed, and why, went to stderr; the report still must not look clean.
+        suite = ET.SubElement(root, "testsuite", name=SUITE_NAME, tests="1", failures="0", errors="1")
+        case = ET.SubElement(suite, "testcase", name="files that could not be checked", classname=SUITE_NAME)
+        failed = f"{ctx.files_failed} file{'s' if ctx.files_failed != 1 else ''}"
+        ET.SubElement(case, "error", message=f"{failed} could not be read or analysed (see the log)")
+    elif not by_file:
         suite = ET.SubElement(root, "testsuite", name=SUITE_NAME, tests="1", failures="0", errors="0")
         checked = f"{ctx.files_checked} file{'s' if ctx.files_checked != 1 else ''}"
         ET.SubElement(suite, "testcase", name=f"no diagnostics in {checked}", classname=SUITE_NAME)
