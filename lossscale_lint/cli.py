@@ -12,10 +12,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
-from rich.markdown import Markdown
-from rich.table import Table
 
 from lossscale_lint import __version__
 from lossscale_lint.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
@@ -39,6 +38,13 @@ SYNTAX_ERROR_ROW = ("LSL000", "syntax-error", "error", "no", "The file cannot be
 
 class UsageError(Exception):
     """A problem with what the user asked for, worded as the one line they will see."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (argparse prints the whole usage block first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{PROG}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def error_line(message: str) -> None:
@@ -132,6 +138,8 @@ def terminal_console(piped_width: int) -> Console:
 
 
 def run_rules(args: argparse.Namespace) -> int:
+    from rich.table import Table  # imported here: `check`, the common command, never needs it
+
     table = Table(title=None, show_lines=False)
     for column in ("Code", "Name", "Severity", "Fix", "Summary"):
         table.add_column(column, no_wrap=column != "Summary")
@@ -155,12 +163,14 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.raw:
         sys.stdout.write(page)
     else:
+        from rich.markdown import Markdown  # ~45 ms of imports that only `explain` needs
+
         terminal_console(piped_width=100).print(Markdown(page))
     return EXIT_CLEAN
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=PROG,
         description="Find mistakes in PyTorch training code that silently change the size of each update.",
     )

@@ -70,12 +70,13 @@ def lint_text(
     suppressions = parse_suppressions(source)
     if suppressions.skip_file:
         return []
+    base_source = None if base_source == source else base_source
+    # First, as it is the cheaper check: a file the standard parser accepts is not too deep.
+    if skippable(source, options, base_source):
+        return []  # the text proves that nothing selected can fire: no LibCST parse (issue 6)
     too_deep = too_deep_to_parse(source)
     if too_deep is not None:  # LibCST would crash the process on it
         return [syntax_error(path, too_deep)] if options.is_selected("LSL000") else []
-    base_source = None if base_source == source else base_source
-    if skippable(source, options, base_source):
-        return []  # the text proves that nothing selected can fire: no LibCST parse (issue 6)
     return without_suppressed(lint_source(source, path, options, base_source), suppressions)
 
 
