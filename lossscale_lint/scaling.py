@@ -4,7 +4,7 @@ Pure functions of plain numbers: no torch, no libcst. The rules (LSL101-104, LSL
 and the advisor call these, and `tests/oracle/` checks each one against parameter updates measured
 with real PyTorch.
 
-Notation (see docs on the domain): B is the batch size one loss sees, B' the new batch size,
+Notation: B is the batch size one loss sees, B' the new batch size,
 lr the learning rate, wd the weight decay, N the training-set size, K the accumulation steps and
 g the mean per-example gradient of a batch. A summed loss has gradient B*g, a mean loss g.
 
@@ -63,7 +63,7 @@ def lr_keeping_step(lr: float, old_batch: float, new_batch: float) -> float:
     return lr / batch_size_ratio(old_batch, new_batch)
 
 
-# --- changing the reduction ---------------------------------------------------------------------
+# --- changing the reduction -----------------------------------------------------------------------
 
 
 def reduction_change_factor(
@@ -91,7 +91,7 @@ def lr_compensating_reduction_change(
     return lr / reduction_change_factor(old_reduction, new_reduction, batch_size)
 
 
-# --- regularization ------------------------------------------------------------------------------
+# --- regularization -------------------------------------------------------------------------------
 
 
 def effective_regularization_weight(
@@ -155,7 +155,9 @@ def decay_per_step(lr: float, weight_decay: float) -> float:
     return lr * weight_decay
 
 
-def decay_per_epoch(lr: float, weight_decay: float, dataset_size: float, batch_size: float) -> float:
+def decay_per_epoch(
+    lr: float, weight_decay: float, dataset_size: float, batch_size: float
+) -> float:
     """Decay exponent per epoch: (N/B)*lr*wd (w shrinks by about exp(-this) per epoch)."""
     _check_positive(dataset_size=dataset_size, batch_size=batch_size)
     return dataset_size / batch_size * decay_per_step(lr, weight_decay)
@@ -172,7 +174,7 @@ def decay_timescale_epochs(
     return math.inf if per_epoch == 0 else 1.0 / per_epoch
 
 
-# --- clipping ------------------------------------------------------------------------------------
+# --- clipping -------------------------------------------------------------------------------------
 
 
 def clip_threshold_in_mean_units(
@@ -204,7 +206,7 @@ def clip_threshold_keeping_pressure(
     return threshold * clipping_pressure_factor(reduction, old_batch, new_batch)
 
 
-# --- accumulation and partial batches ---------------------------------------------------------------
+# --- accumulation and partial batches -------------------------------------------------------------
 
 
 def accumulation_factor(steps: int, divisions: int) -> float:
@@ -231,11 +233,10 @@ def last_batch_weight(dataset_size: int, batch_size: int) -> float:
 def steps_per_epoch(dataset_size: int, batch_size: int, drop_last: bool = False) -> int:
     """Optimizer steps per epoch: ceil(N/B), or floor(N/B) with drop_last."""
     _check_positive(dataset_size=dataset_size, batch_size=batch_size)
-    full, remainder = divmod(dataset_size, batch_size)
-    return full + (1 if remainder and not drop_last else 0)
+    return dataset_size // batch_size if drop_last else math.ceil(dataset_size / batch_size)
 
 
-# --- lr heuristics for mean losses --------------------------------------------------------------------
+# --- the lr after a batch-size change -------------------------------------------------------------
 
 
 def linear_scaling_lr(lr: float, old_batch: float, new_batch: float) -> float:
@@ -260,22 +261,16 @@ def lr_rule(reduction: ReductionKind, family: OptimizerFamily) -> LrRule:
 
 
 def suggested_lr(
-    lr: float,
-    reduction: ReductionKind,
-    family: OptimizerFamily,
-    old_batch: float,
-    new_batch: float,
+    lr: float, reduction: ReductionKind, family: OptimizerFamily, old_batch: float, new_batch: float
 ) -> tuple[float, LrRule]:
     """The new lr under `lr_rule` for B -> B', with the rule's name."""
     rule = lr_rule(reduction, family)
-    if rule == "keep-the-step":
-        return lr_keeping_step(lr, old_batch, new_batch), rule
-    if rule == "linear":
-        return linear_scaling_lr(lr, old_batch, new_batch), rule
-    return sqrt_scaling_lr(lr, old_batch, new_batch), rule
+    formulas = {"keep-the-step": lr_keeping_step, "linear": linear_scaling_lr}
+    formula = formulas.get(rule, sqrt_scaling_lr)
+    return formula(lr, old_batch, new_batch), rule
 
 
-# --- formatting for messages ----------------------------------------------------------------------------
+# --- formatting for messages ----------------------------------------------------------------------
 
 
 def format_number(value: float, significant: int = 6) -> str:
@@ -283,7 +278,7 @@ def format_number(value: float, significant: int = 6) -> str:
 
     Rounds to `significant` digits so that 0.1*32/128 prints 0.025, not 0.025000000000000001.
     """
-    if math.isinf(value) or math.isnan(value):
+    if not math.isfinite(value):
         return str(value)
     rounded = float(f"{value:.{significant}g}")
     if rounded == int(rounded) and abs(rounded) < 1e16:

@@ -70,7 +70,7 @@ def flat_parameters(model: torch.nn.Module) -> torch.Tensor:
 
 @dataclass
 class Run:
-    """Parameters after each step (index 0 = initial) and the pre-clip gradient norm of each step."""
+    """Parameters after each step (index 0: initial) and each step's pre-clip gradient norm."""
 
     parameters: list[torch.Tensor]
     grad_norms: list[float]
@@ -116,7 +116,9 @@ def train(
 
 
 def sgd(lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> OptimizerFactory:
-    return lambda params: torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    return lambda params: torch.optim.SGD(
+        params, lr=lr, momentum=momentum, weight_decay=weight_decay
+    )
 
 
 def adam(lr: float, eps: float = 1e-8) -> OptimizerFactory:
@@ -133,4 +135,6 @@ def norm_ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> float:
 
 def assert_same_trajectory(first: Run, second: Run, rtol: float = 1e-10) -> None:
     for step, (a, b) in enumerate(zip(first.parameters, second.parameters, strict=True)):
-        torch.testing.assert_close(a, b, rtol=rtol, atol=rtol, msg=lambda m, s=step: f"step {s}: {m}")
+        torch.testing.assert_close(
+            a, b, rtol=rtol, atol=rtol, msg=lambda m, s=step: f"step {s}: {m}"
+        )

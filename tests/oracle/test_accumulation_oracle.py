@@ -1,4 +1,4 @@
-"""Oracle: gradient accumulation (LSL201, LSL202), the fixed-B normaliser (LSL104), steps per epoch."""
+"""Oracle: accumulation (LSL201/202), the fixed-B normaliser (LSL104), steps per epoch."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def test_accumulated_step_vs_one_full_batch_step(steps: int, divisions: int) -> 
         [micro_batches], sgd(0.1), cross_entropy("mean", divisor=float(steps) ** divisions)
     )
     predicted = scaling.accumulation_factor(steps, divisions)
-    torch.testing.assert_close(accumulated.update(), predicted * full.update(), rtol=1e-10, atol=1e-15)
+    torch.testing.assert_close(
+        accumulated.update(), predicted * full.update(), rtol=1e-10, atol=1e-15
+    )
 
 
 def _served_batches(dataset_size: int, batch_size: int, drop_last: bool = False) -> list:

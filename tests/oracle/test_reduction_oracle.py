@@ -108,7 +108,8 @@ def test_adam_is_invariant_to_a_constant_loss_scale() -> None:
 def test_adam_step_factor_for_a_batch_size_change_with_a_summed_loss() -> None:
     batches = make_batches(3, 32)
     before = train(batches, adam(1e-3, eps=TINY_EPS), cross_entropy("sum"))
-    after = train([replicate(b, 4) for b in batches], adam(1e-3, eps=TINY_EPS), cross_entropy("sum"))
+    bigger = [replicate(b, 4) for b in batches]
+    after = train(bigger, adam(1e-3, eps=TINY_EPS), cross_entropy("sum"))
     predicted = scaling.step_factor("sum", "adaptive", 32, 128)
     torch.testing.assert_close(
         after.total_update, predicted * before.total_update, rtol=1e-9, atol=1e-15

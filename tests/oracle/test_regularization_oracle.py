@@ -56,12 +56,14 @@ def test_gradient_descent_on_a_summed_loss_converges_to_ridge_with_decay_over_b(
     opt = torch.optim.SGD(model.parameters(), lr=float(1 / curvature), weight_decay=wd)
     for _ in range(3000):
         opt.zero_grad()
-        F.mse_loss(model(inputs).squeeze(1), targets, reduction="sum").backward()
+        # The summed loss with coupled decay is the point of this test, not a mistake.
+        summed = F.mse_loss(model(inputs)[:, 0], targets, reduction="sum")  # noqa: LSL101, LSL102
+        summed.backward()
         opt.step()
     reached = torch.cat([model.weight.detach().reshape(-1), model.bias.detach()])
 
     def ridge(alpha: float) -> torch.Tensor:
-        # argmin of mean((Xw - y)^2) + alpha/2 * |w|^2, i.e. torch's coupled decay alpha on a mean loss
+        # argmin of mean((Xw - y)^2) + alpha/2 |w|^2: torch's coupled decay alpha on a mean loss
         gram = 2 / batch * design.T @ design + alpha * torch.eye(design.shape[1], dtype=DTYPE)
         return torch.linalg.solve(gram, 2 / batch * design.T @ targets)
 
@@ -80,7 +82,11 @@ def _regularization_to_data_ratio(batch: tuple, lr: float, wd: float, reduction:
 
 @pytest.mark.parametrize(
     ("reduction", "old", "new"),
-    [("sum", (32, 0.1), (64, 0.05)), ("sum", (32, 0.1), (128, 0.1)), ("mean", (32, 0.1), (64, 0.2))],
+    [
+        ("sum", (32, 0.1), (64, 0.05)),  # the example: B doubled, lr halved
+        ("sum", (32, 0.1), (128, 0.1)),
+        ("mean", (32, 0.1), (64, 0.2)),
+    ],
 )
 def test_regularization_factor_and_the_weight_decay_that_keeps_it(
     reduction: str, old: tuple[int, float], new: tuple[int, float]
@@ -131,7 +137,9 @@ def test_adamw_decay_per_epoch_and_its_factor_under_batch_and_lr_changes() -> No
     after = _adamw_decay_exponent(lr / 2, wd, scaling.steps_per_epoch(dataset, 64))
     factor = scaling.regularization_factor("decoupled", "mean", 32, 64, lr, lr / 2)
     assert after / before == pytest.approx(factor, rel=1e-4)
-    kept_wd = scaling.weight_decay_keeping_regularization(wd, "decoupled", "mean", 32, 64, lr, lr / 2)
+    kept_wd = scaling.weight_decay_keeping_regularization(
+        wd, "decoupled", "mean", 32, 64, lr, lr / 2
+    )
     kept = _adamw_decay_exponent(lr / 2, kept_wd, scaling.steps_per_epoch(dataset, 64))
     assert kept == pytest.approx(before, rel=1e-4)
 
