@@ -39,6 +39,15 @@ async def nvim_client(lsp_client: LanguageClient):
 
 
 @pytest_lsp.fixture(config=SERVER)
+async def emacs_client(lsp_client: LanguageClient):
+    """Emacs 29.1 eglot as it really initializes: no pull, no related information, UTF-32 first."""
+    lsp_client.initialize_result = await answer(
+        lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("emacs"))))
+    yield
+    await answer(lsp_client.shutdown_session())
+
+
+@pytest_lsp.fixture(config=SERVER)
 async def refreshing_client(lsp_client: LanguageClient):
     """A pulling client that also accepts `workspace/diagnostic/refresh` (VS Code does; Neovim 0.11
     does not advertise it)."""

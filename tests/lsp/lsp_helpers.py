@@ -51,7 +51,7 @@ def offset_of(text: str, position: types.Position, encoding: str) -> int:
     for index, char in enumerate(line):
         if units >= position.character:
             return start + index
-        units += len(char.encode("utf-16-le")) // 2 if encoding == "utf-16" else len(char.encode("utf-8"))
+        units += {"utf-16": len(char.encode("utf-16-le")) // 2, "utf-8": len(char.encode("utf-8")), "utf-32": 1}[encoding]
     return start + len(line)
 
 

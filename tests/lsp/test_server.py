@@ -23,7 +23,8 @@ def expected_range(text: str, needle: str, encoding: str) -> types.Range:
     line_number = next(n for n, line in enumerate(lines) if needle in line)
     line = lines[line_number]
     before = line[: line.index(needle)]
-    width = {"utf-16": lambda s: len(s.encode("utf-16-le")) // 2, "utf-8": lambda s: len(s.encode("utf-8"))}[encoding]
+    width = {"utf-16": lambda s: len(s.encode("utf-16-le")) // 2, "utf-8": lambda s: len(s.encode("utf-8")),
+             "utf-32": len}[encoding]
     return types.Range(
         start=types.Position(line=line_number, character=width(before)),
         end=types.Position(line=line_number, character=width(before + needle)),
@@ -103,6 +104,18 @@ async def test_quick_fix_edit_fixes_the_file(client: LanguageClient, project):
     assert 'reduction="sum"' in fixed and "size_average" not in fixed
     assert "LSL401" not in codes(lint_source(fixed, "train.py"))
     assert fixed.startswith('import torch.nn as nn\nlabel = "ü🙂"; crit = nn.MSELoss(')
+
+
+async def test_eglot_negotiates_utf32_gets_pushed_diagnostics_and_a_working_quick_fix(emacs_client: LanguageClient,
+                                                                                     project):
+    # eglot lists utf-32 first, so positions are plain code points, like LibCST's.
+    assert emacs_client.initialize_result.capabilities.position_encoding == types.PositionEncodingKind.Utf32
+    uri = open_document(emacs_client, project / "train.py", BAD)
+    [d] = await next_diagnostics(emacs_client, uri)
+    assert d.range == expected_range(BAD, ARGUMENT, "utf-32")
+    actions = await answer(emacs_client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
+    [quick_fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    assert "LSL401" not in codes(lint_source(apply_edits(BAD, quick_fix.edit.changes[uri], "utf-32"), "train.py"))
 
 
 async def test_fix_all_source_action(client: LanguageClient, project):
