@@ -1,8 +1,8 @@
 """Reading a source file exactly and writing its fixed version atomically.
 
-The text is decoded without newline translation (so CRLF files stay CRLF) using the encoding
-Python itself would use for the file (BOM or coding cookie, UTF-8 otherwise), and written back
-with the same encoding. A write goes to a temporary file in the same folder that then replaces
+The text is decoded like every file the linter reads (`sources.decode_source`: no newline
+translation, so CRLF files stay CRLF; BOM or coding cookie, UTF-8 otherwise) and written back with
+the same encoding. A write goes to a temporary file in the same folder that then replaces
 the original with one rename, so an interrupted run leaves the old or the new file, never half
 of one.
 """
@@ -18,13 +18,11 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from lossscale_lint.sources import SourceError, decode_source
+
 
 class FileWriteError(Exception):
     """A fixed file could not be written; the message is one line for the user."""
-
-
-class FileReadError(Exception):
-    """A file could not be read or decoded; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -37,18 +35,22 @@ class SourceFile:
 
 
 def read_source_file(path: Path) -> SourceFile:
+    """Read a file for fixing: its text as `sources.read_source` decodes it, plus what a write needs.
+
+    Raises SourceError with a one-line reason.
+    """
     try:
         with open(path, "rb") as handle:
-            stamp_stat = os.fstat(handle.fileno())
+            status = os.fstat(handle.fileno())
             data = handle.read()
+    except IsADirectoryError:
+        raise SourceError("is a directory, not a file") from None
     except OSError as error:
-        raise FileReadError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
-        raise FileReadError(f"{path}: cannot decode: {error}") from None
-    return SourceFile(path, text, encoding, (stamp_stat.st_mtime_ns, stamp_stat.st_size))
+        raise SourceError(f"cannot read: {error.strerror or error}") from None
+    text = decode_source(data)
+    # decode_source succeeded, so the detection does too; it only reads the first two lines.
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return SourceFile(path, text, encoding, (status.st_mtime_ns, status.st_size))
 
 
 def write_atomically(original: SourceFile, text: str) -> None:
@@ -76,7 +78,8 @@ def write_atomically(original: SourceFile, text: str) -> None:
     try:
         data = text.encode(original.encoding)
     except UnicodeEncodeError as error:
-        raise FileWriteError(f"{shown}: the fixed text cannot be encoded as {original.encoding}: {error.reason}") from None
+        reason = f"the fixed text cannot be encoded as {original.encoding}: {error.reason}"
+        raise FileWriteError(f"{shown}: {reason}") from None
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".lsl-fix")

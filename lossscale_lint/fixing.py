@@ -10,22 +10,20 @@ applied; the fix that breaks parsing is dropped and reported, the others still g
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from lossscale_lint.atomic import FileWriteError, read_source_file, write_atomically
 from lossscale_lint.diagnostics import Diagnostic, Edit
 from lossscale_lint.engine import AnalysisOptions, lint_source
+from lossscale_lint.noqa import parse_suppressions, without_suppressed
 
 # The line breaks LibCST (and the Python tokenizer) count; str.splitlines would also split on
 # form feeds and other characters that Python treats as ordinary whitespace inside a line.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SYNTAX_ERROR = "LSL000"
 MAX_PASSES = 10
+CONTEXT_CHARS = 20
 
 Lint = Callable[[str], list[Diagnostic]]
 
@@ -129,14 +127,20 @@ def _overlaps_itself(ordered: Sequence[PlannedEdit]) -> bool:
 
 def _fix_key(diagnostic: Diagnostic, source: str, edits: Sequence[PlannedEdit]) -> tuple:
     # Identifies a fix independently of where earlier fixes moved it, so a fix that was dropped
-    # is not tried (and reported) again on every later pass.
-    return (diagnostic.code, tuple((source[e.start : e.end], e.content) for e in edits))
+    # is not tried (and reported) again on every later pass. The surrounding text tells apart two
+    # equal edits in different places; if a neighbouring fix changed it, one more try is fair.
+    context = CONTEXT_CHARS
+    return (
+        diagnostic.code,
+        tuple((source[max(e.start - context, 0) : e.end + context], e.content) for e in edits),
+    )
 
 
 @dataclass
 class _Pass:
     chosen: list[tuple[Diagnostic, list[PlannedEdit]]] = field(default_factory=list)
-    duplicates: list[Diagnostic] = field(default_factory=list)
+    # Diagnostics whose fix is exactly the edits of a chosen one: fixed when that one goes in.
+    duplicates: list[tuple[Diagnostic, list[PlannedEdit]]] = field(default_factory=list)
     deferred: list[Diagnostic] = field(default_factory=list)
 
 
@@ -171,7 +175,7 @@ class _Fixer:
             if _overlaps_itself(edits):
                 self.drop(diagnostic, key, "the fix's own edits overlap")
             elif any(edits == other for _, other in step.chosen):
-                step.duplicates.append(diagnostic)  # the same change already fixes it
+                step.duplicates.append((diagnostic, edits))
             elif any(_touch(edits, other) for _, other in step.chosen):
                 step.deferred.append(diagnostic)
             else:
@@ -187,7 +191,7 @@ class _Fixer:
         candidate = apply_edits(source, all_edits)
         diagnostics = self.lint(candidate)
         if self.parses(diagnostics):
-            return candidate, diagnostics, [d for d, _ in step.chosen] + step.duplicates
+            return candidate, diagnostics, [d for d, _ in step.chosen + step.duplicates]
         # Rare path: find the fixes that break parsing by adding them one at a time.
         accepted: list[tuple[Diagnostic, list[PlannedEdit]]] = []
         for diagnostic, edits in step.chosen:
@@ -196,13 +200,15 @@ class _Fixer:
             if self.parses(result):
                 accepted.append((diagnostic, edits))
             else:
-                error = next(d for d in result if d.code == SYNTAX_ERROR)
-                reason = f"the fixed code would not parse ({error.message}); fix not applied"
+                error = next(d for d in result if d.code == SYNTAX_ERROR).message
+                detail = error.removeprefix("cannot parse this file: ")
+                reason = f"the fixed code would not parse ({detail}); fix not applied"
                 self.drop(diagnostic, _fix_key(diagnostic, source, edits), reason)
         if not accepted:
             return source, [], []
         candidate = apply_edits(source, [e for _, kept in accepted for e in kept])
-        return candidate, self.lint(candidate), [d for d, _ in accepted]
+        fixed = [d for d, edits in step.chosen + step.duplicates if any(edits == k for _, k in accepted)]
+        return candidate, self.lint(candidate), fixed
 
     def run(self, diagnostics: Sequence[Diagnostic]) -> FixOutcome:
         outcome, source, current = self.outcome, self.outcome.source, list(diagnostics)
@@ -244,103 +250,21 @@ def apply_fixes(
 
 
 def _default_lint(path: str, options: AnalysisOptions) -> Lint:
-    # A fixed text never has a syntax error unless a fix broke it, so reporting LSL000 even when
-    # the user deselected it only affects the signal, never the remaining diagnostics.
+    """lint_source plus suppression comments, as `runner.lint_text`, but a syntax error always shows.
+
+    A syntax error is how a broken fix is recognised, so it must appear even when the user
+    deselected LSL000 or a `# noqa` sits on the line where the fix broke the code.
+    """
     selected = options.is_selected
     always_parse = dataclasses.replace(
         options, is_selected=lambda code: code == SYNTAX_ERROR or selected(code)
     )
-    return lambda text: lint_source(text, path, always_parse)
 
+    def lint(text: str) -> list[Diagnostic]:
+        found = lint_source(text, path, always_parse)
+        if any(d.code == SYNTAX_ERROR for d in found):
+            return found
+        suppressions = parse_suppressions(text)
+        return [] if suppressions.skip_file else without_suppressed(found, suppressions)
 
-@dataclass
-class FileFix:
-    """What fixing one file did: its outcome, and the one-line error if it could not be written."""
-
-    path: Path
-    display: str
-    outcome: FixOutcome
-    original: list[Diagnostic]  # the diagnostics of the file as it was read
-    error: str | None = None
-    written: bool = False
-
-    @property
-    def diagnostics(self) -> list[Diagnostic]:
-        """What to report for this file: what is left after writing, else what is on disk."""
-        return self.outcome.remaining if self.written else self.original
-
-
-def fix_file(
-    path: Path,
-    *,
-    display: str | None = None,
-    unsafe: bool,
-    write: bool,
-    options: AnalysisOptions | None = None,
-) -> FileFix:
-    """Lint one file, fix it in memory and, with `write`, replace it atomically.
-
-    Raises FileReadError when the file cannot be read; write problems are returned in `error`.
-    """
-    display = display if display is not None else str(path)
-    source = read_source_file(path)
-    options = options or AnalysisOptions()
-    original = lint_source(source.text, display, options)
-    outcome = apply_fixes(source.text, original, unsafe=unsafe, path=display, options=options)
-    result = FileFix(path, display, outcome, original)
-    if write and outcome.changed:
-        try:
-            write_atomically(source, outcome.new_source)
-            result.written = True
-        except FileWriteError as error:
-            result.error = str(error)
-    return result
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of a text with their own line breaks, as LibCST counts lines."""
-    index = SourceIndex(text)
-    bounds = [*index.starts, len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if a < b]
-
-
-def unified_diff(display: str, old: str, new: str) -> str:
-    """A unified diff of one file that `patch -p0` and `git apply -p0` accept."""
-    lines = []
-    for line in difflib.unified_diff(split_lines(old), split_lines(new), display, display):
-        # The last line of a file without a final newline needs patch's marker line.
-        lines.append(line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n")
-    return "".join(lines)
-
-
-def count_fixable(diagnostics: Iterable[Diagnostic]) -> Counter[str]:
-    """How many of the diagnostics carry a fix, by applicability ("safe" / "unsafe")."""
-    return Counter(d.fix.applicability for d in diagnostics if d.fix is not None and d.fix.edits)
-
-
-def describe_applied(results: Sequence[FileFix]) -> str:
-    """The `--show-fixes` listing: per file, how many fixes of each rule were applied."""
-    done = [r for r in results if r.written]
-    total = sum(len(r.outcome.applied) for r in done)
-    if not total:
-        return "No fixes applied.\n"
-    lines = [f"Fixed {total} {'problem' if total == 1 else 'problems'}:"]
-    for result in sorted(done, key=lambda r: r.display):
-        lines.append(f"- {result.display}:")
-        per_rule = Counter((a.diagnostic.code, a.diagnostic.name) for a in result.outcome.applied)
-        for (code, name), count in sorted(per_rule.items()):
-            lines.append(f"    {count} × {code} ({name})")
-    return "\n".join(lines) + "\n"
-
-
-def describe_problems(results: Sequence[FileFix]) -> str:
-    """One line per fix that was not applied and per file that could not be written."""
-    lines = []
-    for result in results:
-        if result.error is not None:
-            lines.append(f"error: {result.error}")
-        for skipped in result.outcome.skipped:
-            span, diagnostic = skipped.diagnostic.span, skipped.diagnostic
-            where = f"{result.display}:{span.line}:{span.column}"
-            lines.append(f"{where}: {diagnostic.code} fix not applied: {skipped.reason}")
-    return "".join(f"{line}\n" for line in lines)
+    return lint

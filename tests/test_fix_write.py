@@ -8,7 +8,10 @@ import subprocess
 
 import pytest
 
-from lossscale_lint.atomic import FileReadError, FileWriteError, read_source_file, write_atomically
+from lossscale_lint.atomic import FileWriteError, read_source_file, write_atomically
+from lossscale_lint.engine import AnalysisOptions, lint_source
+from lossscale_lint.fix_runner import fix_file
+from lossscale_lint.sources import SourceError
 
 
 def leftovers(folder):
@@ -118,13 +121,20 @@ def test_text_the_file_encoding_cannot_hold_is_refused(tmp_path):
     assert path.read_bytes() == b"# coding: latin-1\nx = 1\n"
 
 
-def test_undecodable_or_missing_files_give_one_line_errors(tmp_path):
-    bad = tmp_path / "bad.py"
-    bad.write_bytes(b"x = '\xff'\n")
-    with pytest.raises(FileReadError, match=r"bad\.py: cannot decode: invalid or missing encoding declaration$"):
-        read_source_file(bad)
-    bad.write_bytes(b"x = 1\ny = 2\nz = '\xff'\n")
-    with pytest.raises(FileReadError, match=r"bad\.py: cannot decode: 'utf-8' codec can't decode byte 0xff"):
-        read_source_file(bad)
-    with pytest.raises(FileReadError, match=r"gone\.py: cannot read: No such file or directory$"):
+def test_unreadable_paths_give_one_line_errors(tmp_path):
+    with pytest.raises(SourceError, match=r"^cannot read: No such file or directory$"):
         read_source_file(tmp_path / "gone.py")
+    with pytest.raises(SourceError, match=r"^is a directory, not a file$"):
+        read_source_file(tmp_path)
+
+
+def test_fix_file_does_not_overwrite_a_file_edited_after_it_was_read(tmp_path):
+    path = tmp_path / "t.py"
+    path.write_text("import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n")
+    source = read_source_file(path)
+    diagnostics = lint_source(source.text, str(path))
+    path.write_text("import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)  # edited\n")
+    result = fix_file(source, str(path), diagnostics, unsafe=False, write=True, options=AnalysisOptions())
+    assert result.outcome.applied and not result.written
+    assert result.error == f"{path}: changed on disk while it was being fixed; fixes not written"
+    assert result.diagnostics == diagnostics and path.read_text().endswith("# edited\n")

@@ -9,13 +9,9 @@ import subprocess
 import pytest
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
-from lossscale_lint.fixing import (
-    SourceIndex,
-    apply_fixes,
-    count_fixable,
-    split_lines,
-    unified_diff,
-)
+from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.fix_runner import count_fixable, split_lines, unified_diff
+from lossscale_lint.fixing import SourceIndex, apply_fixes
 
 
 def span(line, column, end_line, end_column):
@@ -212,9 +208,19 @@ def test_diff_marks_a_missing_final_newline_and_applies_with_patch(tmp_path):
     old = "a = 1\r\nb = 2"
     new = "a = 1\r\nb = 3"
     diff = unified_diff("t.py", old, new)
-    assert diff == "--- t.py\n+++ t.py\n@@ -1,2 +1,2 @@\n a = 1\r\n-b = 2\n\\ No newline at end of file\n+b = 3\n\\ No newline at end of file\n"
+    assert diff == (
+        "--- t.py\n+++ t.py\n@@ -1,2 +1,2 @@\n a = 1\r\n"
+        "-b = 2\n\\ No newline at end of file\n+b = 3\n\\ No newline at end of file\n"
+    )
     if shutil.which("patch") is None:
         pytest.skip("patch is not installed")
     (tmp_path / "t.py").write_bytes(old.encode())
     subprocess.run(["patch", "-s", "-p0"], input=diff.encode(), cwd=tmp_path, check=True)
     assert (tmp_path / "t.py").read_bytes() == new.encode()
+
+
+def test_a_noqa_comment_cannot_hide_a_fix_that_breaks_parsing():
+    source = "x = f(1)  # noqa\n"
+    broken = fixed("X9", [(span(1, 7, 1, 9), "")])  # deletes "1)": the call is never closed
+    outcome = apply_fixes(source, [broken], unsafe=False, options=AnalysisOptions(is_selected=lambda c: False))
+    assert outcome.new_source == source and "would not parse" in outcome.skipped[0].reason

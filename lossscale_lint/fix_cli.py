@@ -1,0 +1,82 @@
+"""The fix options of `lossscale-lint check`: --fix, --diff, --unsafe-fixes, --show-fixes.
+
+`cli.run_check` calls in here: `--diff` is its own small command (a diff on stdout, nothing
+written, exit 1 when there is something to fix, like ruff); `--fix` replaces the plain lint by
+`fix_paths` and then reports what remains through the normal reporters. Messages about fixing go
+to stderr so that stdout stays the chosen output format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lossscale_lint.config import Settings
+from lossscale_lint.fix_runner import (
+    FixRun,
+    count_fixable,
+    describe_applied,
+    describe_skipped,
+    fix_paths,
+    unified_diff,
+)
+
+PREFIX = "lossscale-lint"
+
+
+def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fix", action="store_true",
+                        help="apply the safe fixes in place, then report what remains")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff and write nothing (exit 1 if there is anything to fix)")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix or --diff, also the fixes that change training behaviour on purpose")
+    parser.add_argument("--show-fixes", action="store_true",
+                        help="with --fix, list the fixes that were applied (on stderr)")
+
+
+def fix_counts(run: FixRun | None, unsafe: bool) -> dict[str, int]:
+    """The ReportContext fields for the summary line."""
+    if run is None:
+        return {}
+    hidden = 0 if unsafe else count_fixable(run.result.diagnostics)["unsafe"]
+    return {"fixes_applied": run.fixes_applied, "unsafe_fixes_available": hidden}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}es" if word.endswith("x") else f"{count} {word}s"
+
+
+def report_fix_problems(run: FixRun, *, show_fixes: bool) -> bool:
+    """Print skipped fixes, write errors and (if asked) the applied fixes; True if a write failed."""
+    out = sys.stderr
+    if show_fixes:
+        out.write(describe_applied(run.fixes))
+    for line in describe_skipped(run.fixes):
+        out.write(f"{PREFIX}: warning: {line}\n")
+    for error in run.write_errors:
+        out.write(f"{PREFIX}: error: {error}\n")
+    return bool(run.write_errors)
+
+
+def run_diff(args: argparse.Namespace, paths: Sequence[str], settings: Settings) -> int:
+    run = fix_paths(paths, settings, unsafe=args.unsafe_fixes, write=False, force_exclude=args.force_exclude)
+    changed = [fix for fix in run.fixes if fix.outcome.changed]
+    for fix in changed:
+        sys.stdout.write(unified_diff(fix.path, fix.outcome.source, fix.outcome.new_source))
+    sys.stdout.flush()
+    report_fix_problems(run, show_fixes=False)
+    for missing in run.result.missing:
+        sys.stderr.write(f"{PREFIX}: error: {missing}: no such file or directory\n")
+    for file_error in run.result.errors:
+        sys.stderr.write(f"{PREFIX}: error: {file_error}\n")
+    would_apply = sum(len(fix.outcome.applied) for fix in changed)
+    hidden = fix_counts(run, args.unsafe_fixes)["unsafe_fixes_available"]
+    summary = f"Would apply {plural(would_apply, 'fix')}" if would_apply else "No fixes to apply"
+    if hidden:
+        summary += f" ({plural(hidden, 'more fix')} with --unsafe-fixes)"
+    sys.stderr.write(summary + ".\n")
+    if run.result.missing or run.result.errors:
+        return 2
+    return 1 if changed else 0
