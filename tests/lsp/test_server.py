@@ -55,6 +55,12 @@ async def test_push_client_gets_diagnostics_in_utf16_with_code_severity_and_sour
     assert "http" not in d.message and "reduction" in d.message
     assert d.range == expected_range(BAD, ARGUMENT, "utf-16")
 
+    # A buffer that was never saved has no path; it is linted with the workspace's configuration.
+    untitled = "untitled:Untitled-1"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=untitled, language_id="python", version=1, text=BAD)))
+    assert codes(await next_diagnostics(client, untitled)) == ["LSL401"]
+
 
 async def test_form_feed_lines_do_not_shift_positions(client: LanguageClient, project):
     # A form feed is whitespace inside a Python line, not a line break (pygls's TextDocument.lines
