@@ -62,6 +62,37 @@ async def test_push_client_gets_diagnostics_in_utf16_with_code_severity_and_sour
     assert codes(await next_diagnostics(client, untitled)) == ["LSL401"]
 
 
+async def test_related_sites_and_an_unsafe_fix_that_is_offered_but_not_preferred(client: LanguageClient, project):
+    text = (
+        "import torch\n"
+        "from torch import nn\n"
+        "from torch.utils.data import DataLoader, TensorDataset\n\n"
+        "data = TensorDataset(torch.randn(256, 20), torch.randint(0, 5, (256,)))\n"
+        "loader = DataLoader(data, batch_size=64, shuffle=True)\n"
+        "model = nn.Linear(20, 5)\n"
+        'criterion = nn.CrossEntropyLoss(reduction="sum")\n'
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.001)\n"
+        "for inputs, targets in loader:\n"
+        "    optimizer.zero_grad()\n"
+        "    loss = criterion(model(inputs), targets)\n"
+        "    loss.backward()\n"
+        "    optimizer.step()\n"
+    )
+    uri = open_document(client, project / "train.py", text)
+    [d] = await next_diagnostics(client, uri)
+    assert d.code == "LSL101" and d.severity == types.DiagnosticSeverity.Error
+    assert d.range == expected_range(text, 'reduction="sum"', "utf-16")
+    related = {r.message: r.location for r in d.related_information}
+    assert related["backward here"].uri == uri
+    assert related["backward here"].range == expected_range(text, "loss.backward()", "utf-16")
+    assert any("optimizer" in message for message in related)
+    actions = await answer(client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
+    [quick_fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    assert "unsafe" in quick_fix.title and not quick_fix.is_preferred
+    # Fix-all applies safe fixes only, as `check --fix` does: nothing to offer here.
+    assert not [a for a in actions if a.kind == "source.fixAll.lossscale-lint"]
+
+
 async def test_form_feed_lines_do_not_shift_positions(client: LanguageClient, project):
     # A form feed is whitespace inside a Python line, not a line break (pygls's TextDocument.lines
     # would split there and measure the wrong line's text).
