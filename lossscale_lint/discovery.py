@@ -35,25 +35,35 @@ def is_virtualenv(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
 
 
-def walk(top: str, settings: Settings, found: list[str]) -> None:
-    """Append the Python files below `top` to `found`, sorted by name at every level."""
-    try:
-        with os.scandir(top) as entries:
-            ordered = sorted(entries, key=lambda entry: entry.name)
-    except OSError:
-        return  # an unreadable folder holds nothing we can check
-    for entry in ordered:
-        path = os.path.join(top, entry.name)
+def walk(top: str, settings: Settings) -> list[str]:
+    """The Python files below `top`, ordered as a sorted recursive listing would be.
+
+    An explicit stack rather than recursion: a folder tree deeper than Python's recursion limit
+    must not end the run.
+    """
+    found: list[str] = []
+    pending = [top]
+    while pending:
+        folder = pending.pop()
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = entry.is_file()
+            with os.scandir(folder) as entries:
+                listed = [(entry.name, entry) for entry in entries]
         except OSError:
-            continue
-        if is_dir:
-            if not settings.is_excluded(path) and not is_virtualenv(path):
-                walk(path, settings, found)
-        elif is_file and entry.name.endswith(PYTHON_SUFFIXES) and not settings.is_excluded(path):
-            found.append(display_path(path))
+            continue  # an unreadable folder holds nothing we can check
+        for name, entry in listed:
+            path = os.path.join(folder, name)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if not settings.is_excluded(path) and not is_virtualenv(path):
+                    pending.append(path)
+            elif is_file and name.endswith(PYTHON_SUFFIXES) and not settings.is_excluded(path):
+                found.append(display_path(path))
+    # Sorting by components puts pkg/sub/y.py before pkg/z.py, as a sorted tree walk would.
+    return sorted(found, key=lambda path: path.split(os.sep))
 
 
 def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = False) -> Discovery:
@@ -73,9 +83,7 @@ def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = 
         if force_exclude and settings.is_excluded(given, check_parents=True):
             continue
         if os.path.isdir(given):
-            found: list[str] = []
-            walk(given, settings, found)
-            for path in found:
+            for path in walk(given, settings):
                 add(path)
         else:
             add(display_path(given))

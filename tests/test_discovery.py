@@ -78,3 +78,19 @@ def test_folder_symlinks_are_not_followed_so_cycles_end(tmp_path, monkeypatch):
     os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
     monkeypatch.chdir(tmp_path)
     assert discover(["."], Settings(root=tmp_path)).files == ["pkg/a.py"]
+
+
+def test_a_folder_tree_deeper_than_the_recursion_limit(tmp_path, monkeypatch):
+    import sys
+
+    deep = tmp_path.joinpath(*["d"] * 300)
+    deep.mkdir(parents=True)
+    (deep / "x.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)  # a recursive walk would need one frame per folder level
+    try:
+        found = discover(["."], Settings(root=tmp_path)).files
+    finally:
+        sys.setrecursionlimit(limit)
+    assert found == ["/".join(["d"] * 300 + ["x.py"])]
