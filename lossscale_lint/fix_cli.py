@@ -21,8 +21,9 @@ from lossscale_lint.fix_runner import (
     fix_paths,
     unified_diff,
 )
+from lossscale_lint.reporters.summary import plural
 
-PREFIX = "lossscale-lint"
+PREFIX = "lossscale-lint"  # cli.PROG; cli imports this module, so it cannot be imported here
 
 
 def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,10 +43,6 @@ def fix_counts(run: FixRun | None, unsafe: bool) -> dict[str, int]:
         return {}
     hidden = 0 if unsafe else count_fixable(run.result.diagnostics)["unsafe"]
     return {"fixes_applied": run.fixes_applied, "unsafe_fixes_available": hidden}
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}es" if word.endswith("x") else f"{count} {word}s"
 
 
 def report_fix_problems(run: FixRun, *, show_fixes: bool) -> bool:
@@ -73,9 +70,9 @@ def run_diff(args: argparse.Namespace, paths: Sequence[str], settings: Settings)
         sys.stderr.write(f"{PREFIX}: error: {file_error}\n")
     would_apply = sum(len(fix.outcome.applied) for fix in changed)
     hidden = fix_counts(run, args.unsafe_fixes)["unsafe_fixes_available"]
-    summary = f"Would apply {plural(would_apply, 'fix')}" if would_apply else "No fixes to apply"
+    summary = f"Would apply {plural(would_apply, 'fix', 'fixes')}" if would_apply else "No fixes to apply"
     if hidden:
-        summary += f" ({plural(hidden, 'more fix')} with --unsafe-fixes)"
+        summary += f" ({plural(hidden, 'more fix', 'more fixes')} with --unsafe-fixes)"
     sys.stderr.write(summary + ".\n")
     if run.result.missing or run.result.errors:
         return 2

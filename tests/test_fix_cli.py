@@ -183,6 +183,10 @@ def test_diff_writes_nothing_and_its_patch_equals_the_fix(tmp_path):
     assert run.stderr == "Would apply 2 fixes (1 more fix with --unsafe-fixes).\n"
     subprocess.run(["git", "apply", "-p0"], input=run.stdout, text=True, cwd=tmp_path, check=True)
     assert (tmp_path / "legacy.py").read_text() == LSL401_AFTER
+    unsafe = run_module(["check", "--diff", "--unsafe-fixes", "divisor.py"], tmp_path)
+    assert (unsafe.returncode, unsafe.stderr) == (1, "Would apply 1 fix.\n")
+    assert "-    loss = loss / BATCH  # per-sample average\n+    loss = loss / y.size(0)  # per-sample" in unsafe.stdout
+    assert snapshot(tmp_path)["divisor.py"] == before["divisor.py"]
     clean = run_module(["check", "--diff", "legacy.py"], tmp_path)
     assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "No fixes to apply.\n")
 
