@@ -10,6 +10,7 @@ MSE whose mean divides by B times the output width.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import math
 from dataclasses import dataclass
 
 import torch
@@ -138,3 +139,22 @@ def assert_same_trajectory(first: Run, second: Run, rtol: float = 1e-10) -> None
         torch.testing.assert_close(
             a, b, rtol=rtol, atol=rtol, msg=lambda m, s=step: f"step {s}: {m}"
         )
+
+
+def regularization_to_data_ratio(batch: Batch, lr: float, wd: float, reduction: str) -> float:
+    """|decay part| / |data part| of one SGD step from the same weights, both measured."""
+    with_decay = train([batch], sgd(lr, weight_decay=wd), cross_entropy(reduction))
+    data_only = train([batch], sgd(lr), cross_entropy(reduction))
+    decay_part = with_decay.update() - data_only.update()
+    return norm_ratio(decay_part, data_only.update())
+
+
+def adamw_decay_exponent(lr: float, wd: float, steps: int) -> float:
+    """-log(w_T / w_0) after `steps` AdamW steps with a zero gradient (the decay alone)."""
+    weight = torch.nn.Parameter(torch.ones(3, dtype=DTYPE))
+    opt = torch.optim.AdamW([weight], lr=lr, weight_decay=wd)
+    for _ in range(steps):
+        opt.zero_grad()
+        (weight * 0.0).sum().backward()
+        opt.step()
+    return -math.log(float(weight.detach()[0]))

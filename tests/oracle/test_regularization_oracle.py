@@ -12,11 +12,13 @@ import torch.nn.functional as F  # noqa: E402
 from oracle_rig import (  # noqa: E402
     DTYPE,
     adamw,
+    adamw_decay_exponent,
     assert_same_trajectory,
     cross_entropy,
     make_batches,
     make_data,
     norm_ratio,
+    regularization_to_data_ratio,
     replicate,
     sgd,
     train,
@@ -72,14 +74,6 @@ def test_gradient_descent_on_a_summed_loss_converges_to_ridge_with_decay_over_b(
     assert norm_ratio(reached - ridge(wd), ridge(wd)) > 0.1  # not ridge with the nominal wd
 
 
-def _regularization_to_data_ratio(batch: tuple, lr: float, wd: float, reduction: str) -> float:
-    """|decay part| / |data part| of one SGD step from the same weights, both measured."""
-    with_decay = train([batch], sgd(lr, weight_decay=wd), cross_entropy(reduction))
-    data_only = train([batch], sgd(lr), cross_entropy(reduction))
-    decay_part = with_decay.update() - data_only.update()
-    return norm_ratio(decay_part, data_only.update())
-
-
 @pytest.mark.parametrize(
     ("reduction", "old", "new"),
     [
@@ -95,12 +89,12 @@ def test_regularization_factor_and_the_weight_decay_that_keeps_it(
     base = make_batches(1, old_batch)[0]
     bigger = replicate(base, new_batch // old_batch)
     wd = 0.01
-    before = _regularization_to_data_ratio(base, old_lr, wd, reduction)
-    after = _regularization_to_data_ratio(bigger, new_lr, wd, reduction)
+    before = regularization_to_data_ratio(base, old_lr, wd, reduction)
+    after = regularization_to_data_ratio(bigger, new_lr, wd, reduction)
     args = ("coupled", reduction, old_batch, new_batch, old_lr, new_lr)
     assert after / before == pytest.approx(scaling.regularization_factor(*args), rel=1e-8)
     kept_wd = scaling.weight_decay_keeping_regularization(wd, *args)
-    kept = _regularization_to_data_ratio(bigger, new_lr, kept_wd, reduction)
+    kept = regularization_to_data_ratio(bigger, new_lr, kept_wd, reduction)
     assert kept == pytest.approx(before, rel=1e-8)
 
 
@@ -116,31 +110,20 @@ def test_adamw_decays_each_weight_by_lr_times_wd_per_step() -> None:
     )
 
 
-def _adamw_decay_exponent(lr: float, wd: float, steps: int) -> float:
-    """-log(w_T / w_0) after `steps` AdamW steps with a zero gradient (decay alone)."""
-    weight = torch.nn.Parameter(torch.ones(3, dtype=DTYPE))
-    opt = torch.optim.AdamW([weight], lr=lr, weight_decay=wd)
-    for _ in range(steps):
-        opt.zero_grad()
-        (weight * 0.0).sum().backward()
-        opt.step()
-    return -math.log(float(weight.detach()[0]))
-
-
 def test_adamw_decay_per_epoch_and_its_factor_under_batch_and_lr_changes() -> None:
     dataset, lr, wd = 256, 1e-3, 0.1
     # The first-order exponent (N/B)*lr*wd is exact up to lr*wd/2 = 5e-5 relative here.
     for batch in (32, 64):
-        measured = _adamw_decay_exponent(lr, wd, scaling.steps_per_epoch(dataset, batch))
+        measured = adamw_decay_exponent(lr, wd, scaling.steps_per_epoch(dataset, batch))
         assert measured == pytest.approx(scaling.decay_per_epoch(lr, wd, dataset, batch), rel=1e-4)
-    before = _adamw_decay_exponent(lr, wd, scaling.steps_per_epoch(dataset, 32))
-    after = _adamw_decay_exponent(lr / 2, wd, scaling.steps_per_epoch(dataset, 64))
+    before = adamw_decay_exponent(lr, wd, scaling.steps_per_epoch(dataset, 32))
+    after = adamw_decay_exponent(lr / 2, wd, scaling.steps_per_epoch(dataset, 64))
     factor = scaling.regularization_factor("decoupled", "mean", 32, 64, lr, lr / 2)
     assert after / before == pytest.approx(factor, rel=1e-4)
     kept_wd = scaling.weight_decay_keeping_regularization(
         wd, "decoupled", "mean", 32, 64, lr, lr / 2
     )
-    kept = _adamw_decay_exponent(lr / 2, kept_wd, scaling.steps_per_epoch(dataset, 64))
+    kept = adamw_decay_exponent(lr / 2, kept_wd, scaling.steps_per_epoch(dataset, 64))
     assert kept == pytest.approx(before, rel=1e-4)
 
 
@@ -149,4 +132,4 @@ def test_adamw_weights_shrink_by_1_over_e_after_tau_epochs() -> None:
     tau = scaling.decay_timescale_epochs(lr, wd, dataset, batch)
     steps = round(tau * scaling.steps_per_epoch(dataset, batch))
     # (1 - lr*wd)^steps vs exp(-1): off by lr*wd/2 = 0.25 % at these values.
-    assert math.exp(-_adamw_decay_exponent(lr, wd, steps)) == pytest.approx(math.exp(-1), rel=5e-3)
+    assert math.exp(-adamw_decay_exponent(lr, wd, steps)) == pytest.approx(math.exp(-1), rel=5e-3)
