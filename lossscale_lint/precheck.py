@@ -46,8 +46,28 @@ LEGACY_RULES = frozenset({"LSL401"})
 
 # What may separate two tokens: whitespace, a backslash continuation, a comment.
 _GAP = r"(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)"
-BACKWARD_CALL = re.compile(rf"\b(?:manual_)?backward(?:{_GAP}|\))*\(")
-LEGACY_KEYWORD = re.compile(rf"\b(?:size_average|reduce){_GAP}*=")
+# Each pattern starts with a literal, which lets `re` jump from candidate to candidate (a leading
+# `\b` or alternation makes it try every position: 20x slower); the word start is checked apart.
+BACKWARD_CALL = re.compile(rf"backward(?:{_GAP}|\))*\(")
+LEGACY_KEYWORDS = (re.compile(rf"size_average{_GAP}*="), re.compile(rf"reduce{_GAP}*="))
+
+
+def starts_word(source: str, index: int) -> bool:
+    """Whether an identifier can start at `index` (what `\b` checks: the previous character is
+    not a letter, digit or underscore in the Unicode sense)."""
+    return index == 0 or not (source[index - 1].isalnum() or source[index - 1] == "_")
+
+
+def has_word(pattern: re.Pattern[str], source: str, prefixes: tuple[str, ...] = ("",)) -> bool:
+    """Whether `pattern` matches where a whole identifier (optionally one of `prefixes` + the
+    pattern's word) starts."""
+    for match in pattern.finditer(source):
+        start = match.start()
+        for prefix in prefixes:
+            begin = start - len(prefix)
+            if begin >= 0 and source.startswith(prefix, begin) and starts_word(source, begin):
+                return True
+    return False
 
 
 def covering_stems(names: set[str], stems: tuple[str, ...]) -> tuple[str, ...]:
@@ -62,13 +82,14 @@ LOSS_NAME_STEMS = covering_stems(set(catalog.LOSS_MODULES) | set(catalog.LOSS_FU
 
 def may_have_backward_call(source: str) -> bool:
     # The substring test is ~100x faster than the regex and rejects most files on its own.
-    return ("backward" in source) and BACKWARD_CALL.search(source) is not None
+    return "backward" in source and has_word(BACKWARD_CALL, source, prefixes=("", "manual_"))
 
 
 def may_have_legacy_loss(source: str) -> bool:
     if "size_average" not in source and "reduce" not in source:
         return False
-    return LEGACY_KEYWORD.search(source) is not None and any(stem in source for stem in LOSS_NAME_STEMS)
+    keyword = any(has_word(pattern, source) for pattern in LEGACY_KEYWORDS)
+    return keyword and any(stem in source for stem in LOSS_NAME_STEMS)
 
 
 def selected_rules(is_selected: Callable[[str], bool]) -> set[str]:
@@ -103,6 +124,15 @@ def parses(source: str) -> bool:
     return True
 
 
+def skippable(source: str, options: AnalysisOptions, base_source: str | None = None) -> bool:
+    """True only when `lint_source(source, ..., options, base_source)` is proven to return nothing."""
+    # With a base version the change-aware rules compare two texts; this check reads only one.
+    if base_source is not None or may_report(source, options.is_selected):
+        return False
+    # A file the standard parser rejects goes to the engine, which words and places LSL000.
+    return not options.is_selected(SYNTAX_ERROR) or parses(source)
+
+
 def lint_source_prechecked(
     source: str,
     path: str,
@@ -111,9 +141,4 @@ def lint_source_prechecked(
 ) -> list[Diagnostic]:
     """`engine.lint_source`, without the LibCST parse when the text proves nothing can be reported."""
     options = options or AnalysisOptions()
-    # With a base version the change-aware rules compare two texts; this check reads only one.
-    if base_source is not None or may_report(source, options.is_selected):
-        return lint_source(source, path, options, base_source)
-    if options.is_selected(SYNTAX_ERROR) and not parses(source):
-        return lint_source(source, path, options)  # the engine words and places LSL000
-    return []
+    return [] if skippable(source, options, base_source) else lint_source(source, path, options, base_source)

@@ -156,3 +156,23 @@ def test_every_catalog_loss_contains_a_stem():
     names = set(catalog.LOSS_MODULES) | set(catalog.LOSS_FUNCTIONS)
     assert all(any(stem in name for stem in precheck.LOSS_NAME_STEMS) for name in names)
     assert "Loss" in precheck.LOSS_NAME_STEMS and "cross_entropy" in precheck.LOSS_NAME_STEMS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("loss.backward()", True),
+        ("self.manual_backward(loss)", True),
+        ("backward(x)", True),  # at the very start
+        ("é.backward ()", True),
+        ("x.backwards()", False),
+        ("my_manual_backward(loss)", False),
+        ("xbackward(loss)", False),
+        ("ébackward(loss)", False),  # a longer identifier, in the Unicode sense
+        ("backward_hook(m)", False),
+        ("# keeps backward compatibility\n", False),
+        ("xbackward(a); y.backward(b)", True),  # a non-match before a match
+    ],
+)
+def test_backward_calls_are_recognised_as_whole_identifiers(text, expected):
+    assert precheck.may_have_backward_call(text) is expected
