@@ -1,0 +1,213 @@
+"""Benchmark: lossscale-lint on a >= 3000-file corpus against a bare LibCST parse of the same files.
+
+    python benchmarks/bench.py [--repeat N] [--keep DIR]
+
+Builds the corpus (benchmarks/corpus.py) in a temporary folder, then measures in one run, so that
+the ratios compare like with like on whatever load the machine has:
+- cold, `--jobs 1 --no-cache`;
+- cold, all cores, with an empty cache (this run fills it);
+- warm: the same command again, every file answered from the cache;
+- the floor: a single-process loop of `libcst.parse_module` over exactly the files the tool checks
+  (the loop alone, without interpreter start-up);
+- the pre-commit case: 5 changed training scripts named on the command line, wall time including
+  interpreter start (median of 3, each with freshly changed files);
+- peak memory: the largest resident set of any process of a run (`os.wait4`, which also counts
+  the worker processes the run waited for).
+Every tool run is a subprocess (`python -m lossscale_lint check`) of a snapshot of the package, so
+its times include interpreter start and imports. Wall and CPU time are both shown: on a shared
+machine other processes stretch wall times (and take the cores the workers need), CPU time much
+less. With `--repeat N` each full run is measured N times and the fastest kept. The three full
+runs must print the same diagnostics; the exit status is 1 if they do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # run from a clean clone
+
+from benchmarks.corpus import build_corpus  # noqa: E402
+from lossscale_lint.config import load_settings  # noqa: E402
+from lossscale_lint.discovery import discover  # noqa: E402
+from lossscale_lint.parallel import available_cores  # noqa: E402
+
+PRE_COMMIT_FILES = 5
+PRE_COMMIT_REPEATS = 3
+OTHER_LINTERS = {"TorchFix": ("torchfix", ["-m", "torchfix"]), "Fixit": ("fixit", ["-m", "fixit", "lint"])}
+
+
+@dataclass
+class Run:
+    seconds: float  # wall time
+    cpu: float  # user + system time of the process and every worker it waited for
+    peak_mb: float
+    stdout: str
+    returncode: int
+
+
+def fastest(runs: list[Run]) -> Run:
+    return min(runs, key=lambda run: run.seconds)
+
+
+# The tool runs from a copy of the package taken at start, so that edits to the working tree
+# during the benchmark (or a stale install) cannot change what is measured halfway through.
+SNAPSHOT_ENV: dict[str, str] = {}
+
+
+def snapshot_package(workdir: Path) -> None:
+    target = workdir / "snapshot"
+    shutil.copytree(REPO / "lossscale_lint", target / "lossscale_lint",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    SNAPSHOT_ENV.update(os.environ, PYTHONPATH=str(target))
+
+
+def timed(command: list[str], cwd: Path) -> Run:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=SNAPSHOT_ENV or None)
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout, process.returncode)
+
+
+def lint(corpus: Path, *options: str) -> Run:
+    return timed([sys.executable, "-m", "lossscale_lint", "check", ".", "--output-format", "concise", *options], corpus)
+
+
+BARE_PARSE = """
+import sys, time, libcst
+paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
+start, cpu = time.perf_counter(), time.process_time()
+for path in paths:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        libcst.parse_module(data)
+    except Exception:
+        pass
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+
+
+def bare_parse(files: list[str], corpus: Path, workdir: Path) -> Run:
+    listing = workdir / "files.txt"
+    listing.write_text("\n".join(str(corpus / f) for f in files), encoding="utf-8")
+    run = timed([sys.executable, "-c", BARE_PARSE, str(listing)], corpus)
+    # The loop alone: the floor gets no interpreter start-up, the tool's runs all include it.
+    run.seconds, run.cpu = map(float, run.stdout.split())
+    return run
+
+
+def pre_commit_case(corpus: Path, files: list[str]) -> list[Run]:
+    chosen = [f for f in files if f.startswith("training/")][:: 97][:PRE_COMMIT_FILES]
+    runs = []
+    for repeat in range(PRE_COMMIT_REPEATS):
+        for name in chosen:  # a real edit each time, so the cache cannot answer
+            with open(corpus / name, "a", encoding="utf-8") as handle:
+                handle.write(f"# edited in pre-commit round {repeat}\n")
+        runs.append(timed([sys.executable, "-m", "lossscale_lint", "check", "--output-format", "concise",
+                           *chosen], corpus))
+    return runs
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (f"{os.cpu_count()} CPUs ({available_cores()} usable), {model}; Python {platform.python_version()}; "
+            f"load average at start {load}")
+
+
+def row(label: str, wall: str = "", wall_ratio: str = "", cpu: str = "", cpu_ratio: str = "") -> str:
+    return f"| {label:<44} | {wall:>13} | {wall_ratio:>21} | {cpu:>9} | {cpu_ratio:>9} |"
+
+
+def timing_row(label: str, run: Run, floor: Run, target: str = "") -> str:
+    ratio = f"{run.seconds / floor.seconds:.3f}x" + (f" (target {target})" if target else "")
+    return row(label, f"{run.seconds:.2f} s", ratio, f"{run.cpu:.1f} s", f"{run.cpu / floor.cpu:.3f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="build the corpus here and keep it")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="measure each full run N times and keep the fastest (default 1)")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="lossscale-bench-"))
+    corpus = args.keep or workdir / "corpus"
+    try:
+        print(f"machine: {machine()}", flush=True)
+        snapshot_package(workdir)
+        counts = build_corpus(corpus)
+        settings = load_settings(corpus)
+        files = [os.path.relpath(f, corpus) for f in discover([str(corpus)], settings).files]
+        megabytes = sum((corpus / f).stat().st_size for f in files) / 1e6
+        print(f"corpus: {corpus} ({counts['training']} training scripts, {counts['stdlib']} stdlib files)", flush=True)
+
+        repeats = range(args.repeat)
+        cold_serial = fastest([lint(corpus, "--jobs", "1", "--no-cache") for _ in repeats])
+        cold_runs, warm_runs = [], []
+        for _ in repeats:
+            shutil.rmtree(corpus / ".lossscale_lint_cache", ignore_errors=True)
+            cold_runs.append(lint(corpus))  # fills the cache
+            warm_runs.append(lint(corpus))
+        cold_parallel, warm = fastest(cold_runs), fastest(warm_runs)
+        floor = fastest([bare_parse(files, corpus, workdir) for _ in repeats])
+        pre_commit = pre_commit_case(corpus, files)
+        start_up = [timed([sys.executable, "-m", "lossscale_lint", "--version"], corpus).seconds
+                    for _ in range(PRE_COMMIT_REPEATS)]
+
+        same = cold_serial.stdout == cold_parallel.stdout == warm.stdout
+        commit_times = [r.seconds for r in pre_commit]
+        print()
+        print(row("measure", "wall", "wall / bare parse", "CPU", "CPU / bare"))
+        print(row("-" * 44, "-" * 13, "-" * 21, "-" * 9, "-" * 9))
+        print(row("files checked", str(len(files))))
+        print(row("total size", f"{megabytes:.1f} MB"))
+        print(timing_row("bare libcst.parse_module loop, 1 process", floor, floor))
+        print(timing_row("cold, --jobs 1", cold_serial, floor))
+        print(timing_row(f"cold, all cores ({available_cores()})", cold_parallel, floor, "0.35"))
+        print(timing_row("warm cache", warm, floor, "0.03"))
+        print(row("pre-commit, 5 changed files (median of 3)", f"{statistics.median(commit_times):.2f} s", "target 0.5 s"))
+        print(row("pre-commit, fastest of 3", f"{min(commit_times):.2f} s"))
+        print(row("  start-up alone (`--version`, median of 3)", f"{statistics.median(start_up):.2f} s"))
+        peak = max(cold_serial.peak_mb, cold_parallel.peak_mb, warm.peak_mb)
+        print(row("peak memory of any lint process", f"{peak:.0f} MB", "target 300 MB"))
+        print(row("peak memory of the bare parse loop", f"{floor.peak_mb:.0f} MB"))
+        print(row("diagnostics reported (lines)", str(len(cold_serial.stdout.splitlines()))))
+        print(row("same output: jobs 1 / all cores / warm", "yes" if same else "NO"))
+        for name, (module, command) in OTHER_LINTERS.items():
+            if importlib.util.find_spec(module) is None:
+                print(row(name, "not installed"))
+                continue
+            print(timing_row(name, timed([sys.executable, *command, "."], corpus), floor))
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\nload average at the end: {load} (other work on the machine slows the wall times, CPU less so)")
+        return 0 if same else 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
