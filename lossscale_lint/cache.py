@@ -6,11 +6,12 @@ so that git never sees it. One JSON entry per file and effective configuration; 
 overwrites its entry, so the cache grows with the number of files, not with the number of edits.
 
 An entry is used only when its key matches the key computed for this run: the SHA-256 of the
-file's text, the tool's fingerprint (version plus a hash of the package's own sources, because a
-development checkout changes rules without changing the version), the file's path as reported, and
-every analysis option including the set of selected rule codes. Anything else - a truncated or
-foreign file, an older format, a different key - is a miss, never an error. Writes go to a
-temporary file that is renamed over the entry, so a reader sees the old entry or the new one.
+file's text; the tool's fingerprint (its version plus a hash of the package's own sources, since a
+development checkout changes rules without changing the version, and the LibCST and Python
+versions, which decide what parses); the file's path as reported; and every analysis option,
+including the set of selected rule codes. Anything else - a truncated or foreign file, an older
+format, a different key - is a miss, never an error. Writes go to a temporary file that is
+renamed over the entry, so a reader sees the old entry or the new one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import contextlib
 import dataclasses
 import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import libcst
 from pydantic import BaseModel, ValidationError
 
 import lossscale_lint
@@ -59,7 +62,8 @@ def _sha256(*parts: str) -> str:
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     package = Path(lossscale_lint.__file__).parent
-    parts = [lossscale_lint.__version__]
+    # Which files parse depends on LibCST and, for files only syntax-checked, on this Python.
+    parts = [lossscale_lint.__version__, libcst.LIBCST_VERSION, sys.version]
     for source in sorted(package.rglob("*.py")):
         parts += [source.relative_to(package).as_posix(), source.read_text("utf-8", "surrogateescape")]
     return _sha256(*parts)

@@ -74,7 +74,7 @@ def job_count(text: str) -> int:
 
 
 def worker_count(jobs: int | None) -> int:
-    """`--jobs`: None or 0 means every core."""
+    """`--jobs`: None (not given) means every core."""
     return available_cores() if not jobs else max(1, jobs)
 
 
@@ -126,7 +126,9 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
         for done in pool.map(partial(run_batch, cache=cache), work):
             results.update(done)
     except BrokenProcessPool:
-        # A worker died (killed, out of memory): the files it held are reported, the rest kept.
+        # A worker died (killed, out of memory, a crash in native code) and the pool with it. The
+        # results already in are kept; every other file is reported rather than retried here,
+        # since a file that crashes a worker would crash this process too.
         for job in pending:
             if job.index not in results:
                 message = "the worker process analysing this file stopped unexpectedly"
