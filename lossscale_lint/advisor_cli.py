@@ -46,7 +46,7 @@ def add_advise_command(commands) -> None:
     parser.add_argument("--accumulation", type=positive_integer, metavar="K",
                         help="gradient accumulation steps after the change (default: as in the code)")
     parser.add_argument("--from-accumulation", type=positive_integer, metavar="K",
-                        help="accumulation steps today (default: the code's `% K` step guard, else 1)")
+                        help="accumulation steps today (default: the code's `%% K` step guard, else 1)")
     parser.add_argument("--world-size", type=positive_integer, default=1, metavar="W",
                         help="data-parallel processes after the change (default: 1)")
     parser.add_argument("--from-world-size", type=positive_integer, default=1, metavar="W",
