@@ -1,8 +1,9 @@
 """A text-only pre-check: skip LibCST for files on which no selected rule can fire.
 
-Exact in one direction: `lint_source_prechecked` returns exactly what `engine.lint_source` returns,
-it only avoids the LibCST parse when the text proves the answer is "nothing". The proof follows
-how the rules read the facts (checked against lossscale_lint/facts and lossscale_lint/rules):
+Exact in one direction: `skippable` is True only when the text proves that `engine.lint_source`
+would return nothing, and `lint_source_prechecked` is `lint_source` with that shortcut, so it
+returns exactly the same. The runner asks `skippable` before it parses. The proof follows how
+the rules read the facts (checked against lossscale_lint/facts and lossscale_lint/rules):
 
 - LSL101-104, LSL201, LSL202 only loop over `facts.backwards`. A backward site is made only from a
   call whose callee is an attribute named exactly `backward` or `manual_backward`
