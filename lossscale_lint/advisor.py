@@ -20,7 +20,6 @@ from lossscale_lint.rules.loops import (
     TrainingLoop,
     describe_source,
     has_decay,
-    training_batch_size,
     training_loops,
 )
 from lossscale_lint.scaling import (
@@ -143,7 +142,7 @@ def current_setup(
 ) -> tuple[Setup, str]:
     if old_batch is not None:
         return Setup(old_batch, accumulation or 1, world_size), "--from"
-    source = training_batch_size(facts)
+    source = facts.training_batch_size()
     if source is None:
         raise AdviceError("cannot tell the current batch size from the code; pass it with --from OLD")
     return Setup(source.value.number, accumulation or 1, world_size), describe_source(source)

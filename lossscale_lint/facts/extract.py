@@ -201,6 +201,7 @@ class Extractor:
                 grad_divisors=divisors,
             )
         return BackwardSite(
+            dataloader=self.dataloader_of(call),
             kind=kind,
             span=self.index.span(node),
             scope=self.index.scopes[call.scope].name,
@@ -211,6 +212,20 @@ class Extractor:
             step=step,
             clips=self.clips_in(call.scope),
         )
+
+    def dataloader_of(self, call: CallSite):
+        """The DataLoader iterated by the loops around `call` (through enumerate/tqdm wrappers)."""
+        for loop in reversed(call.loops):
+            if not isinstance(loop, cst.For):
+                continue
+            iterator = loop.iter
+            while (isinstance(iterator, cst.Call) and iterator.args
+                   and (self.resolver.qualified(iterator.func) or "").split(".")[-1] in ("enumerate", "tqdm", "iter")):
+                iterator = iterator.args[0].value
+            site, _ = self.resolver.origin_call(Where(iterator, call.scope, call.position))
+            if site is not None and id(site.node) in self.loaders:
+                return self.loaders[id(site.node)]
+        return None
 
     def batch_sizes(self) -> list[BatchSizeSource]:
         sources = []

@@ -211,6 +211,8 @@ class BackwardSite(Fact):
     accelerator: AcceleratorSite | None = None
     step: StepSite | None = None
     clips: tuple[ClipSite, ...] = ()
+    # The DataLoader the training loop around this backward iterates, when it can be followed.
+    dataloader: DataLoaderSite | None = None
 
 
 class ModuleFacts(Fact):
@@ -222,12 +224,25 @@ class ModuleFacts(Fact):
     accelerators: tuple[AcceleratorSite, ...] = ()
     batch_sizes: tuple[BatchSizeSource, ...] = Field(default_factory=tuple)
 
-    def known_batch_size(self) -> Value | None:
-        """The batch size, when every place that configures it agrees on one static value."""
-        values = {s.value.number for s in self.batch_sizes if s.value.number is not None}
-        if len(values) != 1:
-            return None
-        for source in self.batch_sizes:
-            if source.value.number is not None:
-                return source.value
+    def training_batch_size(self) -> BatchSizeSource | None:
+        """Where the script sets the batch size it trains with, when statically known and unambiguous.
+
+        The DataLoaders that training loops iterate decide first. Otherwise all sources agreeing is
+        the easy case; then the DataLoaders when they agree (they are what batches the data; an
+        argparse default nobody passes on does not); and when they do not (a training and an
+        evaluation loader) the named settings: the argparse default or `BATCH_SIZE` constant.
+        """
+        training = [
+            BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=b.dataloader.batch_size)
+            for b in self.backwards
+            if b.dataloader is not None and b.dataloader.batch_size is not None and b.dataloader.batch_size.number
+        ]
+        known = [s for s in self.batch_sizes if s.value.number]
+        loaders = [s for s in known if s.kind == "dataloader"]
+        named = [s for s in known if s.kind in ("argparse", "constant", "config")]
+        for candidates in (training, known, loaders, named):
+            if candidates and len({s.value.number for s in candidates}) == 1:
+                # A setting with that value is where a person changes it: point there.
+                same = [s for s in named if s.value.number == candidates[0].value.number]
+                return same[0] if same else candidates[0]
         return None

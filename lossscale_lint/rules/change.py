@@ -17,7 +17,6 @@ from lossscale_lint.rules.loops import (
     TrainingLoop,
     describe_source,
     paired_loops,
-    training_batch_size,
     unchanged,
     value_ratio,
 )
@@ -46,7 +45,7 @@ class BatchChange:
     """The training batch size at the base and now, when both are known and they differ."""
 
     def __init__(self, base: ModuleFacts, new: ModuleFacts) -> None:
-        self.old_source, self.new_source = training_batch_size(base), training_batch_size(new)
+        self.old_source, self.new_source = base.training_batch_size(), new.training_batch_size()
         self.old = self.old_source.value.number if self.old_source else None
         self.new = self.new_source.value.number if self.new_source else None
 

@@ -84,7 +84,8 @@ def describe_sum(term: DataTerm) -> str:
 
 def batch_example(facts: ModuleFacts) -> tuple[Value | None, str]:
     """The known batch size and an example of what doubling it does, for messages."""
-    known = facts.known_batch_size()
+    source = facts.training_batch_size()
+    known = source.value if source is not None else None
     if known is None or not known.number:
         return None, "B -> 2B doubles it"
     b = known.number

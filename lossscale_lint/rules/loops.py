@@ -26,7 +26,6 @@ from lossscale_lint.scaling import DecayKind, OptimizerFamily, ReductionKind
 # A sum divided by the configured batch size ("fixed") does not grow with B either.
 _SCALE_TO_REDUCTION: dict[str, ReductionKind] = {"sum": "sum", "mean": "mean", "fixed": "mean"}
 # Where a configured batch size is named; a DataLoader literal may be an evaluation loader.
-_NAMED_SOURCES = ("argparse", "constant", "config")
 
 
 @dataclass(frozen=True)
@@ -102,24 +101,6 @@ def paired_loops(base: ModuleFacts, new: ModuleFacts) -> list[tuple[TrainingLoop
         if old is not None:
             pairs.append((old, loop))
     return pairs
-
-
-def training_batch_size(facts: ModuleFacts) -> BatchSizeSource | None:
-    """Where the script sets the batch size it trains with, when that is statically known and
-    unambiguous.
-
-    All sources agreeing is the easy case. Otherwise the DataLoaders decide when they agree (they
-    are what batches the data; an argparse default nobody passes on does not), and when they do
-    not (a training and an evaluation loader) the named settings decide: the argparse default or
-    `BATCH_SIZE` constant that the training loader reads.
-    """
-    known = [s for s in facts.batch_sizes if s.value.number]
-    loaders = [s for s in known if s.kind == "dataloader"]
-    named = [s for s in known if s.kind in _NAMED_SOURCES]
-    for candidates in (known, loaders, named):
-        if candidates and len({s.value.number for s in candidates}) == 1:
-            return candidates[0]
-    return None
 
 
 def describe_source(source: BatchSizeSource) -> str:

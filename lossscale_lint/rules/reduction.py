@@ -18,7 +18,12 @@ from lossscale_lint.rules.common import (
     sum_location,
     summed_terms,
 )
-from lossscale_lint.scaling import clip_threshold_in_mean_units, format_number, last_batch_weight
+from lossscale_lint.scaling import (
+    clip_threshold_in_mean_units,
+    effective_regularization_weight,
+    format_number,
+    last_batch_weight,
+)
 
 # Losses whose "mean" divides by the batch length (not by every element), so that switching
 # sum -> mean divides the gradient by exactly B.
@@ -29,8 +34,9 @@ def _optimizer_related(optimizer: OptimizerSite) -> Related:
     return Related(span=optimizer.span, message=f"{optimizer.name} optimizer created here")
 
 
-def _keep_step_fix(term: DataTerm, optimizer: OptimizerSite, ctx: RuleContext) -> Fix | None:
-    """reduction="mean" and lr x today's B: the same step today, and no dependence on B after."""
+def _keep_step_fix(term: DataTerm, backward: BackwardSite, optimizer: OptimizerSite, ctx: RuleContext) -> Fix | None:
+    """reduction="mean", lr x today's B and coupled weight decay / today's B: the very same update
+    today (lr*(B*g + wd*w) = (lr*B)*(g + (wd/B)*w)), and no dependence on B after."""
     known, _ = batch_example(ctx.facts)
     loss = term.loss
     if (
@@ -40,19 +46,27 @@ def _keep_step_fix(term: DataTerm, optimizer: OptimizerSite, ctx: RuleContext) -
         or loss.legacy_args
         or term.reduction is not loss.reduction
         or optimizer.lr is None
+        or (backward.flow is not None and backward.flow.penalties)  # a penalty would need rescaling too
     ):
         return None
-    lr = optimizer.lr.source
-    lr = f"({lr})" if needs_parentheses(lr) else lr
     batch = format_number(known.number)
+    edits = [
+        Edit(span=loss.reduction_arg_span, content='reduction="mean"'),
+        Edit(span=optimizer.lr.span, content=f"{_operand(optimizer.lr.source)} * {batch}"),
+    ]
+    decay = optimizer.weight_decay
+    if decay is not None and not optimizer.decoupled and decay.value != 0:
+        edits.append(Edit(span=decay.span, content=f"{_operand(decay.source)} / {batch}"))
     return Fix(
         applicability="unsafe",
-        description=f'use reduction="mean" and multiply lr by today\'s batch size {batch}',
-        edits=(
-            Edit(span=loss.reduction_arg_span, content='reduction="mean"'),
-            Edit(span=optimizer.lr.span, content=f"{lr} * {batch}"),
-        ),
+        description=f'use reduction="mean", multiply lr by today\'s batch size {batch}'
+        + (f" and divide weight_decay by it" if len(edits) == 3 else ""),
+        edits=tuple(edits),
     )
+
+
+def _operand(source: str) -> str:
+    return f"({source})" if needs_parentheses(source) else source
 
 
 def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -71,7 +85,7 @@ def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
                 factor=f"step = lr * B * mean gradient: x B'/B when the batch goes B -> B' ({example})",
                 suggestion='use reduction="mean" and multiply lr by the current batch size, '
                 "or divide the loss by the batch length (x.size(0))",
-                fix=_keep_step_fix(term, optimizer, ctx),
+                fix=_keep_step_fix(term, backward, optimizer, ctx),
             )
 
 
@@ -87,10 +101,17 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
         penalties = backward.flow.penalties if backward.flow else ()
         if not coupled and not penalties:
             continue
+        known, _ = batch_example(ctx.facts)
         for term in summed_terms(backward, ctx.facts):
             related = [related_backward(backward)]
+            acts_as = ""
             if coupled:
                 what = f"{optimizer.name}(weight_decay={optimizer.weight_decay.source})"
+                decay = optimizer.weight_decay.number
+                if decay is not None and known is not None:
+                    weight = effective_regularization_weight(decay, "sum", known.number)
+                    acts_as = (f" (at B={format_number(known.number)}, weight_decay={format_number(decay)} "
+                               f"acts as {format_number(weight)} on the mean loss)")
                 related.insert(0, Related(span=optimizer.weight_decay.span, message="coupled weight decay here"))
             else:
                 what = f"the penalty `{penalties[0].source}`"
@@ -101,7 +122,7 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
                 f"{describe_sum(term)} is combined with {what}: the regularizer does not grow with "
                 "the batch, so its weight relative to the data term is lambda/B",
                 related=related,
-                factor="effective regularization = lambda / B: x B/B' when the batch goes B -> B'",
+                factor=f"effective regularization = lambda / B: x B/B' when the batch goes B -> B'{acts_as}",
                 suggestion='use reduction="mean" (and retune lambda once), or scale lambda with the batch size',
             )
 
