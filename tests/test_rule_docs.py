@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from lossscale_lint.engine import lint_source
+from lossscale_lint.fixing import apply_fixes
 from lossscale_lint.rules import ALL_RULES
 from run_training_scripts import run_for_real
 
@@ -177,6 +178,28 @@ def test_corrected_code_does_not_trigger_the_rule(path, index):
     assert page.code not in reported
 
 
+def fixed_example(page: RulePage) -> str:
+    """The page's Example after applying every fix the linter offers on it (safe and unsafe)."""
+    diagnostics = lint_source(page.example, f"{page.code}-example.py", base_source=page.base)
+    return apply_fixes(page.example, diagnostics, unsafe=True, path=f"{page.code}-example.py").new_source
+
+
+@pytest.mark.parametrize("path", PAGE_PATHS, ids=lambda p: p.stem)
+def test_fix_on_the_example_is_what_the_page_says(path):
+    page = parse_page(path)
+    diagnostics = [
+        d
+        for d in lint_source(page.example, f"{page.code}-example.py", base_source=page.base)
+        if d.code == page.code
+    ]
+    offered = {d.fix.applicability if d.fix else "none" for d in diagnostics}
+    assert offered == {page.fix}, f"{page.code}: page says Fix: {page.fix}, the example gets {offered}"
+    if page.fix != "none":
+        fixed = fixed_example(page)
+        assert fixed != page.example
+        assert page.code not in codes_reported(page, fixed, f"{page.code}-fixed")
+
+
 def test_every_registered_rule_has_a_page():
     assert ALL_RULES, "no rules registered in lossscale_lint.rules.ALL_RULES"
     missing = sorted(set(ALL_RULES) - set(PAGES))
@@ -258,11 +281,15 @@ def test_page_code_trains_with_real_torch(tmp_path):
 
 # What the pages claim about the first optimizer step, checked by training with real torch:
 # (page, block a, block b, factor) means update(b) = factor * update(a); block 0 is the Example,
-# block i > 0 the i-th Corrected block. Both start from the same seed, so from the same weights
-# and the same first batch.
+# block i > 0 the i-th Corrected block, "fix" the Example after its fixes. Both start from the same
+# seed, so from the same weights and the same first batch.
 STEP_CLAIMS = [
     ("LSL101", 0, 1, 1.0),  # mean reduction with lr * B: today's step at today's batch size
     ("LSL101", 0, 2, 1.0),  # sum / x.size(0) with lr * B: the same
+    ("LSL101", 0, "fix", 1.0),  # the (unsafe) fix keeps today's update exactly
+    ("LSL201", 1, "fix", 1.0),  # the fix divides by K like the corrected code
+    ("LSL401", 0, "fix", 1.0),  # the safe fix keeps the update exactly
+    ("LSL202", 1, "fix", 1.0),  # the safe fix: Accelerate's own division, as in the corrected code
     ("LSL102", 0, 2, 1.0),  # mean loss, wd / B, Adam: the same (Adam cancels the factor B)
     ("LSL201", 0, 1, 1 / 4),  # dividing by K = 4 makes the accumulated step 4 times smaller
     ("LSL201", 1, 2, 1.0),  # dividing the loss or the accumulated gradients: the same
@@ -280,7 +307,8 @@ def test_pages_claims_about_the_update_hold_with_real_torch(tmp_path):
         page = parse_page(PAGES[code])
         for index in (a, b):
             script = tmp_path / f"{code}_{index}.py"
-            script.write_text((page.example, *page.corrected)[index], encoding="utf-8")
+            source = fixed_example(page) if index == "fix" else (page.example, *page.corrected)[index]
+            script.write_text(source, encoding="utf-8")
             blocks[code, index] = script
     updates_dir = tmp_path / "updates"
     updates_dir.mkdir()
