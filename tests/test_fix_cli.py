@@ -102,7 +102,7 @@ SAMPLES = {  # file name: (rule, safe?, before, after)
         "LSL202",
         True,
         ACCELERATE_LOOP.format(division="loss = loss / steps"),
-        ACCELERATE_LOOP.format(division="loss = loss"),
+        ACCELERATE_LOOP.replace("        {division}\n", ""),  # the whole statement goes
     ),
     "divisor.py": (
         "LSL104",

@@ -149,13 +149,17 @@ class FlowTracer:
             return Opaque(where.expr)
         value = Where(binding.value, binding.scope, binding.position)
         if binding.kind == "assign":
-            return self.trace(value, depth + 1)
+            traced = self.trace(value, depth + 1)
+            if (isinstance(traced, Scaled) and isinstance(binding.value, cst.BinaryOperation)
+                    and isinstance(binding.value.left, cst.Name) and binding.value.left.value == binding.target):
+                traced.op = self._in_place(traced.op, binding)  # `loss = loss / K`
+            return traced
         if binding.kind == "aug" and binding.operator in ("/", "*", "+", "-"):
             previous = self.trace(Where(where.expr, binding.scope, binding.position), depth + 1)
             if binding.operator in ("+", "-"):
                 return Plus([previous, self._additive(value, depth)])
             op = "div" if binding.operator == "/" else "mul"
-            return Scaled(previous, self._op(op, value, binding.node))
+            return Scaled(previous, self._in_place(self._op(op, value, binding.node), binding))
         if binding.kind == "unpack" and isinstance(binding.value, cst.Call):
             helper = self.resolver.local_function(binding.value.func, binding.scope)
             if helper is not None:
@@ -298,6 +302,18 @@ class FlowTracer:
         names = tuple(a.value.value for a in where.expr.args if a.keyword is None and isinstance(a.value, cst.Name))
         sum_span = site.reduction_arg_span or _legacy_span(site)
         return Term(site, site.reduction, sum_span, self.index.scopes[where.scope].name, names)
+
+    def _in_place(self, op: ScaleOp, binding) -> ScaleOp:
+        """Mark an op that is a whole statement of its own, so that a fix can delete its lines."""
+        statement = next((s.body[0] for s in self.index.sole_statements.values()
+                          if (isinstance(s.body[0], cst.Assign) and s.body[0].value is binding.value)
+                          or (isinstance(s.body[0], cst.AugAssign) and s.body[0].target is binding.node)), None)
+        line = self.index.sole_statements.get(id(statement)) if statement is not None else None
+        if line is None:
+            return op
+        span = self.index.span(line)
+        whole = span.model_copy(update={"column": 1, "end_line": span.end_line + 1, "end_column": 1})
+        return op.model_copy(update={"statement_span": whole})
 
     def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
         value: Value = self.resolver.value(factor)

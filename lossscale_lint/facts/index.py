@@ -66,6 +66,9 @@ class CodeIndex:
     bindings: dict[tuple[int, str], list[Binding]]
     calls: list[CallSite]
     functions: dict[tuple[int, str], int]  # (parent scope, name) -> scope id
+    # Assignments that are the only statement on their line(s), keyed by id(): a fix may delete
+    # such a line whole instead of leaving `loss = loss` behind.
+    sole_statements: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
     # In-place divisions of gradients (`p.grad /= K`): scope and divisor.
     grad_divisions: list[tuple[int, cst.BaseExpression]] = field(default_factory=list)
 
@@ -201,6 +204,10 @@ class _Collector(cst.CSTVisitor):
         key = self._target_key(target)
         if key is not None:
             self._bind_key(key, target, kind, value, **extra)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        if len(node.body) == 1 and isinstance(node.body[0], (cst.Assign, cst.AugAssign)):
+            self.index.sole_statements[id(node.body[0])] = node
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -94,6 +94,8 @@ class ScaleOp(Fact):
     scope: str = ""  # the function the operation is written in
     # For `x / k` written as a binary operation: the left operand, which a fix can leave in place.
     operand: str | None = None
+    # For `x = x / k` or `x /= k` alone on its line(s): the whole lines, which a fix can delete.
+    statement_span: Span | None = None
 
 
 class DataTerm(Fact):

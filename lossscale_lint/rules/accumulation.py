@@ -83,9 +83,12 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue
             op = divisions[0]
             fix = None
-            if op.operand is not None and same_quantity(op.factor, steps):
+            if same_quantity(op.factor, steps) and (op.statement_span or op.operand is not None):
+                # `loss = loss / K` alone on its line goes whole; inside a longer expression only `/ K` goes.
+                edit = (Edit(span=op.statement_span, content="") if op.statement_span
+                        else Edit(span=op.span, content=op.operand))
                 fix = Fix(applicability="safe", description=f"remove the manual division by {op.factor.source}",
-                          edits=(Edit(span=op.span, content=op.operand),))
+                          edits=(edit,))
             factor = accumulation_factor(int(steps.number), 2) if steps.number else None
             yield DOUBLE_DIVISION.diagnostic(
                 ctx,
