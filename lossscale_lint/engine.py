@@ -17,6 +17,7 @@ from lossscale_lint.facts.extract import extract_facts
 from lossscale_lint.facts.model import ModuleFacts
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import RuleContext
+from lossscale_lint.sources import too_deep_to_parse
 
 
 @dataclass(frozen=True)
@@ -29,27 +30,46 @@ class AnalysisOptions:
     is_selected: Callable[[str], bool] = field(default=lambda code: True, compare=False)
 
 
-def parse_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    # LibCST's native parser reports where its lookahead stopped, which is often a line late;
-    # the standard parser (parsing only, nothing is compiled or run) names the offending place.
-    line, column = error.editor_line, error.editor_column
-    message = str(error.message).removeprefix("parser error: ").strip().rstrip(".")
-    try:
-        ast.parse(source)
-    except SyntaxError as precise:
-        if precise.lineno:
-            line, column = precise.lineno, max(precise.offset or 1, 1)
-            message = precise.msg
-    except (ValueError, RecursionError):
-        pass
+def syntax_error(path: str, error: SyntaxError) -> Diagnostic:
+    line, column = error.lineno or 1, max(error.offset or 1, 1)
     return Diagnostic(
         code="LSL000",
         name="syntax-error",
         severity=Severity.ERROR,
-        message=f"cannot parse this file: {message}",
+        message=f"cannot parse this file: {error.msg}",
         span=Span(line=line, column=column, end_line=line, end_column=column),
         path=path,
     )
+
+
+def parse_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    # LibCST's native parser reports where its lookahead stopped, which is often a line late;
+    # the standard parser (parsing only, nothing is compiled or run) names the offending place.
+    message = str(error.message).removeprefix("parser error: ").strip().rstrip(".")
+    precise = SyntaxError(message, ("", error.editor_line, error.editor_column, ""))
+    try:
+        ast.parse(source)
+    except SyntaxError as found:
+        if found.lineno:
+            precise = found
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return syntax_error(path, precise)
+
+
+def parse(source: str, path: str) -> cst.Module | Diagnostic:
+    """The LibCST module, or the LSL000 diagnostic saying why there is none.
+
+    Code nested too deeply is refused first: LibCST's native parser can overflow the C stack on it
+    and take the whole process down, where the standard parser raises a clean SyntaxError.
+    """
+    too_deep = too_deep_to_parse(source)
+    if too_deep is not None:
+        return syntax_error(path, too_deep)
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return parse_error(path, source, error)
 
 
 def base_facts(base_source: str | None, path: str, options: AnalysisOptions) -> ModuleFacts | None:
@@ -57,9 +77,8 @@ def base_facts(base_source: str | None, path: str, options: AnalysisOptions) -> 
     (a base that cannot be read has nothing to compare against, which is not this file's problem)."""
     if base_source is None:
         return None
-    try:
-        module = cst.parse_module(base_source)
-    except cst.ParserSyntaxError:
+    module = parse(base_source, path)
+    if isinstance(module, Diagnostic):
         return None
     return extract_facts(
         module,
@@ -80,10 +99,9 @@ def lint_source(
     With `base_source` (the same file at a git base) the change-aware rules also run.
     """
     options = options or AnalysisOptions()
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        return [parse_error(path, source, error)] if options.is_selected("LSL000") else []
+    module = parse(source, path)
+    if isinstance(module, Diagnostic):
+        return [module] if options.is_selected("LSL000") else []
     facts = extract_facts(
         module,
         path,

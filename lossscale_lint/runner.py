@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from lossscale_lint.cache import DiagnosticsCache
 from lossscale_lint.config import Settings
-from lossscale_lint.diagnostics import Diagnostic, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.discovery import discover
 from lossscale_lint.engine import AnalysisOptions, lint_source
 from lossscale_lint.noqa import parse_suppressions, without_suppressed
 from lossscale_lint.precheck import skippable
-from lossscale_lint.sources import SourceError, read_source, too_deep_to_parse
+from lossscale_lint.sources import SourceError, read_source
 
 
 @dataclass(frozen=True)
@@ -48,18 +48,6 @@ class RunResult:
     missing: list[str] = field(default_factory=list)
 
 
-def syntax_error(path: str, error: SyntaxError) -> Diagnostic:
-    line, column = error.lineno or 1, max(error.offset or 1, 1)
-    return Diagnostic(
-        code="LSL000",
-        name="syntax-error",
-        severity=Severity.ERROR,
-        message=f"cannot parse this file: {error.msg}",
-        span=Span(line=line, column=column, end_line=line, end_column=column),
-        path=path,
-    )
-
-
 def lint_text(
     source: str, path: str, options: AnalysisOptions, base_source: str | None = None
 ) -> list[Diagnostic]:
@@ -71,12 +59,8 @@ def lint_text(
     if suppressions.skip_file:
         return []
     base_source = None if base_source == source else base_source
-    # First, as it is the cheaper check: a file the standard parser accepts is not too deep.
     if skippable(source, options, base_source):
         return []  # the text proves that nothing selected can fire: no LibCST parse (issue 6)
-    too_deep = too_deep_to_parse(source)
-    if too_deep is not None:  # LibCST would crash the process on it
-        return [syntax_error(path, too_deep)] if options.is_selected("LSL000") else []
     return without_suppressed(lint_source(source, path, options, base_source), suppressions)
 
 

@@ -310,7 +310,10 @@ def build_index(module: cst.Module) -> CodeIndex:
     # `wrapper.resolve` also walks the whole tree once for "batchable" providers even when there
     # are none, which costs ~40% of the position computation; PositionProvider needs no other
     # provider, so it is generated directly (same mapping; measured in benchmarks/, issue 6).
-    positions = PositionProvider()._gen(wrapper)
+    try:
+        positions = PositionProvider()._gen(wrapper)
+    except AttributeError:  # `_gen` is LibCST-internal: take the public path if it ever goes
+        positions = wrapper.resolve(PositionProvider)
     index = CodeIndex(
         module=module,
         positions=positions,
