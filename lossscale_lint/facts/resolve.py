@@ -42,18 +42,22 @@ class Resolver:
             return f"{full}.{rest}" if rest else full
         return name
 
-    def binding_key(self, expr: cst.BaseExpression, scope: int) -> tuple[int, str] | None:
-        if isinstance(expr, cst.Name):
-            return (scope, expr.value)
+    def self_attribute(self, expr: cst.BaseExpression, scope: int) -> tuple[int, str] | None:
+        """(class scope, attribute name) for `self.attr` read inside a method, else None."""
         if (
             isinstance(expr, cst.Attribute)
             and isinstance(expr.value, cst.Name)
             and expr.value.value == "self"
+            and self.index.scopes[scope].class_scope is not None
         ):
-            class_scope = self.index.scopes[scope].class_scope
-            if class_scope is not None:
-                return (class_scope, f"self.{expr.attr.value}")
+            return self.index.scopes[scope].class_scope, expr.attr.value
         return None
+
+    def binding_key(self, expr: cst.BaseExpression, scope: int) -> tuple[int, str] | None:
+        if isinstance(expr, cst.Name):
+            return (scope, expr.value)
+        attribute = self.self_attribute(expr, scope)
+        return (attribute[0], f"self.{attribute[1]}") if attribute else None
 
     def lookup(self, expr: cst.BaseExpression, scope: int, position) -> Binding | None:
         """The assignment that the name in `expr` reads at `position` (last one before it)."""
@@ -93,15 +97,8 @@ class Resolver:
                     return found
                 current = self.index.scopes[current].parent
             return None
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == "self"
-        ):
-            class_scope = self.index.scopes[scope].class_scope
-            if class_scope is not None:
-                return self.index.functions.get((class_scope, func.attr.value))
-        return None
+        attribute = self.self_attribute(func, scope)
+        return self.index.functions.get(attribute) if attribute else None
 
     # -- where a value was made -------------------------------------------------------------
     def origin(self, where: Where, depth: int = 0) -> Where | None:
