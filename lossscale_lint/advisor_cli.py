@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 
 import libcst as cst
-from rich.console import Console
 
 from lossscale_lint.advisor import AdviceError, advise
-from lossscale_lint.advisor_view import as_data, render_text
 from lossscale_lint.config import load_settings
 from lossscale_lint.facts.extract import extract_facts
 from lossscale_lint.sources import SourceError, read_source
@@ -83,8 +81,14 @@ def run_advise(args: argparse.Namespace) -> int:
         dataset_size=args.dataset_size,
     )
     if args.output_format == "json":
+        from lossscale_lint.advisor_view import as_data  # rich tables: loaded only for `advise`
+
         sys.stdout.write(json.dumps(as_data(advice), indent=2) + "\n")
     else:
+        from rich.console import Console
+
+        from lossscale_lint.advisor_view import render_text
+
         console = Console() if sys.stdout.isatty() else Console(width=100, no_color=True, highlight=False)
         render_text(advice, console)
     return 0
