@@ -1,7 +1,6 @@
 """The change-aware example and the `advise` example in the documentation are real output.
 
-The snippet lives in README-CHANGE.md until it is folded into README.md's "Change-aware checks and
-the advisor" section; whichever holds the `$ lossscale-lint advise` example is checked. The example
+README.md's "Change-aware checks and the advisor" section holds the examples. The example
 is rebuilt for real: a git repository with examples/summed_loss_sgd_decay_clipping.py committed as
 train.py, then `--batch-size` moved from 64 to 256 in the working tree.
 """
@@ -23,11 +22,10 @@ NEW_LINE = '"--batch-size", type=int, default=256'
 
 
 def documentation() -> str:
-    for name in ("README.md", "README-CHANGE.md"):
-        path = ROOT / name
-        if path.is_file() and "$ lossscale-lint advise train.py" in path.read_text(encoding="utf-8"):
-            return path.read_text(encoding="utf-8")
-    pytest.fail("no document shows the `lossscale-lint advise` example")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    if "$ lossscale-lint advise train.py" not in text:
+        pytest.fail("README.md does not show the `lossscale-lint advise` example")
+    return text
 
 
 def console_block(text: str, command: str) -> list[str]:

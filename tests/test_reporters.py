@@ -88,7 +88,7 @@ def test_concise_is_one_line_per_diagnostic(marked):
     ]
 
 
-# The documented JSON format (README-FORMATS.md), as a schema: exactly these keys, these types.
+# The documented JSON format (README.md, "Output formats"), as a schema: exactly these keys, these types.
 POSITION = {"type": "integer", "minimum": 1}
 JSON_FORMAT_SCHEMA = {
     "type": "array",

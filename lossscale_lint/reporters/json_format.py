@@ -1,4 +1,4 @@
-"""`json`: the stable machine format, one object per diagnostic (documented in README-FORMATS.md)."""
+"""`json`: the stable machine format, one object per diagnostic (documented in README.md, "Output formats")."""
 
 from __future__ import annotations
 
