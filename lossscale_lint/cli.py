@@ -117,7 +117,7 @@ def run_check(args: argparse.Namespace) -> int:
         files_checked=result.files_checked,
         color=use_color(args.color),
         sources=result.sources,
-        files_failed=len(result.errors),
+        files_failed=len(result.errors) + len(result.missing),  # a missing path is not a pass either
         **fix_counts(fix_run, args.unsafe_fixes),
     )
     sys.stdout.write(REPORTERS[args.output_format](result.diagnostics, context))

@@ -1,4 +1,4 @@
-"""Every command's --help renders: argparse formats help text with %, so a stray % crashes it."""
+"""Command-line edges: every help text renders (argparse formats it with %), and a missing path never reads as a pass."""
 
 from __future__ import annotations
 
@@ -14,3 +14,10 @@ def test_help_renders(command: list[str], capsys: pytest.CaptureFixture[str]) ->
     assert main([*command, "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: lossscale-lint")
+
+
+def test_a_missing_path_is_never_reported_as_all_passed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--no-cache", "/nonexistent/train.py"]) == 2
+    captured = capsys.readouterr()
+    assert "All checks passed" not in captured.out
+    assert "no such file or directory" in captured.err
