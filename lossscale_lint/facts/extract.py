@@ -97,7 +97,10 @@ class Extractor:
         micro_loop = self._micro_batch_loop(step, backward)
         if micro_loop is not None:
             return micro_loop
+        # A condition around the backward call as well gates whole iterations, not accumulation.
+        shared = [test for test, _ in backward.guards] + list(backward.skip_guards)
         tests = [test for test, taken in step.guards if taken] + list(step.skip_guards)
+        tests = [test for test in tests if not any(test is other for other in shared)]
         for test in reversed(tests):
             modulo = self._find_modulo(test, step)
             if modulo is not None:
