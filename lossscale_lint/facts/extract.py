@@ -34,9 +34,12 @@ class Extractor:
         self.index = index
         self.path = path
         self.resolver = Resolver(index)
-        self.sites = SiteBuilder(self.resolver)
+        self.batch_size_names = catalog.BATCH_SIZE_NAMES | frozenset(batch_size_names)
+        self.accumulation_names = catalog.ACCUMULATION_NAMES | frozenset(accumulation_names)
+        self.losses: dict[int, LossSite] = {}  # filled below; the tracer reads it when tracing
+        self.tracer = FlowTracer(self.resolver, self.losses, self.batch_size_names, self.accumulation_names)
+        self.sites = SiteBuilder(self.resolver, self.tracer.batch_scaling)
         self.qualified = {id(c.node): self.resolver.qualified(c.node.func) or "" for c in index.calls}
-        self.losses: dict[int, LossSite] = {}
         self.optimizers: dict[int, OptimizerSite] = {}
         self.loaders = {}
         self.accelerators = {}
@@ -50,9 +53,6 @@ class Extractor:
                 self.loaders[id(call.node)] = self.sites.dataloader(call)
             elif name in catalog.ACCELERATOR_NAMES:
                 self.accelerators[id(call.node)] = self.sites.accelerator(call)
-        self.batch_size_names = catalog.BATCH_SIZE_NAMES | frozenset(batch_size_names)
-        self.accumulation_names = catalog.ACCUMULATION_NAMES | frozenset(accumulation_names)
-        self.tracer = FlowTracer(self.resolver, self.losses, self.batch_size_names, self.accumulation_names)
 
     # -- the pieces around a backward call ------------------------------------------------------
     def optimizer_of(self, expr: cst.BaseExpression, call: CallSite) -> OptimizerSite | None:

@@ -110,7 +110,8 @@ class FlowTracer:
             if binding is not None and binding.kind == "assign" and binding.value is not None:
                 inner = Where(binding.value, binding.scope, binding.position)
                 inner_role = self.role(inner)
-                if inner_role is not ScaleRole.OTHER:
+                # A literal says nothing about its meaning (`batch_size = 64`): the name does.
+                if inner_role not in (ScaleRole.OTHER, ScaleRole.CONSTANT):
                     return inner_role
         word = _last_word(expr)
         if word in catalog.WORLD_SIZE_NAMES or (dotted_name(_callee(expr)) or "").endswith("get_world_size"):
@@ -119,10 +120,28 @@ class FlowTracer:
             return ScaleRole.ACCUMULATION
         if word in self.batch_size_names:
             return ScaleRole.BATCH_SIZE
-        number = self.resolver.value(where).number
-        if number is not None and word is None:
-            return ScaleRole.CONSTANT
+        if self.resolver.value(where).number is not None:
+            return ScaleRole.CONSTANT  # a known number with a name that says nothing more
         return ScaleRole.OTHER
+
+    def batch_scaling(self, where: Where, depth: int = 0) -> str | None:
+        """"div"/"mul" when the expression (through its names) divides/multiplies by the batch size."""
+        expr = where.expr
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if binding is not None and binding.kind == "assign" and binding.value is not None:
+                return self.batch_scaling(Where(binding.value, binding.scope, binding.position), depth + 1)
+            return None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
+            batch_roles = (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH)
+            if self.role(Where(expr.right, where.scope, where.position)) in batch_roles:
+                return "div" if isinstance(expr.operator, cst.Divide) else "mul"
+            if isinstance(expr.operator, cst.Multiply) and self.role(Where(expr.left, where.scope, where.position)) in batch_roles:
+                return "mul"
+            return self.batch_scaling(Where(expr.left, where.scope, where.position), depth + 1)
+        return None
 
     # -- tracing --------------------------------------------------------------------------------
     def trace(self, where: Where, depth: int):

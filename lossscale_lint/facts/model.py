@@ -37,6 +37,9 @@ class Value(Fact):
     # The expression after following plain aliases (`k = args.accum` makes `k` read `args.accum`),
     # so that two spellings of one quantity compare equal.
     canonical: str = ""
+    # "div" / "mul" when the expression divides or multiplies by the batch size (`base_lr / bs`,
+    # `decay * batch_size`): a setting that already follows B.
+    batch_scaling: Literal["div", "mul"] | None = None
 
     @property
     def known(self) -> bool:

@@ -44,12 +44,17 @@ def argument(call: cst.Call, name: str, position: int | None) -> cst.BaseExpress
 
 
 class SiteBuilder:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, batch_scaling=None) -> None:
         self.resolver = resolver
         self.index = resolver.index
+        # Tells whether an expression divides or multiplies by the batch size (see FlowTracer).
+        self.batch_scaling = batch_scaling or (lambda where: None)
 
     def _value(self, expr: cst.BaseExpression, call: CallSite) -> Value:
-        return self.resolver.value(Where(expr, call.scope, call.position))
+        where = Where(expr, call.scope, call.position)
+        value = self.resolver.value(where)
+        scaling = self.batch_scaling(where)
+        return value.model_copy(update={"batch_scaling": scaling}) if scaling else value
 
     def _args_end(self, call: cst.Call):
         """An empty span just before the closing parenthesis, where a new argument goes."""

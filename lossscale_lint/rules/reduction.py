@@ -74,6 +74,8 @@ def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
         optimizer = backward.step.optimizer if backward.step else None
         if optimizer is None or optimizer.family != "sgd":
             continue
+        if optimizer.lr is not None and optimizer.lr.batch_scaling == "div":
+            continue  # lr = base_lr / batch_size: the step lr/B * B*g does not grow with B
         for term in summed_terms(backward, ctx.facts):
             _, example = batch_example(ctx.facts)
             yield SUM_WITH_SGD.diagnostic(
@@ -97,6 +99,7 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
             and not optimizer.decoupled
             and optimizer.weight_decay is not None
             and optimizer.weight_decay.value != 0  # an unknown value counts: decay is configured
+            and optimizer.weight_decay.batch_scaling != "mul"  # decay * batch_size keeps wd/B fixed
         )
         penalties = backward.flow.penalties if backward.flow else ()
         if not coupled and not penalties:
@@ -135,6 +138,8 @@ def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
         known, _ = batch_example(ctx.facts)
         for clip in backward.clips:
             threshold = clip.threshold
+            if threshold is not None and threshold.batch_scaling == "mul":
+                continue  # the threshold grows with B like the gradient does
             meaning = ""
             if threshold is not None and threshold.number is not None and known is not None:
                 mean_units = clip_threshold_in_mean_units(threshold.number, "sum", known.number)
