@@ -21,7 +21,6 @@ from lossscale_lint.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
 from lossscale_lint.config import SELECTOR_PATTERN, ConfigError, load_settings
 from lossscale_lint.docs import PageNotFound, read_rule_page
 from lossscale_lint.fix_cli import add_fix_arguments, fix_counts, report_fix_problems, run_diff
-from lossscale_lint.fix_runner import fix_paths
 from lossscale_lint.parallel import job_count
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.rules import ALL_RULES
@@ -105,6 +104,8 @@ def run_check(args: argparse.Namespace) -> int:
         return run_diff(args, paths, settings)
     fix_run = None
     if args.fix:
+        from lossscale_lint.fix_runner import fix_paths  # only when fixing (see fix_cli)
+
         fix_run = fix_paths(paths, settings, unsafe=args.unsafe_fixes, write=True, force_exclude=args.force_exclude)
     if fix_run:
         result = fix_run.result

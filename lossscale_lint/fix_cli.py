@@ -12,16 +12,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from lossscale_lint.config import Settings
-from lossscale_lint.fix_runner import (
-    FixRun,
-    count_fixable,
-    describe_applied,
-    describe_skipped,
-    fix_paths,
-    unified_diff,
-)
 from lossscale_lint.reporters.summary import plural
+
+# The fix machinery is imported where it is used: a plain `check` (the pre-commit case) should not
+# pay for loading it at start-up.
+if TYPE_CHECKING:
+    from lossscale_lint.fix_runner import FixRun
 
 PREFIX = "lossscale-lint"  # cli.PROG; cli imports this module, so it cannot be imported here
 
@@ -41,12 +40,16 @@ def fix_counts(run: FixRun | None, unsafe: bool) -> dict[str, int]:
     """The ReportContext fields for the summary line."""
     if run is None:
         return {}
+    from lossscale_lint.fix_runner import count_fixable
+
     hidden = 0 if unsafe else count_fixable(run.result.diagnostics)["unsafe"]
     return {"fixes_applied": run.fixes_applied, "unsafe_fixes_available": hidden}
 
 
 def report_fix_problems(run: FixRun, *, show_fixes: bool) -> bool:
     """Print skipped fixes, write errors and (if asked) the applied fixes; True if a write failed."""
+    from lossscale_lint.fix_runner import describe_applied, describe_skipped
+
     out = sys.stderr
     if show_fixes:
         out.write(describe_applied(run.fixes))
@@ -58,6 +61,8 @@ def report_fix_problems(run: FixRun, *, show_fixes: bool) -> bool:
 
 
 def run_diff(args: argparse.Namespace, paths: Sequence[str], settings: Settings) -> int:
+    from lossscale_lint.fix_runner import fix_paths, unified_diff
+
     run = fix_paths(paths, settings, unsafe=args.unsafe_fixes, write=False, force_exclude=args.force_exclude)
     changed = [fix for fix in run.fixes if fix.outcome.changed]
     for fix in changed:
