@@ -15,12 +15,9 @@ the end and small files do not pay one round trip each.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 
@@ -113,11 +110,17 @@ def _ignore_interrupts() -> None:
 
 
 def _context():
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
 def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsCache | None) -> dict[int, FileResult]:
+    # Imported here: small runs (the pre-commit case) stay in process and never need them.
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     results: dict[int, FileResult] = {}
     work = batches(pending, workers)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=_context(),
