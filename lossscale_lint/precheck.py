@@ -5,9 +5,10 @@ would return nothing, and `lint_source_prechecked` is `lint_source` with that sh
 returns exactly the same. The runner asks `skippable` before it parses. The proof follows how
 the rules read the facts (checked against lossscale_lint/facts and lossscale_lint/rules):
 
-- LSL101-104, LSL201, LSL202 only loop over `facts.backwards`. A backward site is made only from a
+- LSL101-104, LSL201, LSL202 only loop over `facts.backwards`. A backward site is made from a
   call whose callee is an attribute named exactly `backward` or `manual_backward`
-  (`facts/extract.py: Extractor.backward`). LibCST keeps identifiers as written (no NFKC
+  (`facts/extract.py: Extractor.backward`), or from what a method named exactly `training_step`
+  returns (`Extractor.lightning_backwards`), so `training_step` then appears verbatim. LibCST keeps identifiers as written (no NFKC
   normalisation), so that name appears verbatim in the text, as a whole identifier, followed by
   the call's `(` with nothing but whitespace, line continuations, comments and the `)` of a
   parenthesised callee (`(loss.backward)()`) in between.
@@ -82,6 +83,8 @@ LOSS_NAME_STEMS = covering_stems(set(catalog.LOSS_MODULES) | set(catalog.LOSS_FU
 
 
 def may_have_backward_call(source: str) -> bool:
+    if "training_step" in source:  # Lightning calls backward on what training_step returns
+        return True
     # The substring test is ~100x faster than the regex and rejects most files on its own.
     return "backward" in source and has_word(BACKWARD_CALL, source, prefixes=("", "manual_"))
 

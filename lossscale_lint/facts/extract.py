@@ -12,13 +12,22 @@ from lossscale_lint.facts.model import (
     BackwardSite,
     BatchSizeSource,
     ClipSite,
+    FrameworkDivision,
     LossSite,
     ModuleFacts,
     OptimizerSite,
     StepSite,
 )
 from lossscale_lint.facts.resolve import Resolver, Where
-from lossscale_lint.facts.sites import SiteBuilder, positional
+from lossscale_lint.facts.sites import SiteBuilder, keyword, positional
+
+
+def _dict_entry(node: cst.Dict, key: str) -> cst.BaseExpression | None:
+    for element in node.elements:
+        if (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+                and element.key.evaluated_value == key):
+            return element.value
+    return None
 
 
 def _method(call: cst.Call) -> str | None:
@@ -212,6 +221,7 @@ class Extractor:
             value_source=self.index.code(value),
             value_span=self.index.span(value),
             accelerator=accelerator,
+            framework_division=self._accelerate_division(accelerator),
             step=step,
             clips=self.clips_in(call.scope),
         )
@@ -245,8 +255,62 @@ class Extractor:
                 sources.append(BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=loader.batch_size))
         return sources
 
+    def _accelerate_division(self, accelerator) -> FrameworkDivision | None:
+        if accelerator is None or accelerator.gradient_accumulation_steps is None:
+            return None
+        return FrameworkDivision(framework="accelerate", steps=accelerator.gradient_accumulation_steps,
+                                 span=accelerator.span)
+
+    def _lightning_division(self) -> FrameworkDivision | None:
+        """`Trainer(accumulate_grad_batches=K)`, when every Trainer in the module agrees on K."""
+        found = []
+        for call in self.index.calls:
+            if not self.qualified[id(call.node)].endswith(".Trainer"):
+                continue
+            argument = keyword(call.node, "accumulate_grad_batches")
+            if argument is None:
+                continue
+            steps = self.resolver.value(Where(argument.value, call.scope, call.position))
+            found.append(FrameworkDivision(framework="lightning", steps=steps, span=self.index.span(call.node)))
+        return found[0] if found and all(f.steps.canonical == found[0].steps.canonical for f in found) else None
+
+    def lightning_backwards(self) -> list[BackwardSite]:
+        """The loss a LightningModule's `training_step` returns: Lightning calls backward on it."""
+        sites = []
+        for scope in self.index.scopes:
+            if scope.kind != "class" or not any(
+                (self.resolver.qualified(base) or "").endswith("LightningModule") for base in scope.bases
+            ):
+                continue
+            step_scope = self.index.functions.get((scope.id, "training_step"))
+            if step_scope is None:
+                continue
+            optimizer = None
+            configure = self.index.functions.get((scope.id, "configure_optimizers"))
+            if configure is not None and len(self.index.scopes[configure].returns) == 1:
+                returned = self.index.scopes[configure].returns[0]
+                site, _ = self.resolver.origin_call(Where(returned, configure, self.index.start(returned)))
+                optimizer = self.optimizers.get(id(site.node)) if site is not None else None
+            for returned in self.index.scopes[step_scope].returns:
+                value = _dict_entry(returned, "loss") if isinstance(returned, cst.Dict) else returned
+                if value is None:
+                    continue
+                where = Where(value, step_scope, self.index.start(returned))
+                sites.append(BackwardSite(
+                    kind="lightning",
+                    span=self.index.span(returned),
+                    scope=self.index.scopes[step_scope].name,
+                    flow=self.tracer.flow(where),
+                    value_source=self.index.code(value),
+                    value_span=self.index.span(value),
+                    framework_division=self._lightning_division(),
+                    step=StepSite(span=self.index.span(returned), optimizer=optimizer) if optimizer else None,
+                ))
+        return sites
+
     def facts(self) -> ModuleFacts:
         backwards = [b for call in self.index.calls if (b := self.backward(call)) is not None]
+        backwards += self.lightning_backwards()
         return ModuleFacts(
             path=self.path,
             losses=tuple(self.losses.values()),

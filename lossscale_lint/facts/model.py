@@ -189,6 +189,16 @@ class AccumulationGuard(Fact):
     span: Span  # the guarding condition
 
 
+class FrameworkDivision(Fact):
+    """A framework that divides the loss by the accumulation steps K before backward itself:
+    `accelerator.backward` with `Accelerator(gradient_accumulation_steps=K)`, or Lightning's
+    automatic optimization with `Trainer(accumulate_grad_batches=K)`."""
+
+    framework: Literal["accelerate", "lightning"]
+    steps: Value
+    span: Span  # where K is configured (the Accelerator or Trainer call)
+
+
 class StepSite(Fact):
     span: Span
     optimizer: OptimizerSite | None = None
@@ -206,7 +216,8 @@ class BatchSizeSource(Fact):
 
 
 class BackwardSite(Fact):
-    kind: Literal["tensor", "amp_scaler", "accelerate", "fabric", "lightning_manual", "deepspeed", "other"]
+    # "lightning": the loss a LightningModule's training_step returns (automatic optimization).
+    kind: Literal["tensor", "amp_scaler", "accelerate", "fabric", "lightning", "lightning_manual", "deepspeed", "other"]
     span: Span
     scope: str  # the qualified name of the enclosing function, "<module>" at the top level
     flow: LossFlow | None = None  # None when the backpropagated value could not be resolved
@@ -214,6 +225,7 @@ class BackwardSite(Fact):
     value_source: str = ""
     value_span: Span | None = None
     accelerator: AcceleratorSite | None = None
+    framework_division: FrameworkDivision | None = None
     step: StepSite | None = None
     clips: tuple[ClipSite, ...] = ()
     # The DataLoader the training loop around this backward iterates, when it can be followed.

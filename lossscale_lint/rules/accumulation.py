@@ -62,19 +62,21 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
         )
 
 
+FRAMEWORK_WORDS = {
+    "accelerate": ("`accelerator.backward`", "Accelerator with gradient accumulation created here"),
+    "lightning": ("Lightning's automatic optimization", "Trainer with accumulate_grad_batches created here"),
+}
+
+
 def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
     for backward in ctx.facts.backwards:
-        accelerator = backward.accelerator
-        if backward.kind != "accelerate" or accelerator is None or backward.flow is None:
+        division = backward.framework_division
+        if division is None or backward.flow is None:
             continue
-        steps = accelerator.gradient_accumulation_steps
-        if steps is None or (steps.number is not None and steps.number <= 1):
+        steps = division.steps
+        if steps.number is not None and steps.number <= 1:
             continue
         for term in backward.flow.scaled_terms or ():
-            if not _divides_by(term, steps) and not any(
-                op.role is ScaleRole.ACCUMULATION and op.op == "div" for op in term.ops
-            ):
-                continue
             divisions = [op for op in term.ops if op.op == "div" and (
                 op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
             multiplications = [op for op in term.ops if op.op == "mul" and (
@@ -83,25 +85,33 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue
             op = divisions[0]
             fix = None
-            if same_quantity(op.factor, steps) and (op.statement_span or op.operand is not None):
-                # `loss = loss / K` alone on its line goes whole; inside a longer expression only `/ K` goes.
-                edit = (Edit(span=op.statement_span, content="") if op.statement_span
-                        else Edit(span=op.span, content=op.operand))
-                fix = Fix(applicability="safe", description=f"remove the manual division by {op.factor.source}",
-                          edits=(edit,))
+            # Safe only when the divisor is exactly what the framework divides by.
+            if same_quantity(op.factor, steps) or op.factor.canonical.endswith("trainer.accumulate_grad_batches"):
+                fix = _remove_division(op)
             factor = accumulation_factor(int(steps.number), 2) if steps.number else None
+            who, where = FRAMEWORK_WORDS[division.framework]
             yield DOUBLE_DIVISION.diagnostic(
                 ctx,
                 op.span,
-                f"the loss is divided by {op.factor.source} by hand, but `accelerator.backward` already divides "
-                f"by gradient_accumulation_steps={steps.source}: gradients end up K times too small",
-                related=(Related(span=accelerator.span, message="Accelerator with gradient accumulation created here"),
-                         related_backward(backward)),
+                f"the loss is divided by {op.factor.source} by hand, but {who} already divides "
+                f"by the accumulation steps ({steps.source}): gradients end up K times too small",
+                related=(Related(span=division.span, message=where), related_backward(backward)),
                 factor=f"gradient x 1/K ({format_factor(factor)})" if factor else "gradient x 1/K",
-                suggestion=f"remove the division by {op.factor.source}; accelerator.backward divides for you",
+                suggestion=f"remove the division by {op.factor.source}; {who} divides for you",
                 fix=fix,
             )
             break
+
+
+def _remove_division(op) -> Fix | None:
+    """`loss = loss / K` alone on its line goes whole; inside a longer expression only `/ K` goes."""
+    if op.statement_span:
+        edit = Edit(span=op.statement_span, content="")
+    elif op.operand is not None:
+        edit = Edit(span=op.span, content=op.operand)
+    else:
+        return None
+    return Fix(applicability="safe", description=f"remove the manual division by {op.factor.source}", edits=(edit,))
 
 
 MISSING_DIVISION = Rule("LSL201", "accumulation-missing-division", Severity.ERROR,
