@@ -72,14 +72,11 @@ def parse(source: str, path: str) -> cst.Module | Diagnostic:
         return parse_error(path, source, error)
 
 
-def base_facts(base_source: str | None, path: str, options: AnalysisOptions) -> ModuleFacts | None:
-    """The facts of the module's base version, or None when there is none or it does not parse
-    (a base that cannot be read has nothing to compare against, which is not this file's problem)."""
-    if base_source is None:
-        return None
-    module = parse(base_source, path)
+def module_facts(source: str, path: str, options: AnalysisOptions) -> ModuleFacts | Diagnostic:
+    """Parse once and extract the facts, or the LSL000 diagnostic saying why the text does not parse."""
+    module = parse(source, path)
     if isinstance(module, Diagnostic):
-        return None
+        return module
     return extract_facts(
         module,
         path,
@@ -99,16 +96,12 @@ def lint_source(
     With `base_source` (the same file at a git base) the change-aware rules also run.
     """
     options = options or AnalysisOptions()
-    module = parse(source, path)
-    if isinstance(module, Diagnostic):
-        return [module] if options.is_selected("LSL000") else []
-    facts = extract_facts(
-        module,
-        path,
-        batch_size_names=options.batch_size_names,
-        accumulation_names=options.accumulation_names,
-    )
-    base = base_facts(base_source, path, options)
+    facts = module_facts(source, path, options)
+    if isinstance(facts, Diagnostic):
+        return [facts] if options.is_selected("LSL000") else []
+    # A base that does not parse has nothing to compare against, which is not this file's problem.
+    base = module_facts(base_source, path, options) if base_source is not None else None
+    base = None if isinstance(base, Diagnostic) else base
     ctx = RuleContext(facts=facts, path=path, base=base)
     diagnostics: list[Diagnostic] = []
     for rule in ALL_RULES.values():
