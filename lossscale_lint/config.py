@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.options import AnalysisOptions
 
 TOOL_NAME = "lossscale-lint"
 # In the order they are looked for inside one directory.

@@ -6,10 +6,15 @@ points at the character after the last one. Columns count Unicode code points, a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+# Plain frozen dataclasses, not pydantic models: every value here is built by our own code, so
+# validating it again would only cost time (thousands of spans per file, and pydantic's import on
+# every start). Input we do not control - a cache entry - is checked where it is read
+# (`reporters.json_format.diagnostic_from_object`).
+record = dataclass(frozen=True, slots=True, kw_only=True)
 
 
 class Severity(str, Enum):
@@ -18,10 +23,9 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-class Span(BaseModel):
+@record
+class Span:
     """A range in one source file (1-based lines and columns, end exclusive)."""
-
-    model_config = ConfigDict(frozen=True)
 
     line: int
     column: int
@@ -29,33 +33,29 @@ class Span(BaseModel):
     end_column: int
 
 
-class Edit(BaseModel):
+@record
+class Edit:
     """Replace the text in `span` by `content` (an insertion when the span is empty)."""
-
-    model_config = ConfigDict(frozen=True)
 
     span: Span
     content: str
 
 
-class Fix(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@record
+class Fix:
     applicability: Literal["safe", "unsafe"]
     description: str
     edits: tuple[Edit, ...]
 
 
-class Related(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@record
+class Related:
     span: Span
     message: str
 
 
-class Diagnostic(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@record
+class Diagnostic:
     code: str
     name: str
     severity: Severity

@@ -7,27 +7,16 @@ Everything that reads files, applies configuration or renders output sits around
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import libcst as cst
 
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
 from lossscale_lint.facts.extract import extract_facts
 from lossscale_lint.facts.model import ModuleFacts
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import RuleContext
 from lossscale_lint.sources import too_deep_to_parse
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """What the analysis needs to know beyond the source: extra names and which rules run."""
-
-    batch_size_names: tuple[str, ...] = ()
-    accumulation_names: tuple[str, ...] = ()
-    # Decides whether a rule code runs; the configuration builds it from select/ignore.
-    is_selected: Callable[[str], bool] = field(default=lambda code: True, compare=False)
 
 
 def syntax_error(path: str, error: SyntaxError) -> Diagnostic:

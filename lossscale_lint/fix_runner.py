@@ -19,8 +19,8 @@ from lossscale_lint.atomic import FileWriteError, SourceFile, read_source_file, 
 from lossscale_lint.config import Settings
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.discovery import discover
-from lossscale_lint.engine import AnalysisOptions
 from lossscale_lint.fixing import FixOutcome, SourceIndex, apply_fixes, is_eligible
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.runner import FileError, FileResult, RunResult, collect, lint_loaded
 from lossscale_lint.sources import SourceError
 

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lossscale_lint.diagnostics import Diagnostic, Edit
-from lossscale_lint.engine import AnalysisOptions, lint_source
+from lossscale_lint.engine import lint_source
 from lossscale_lint.noqa import parse_suppressions, without_suppressed
+from lossscale_lint.options import AnalysisOptions
 
 # The line breaks LibCST (and the Python tokenizer) count; str.splitlines would also split on
 # form feeds and other characters that Python treats as ordinary whitespace inside a line.

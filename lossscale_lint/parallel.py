@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from lossscale_lint.cache import CacheKey, DiagnosticsCache
-from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.precheck import may_report
 from lossscale_lint.runner import FileError, FileResult, lint_loaded
 from lossscale_lint.sources import SourceError, read_source

@@ -31,7 +31,7 @@ def check_loss_markers(ctx: RuleContext):
             ctx,
             span,
             f"loss {loss.name} constructed here",
-            related=[Related(span=Span(line=1, column=1, end_line=1, end_column=7), message="imported here")],
+            related=(Related(span=Span(line=1, column=1, end_line=1, end_column=7), message="imported here"),),
             factor="x 1 (test factor)",
             suggestion="nothing to do, this is a test rule",
             fix=Fix(

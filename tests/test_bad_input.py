@@ -8,7 +8,7 @@ import time
 import pytest
 from cli_support import run_console_script, run_main
 
-import lossscale_lint.runner as runner
+import lossscale_lint.engine as engine
 from lossscale_lint.config import Settings
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import Rule
@@ -155,7 +155,7 @@ def test_three_thousand_unrelated_files_finish_in_seconds(tmp_path, monkeypatch)
     assert result.files_checked == 3000 and result.diagnostics == [] and result.errors == []
     assert elapsed < 60, f"3000 small files took {elapsed:.1f}s"
     # Everything around the analysis (walk, read, suppression scan) must be a small part of it.
-    monkeypatch.setattr(runner, "lint_source", lambda source, path, options: [])
+    monkeypatch.setattr(engine, "lint_source", lambda source, path, options, base_source=None: [])
     started = time.perf_counter()
     assert lint_paths([str(tmp_path)], settings).files_checked == 3000
     assert time.perf_counter() - started < 5

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import MIN_FILES, build_corpus  # noqa: E402
-from lossscale_lint.engine import AnalysisOptions, lint_source  # noqa: E402
+from lossscale_lint.engine import lint_source  # noqa: E402
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.precheck import skippable  # noqa: E402
 
 

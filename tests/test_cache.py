@@ -14,7 +14,7 @@ from cli_support import run_main
 
 from lossscale_lint.cache import CACHE_DIR_NAME, DiagnosticsCache, options_fingerprint, project_root
 from lossscale_lint.config import RuleSelection
-from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.options import AnalysisOptions
 
 CASES = Path(__file__).parent / "rule_cases"
 # Three files LibCST must read (two with findings, one clean training script) and one it need not.
@@ -113,27 +113,49 @@ def test_names_from_the_config_are_part_of_the_key():
     assert options_fingerprint(plain) == options_fingerprint(AnalysisOptions(is_selected=lambda code: True))
 
 
+# Damage to one diagnostic inside an otherwise valid entry: JSON that parses, in the right format
+# and with the right key, but that `check --output-format json` would never have written.
+DAMAGED_DIAGNOSTIC = {
+    "line as text": lambda d: {**d, "line": str(d["line"])},
+    "column as bool": lambda d: {**d, "column": True},
+    "unknown severity": lambda d: {**d, "severity": "fatal"},
+    "unknown key": lambda d: {**d, "extra": 1},
+    "missing key": lambda d: {k: v for k, v in d.items() if k != "message"},
+    "related not a list": lambda d: {**d, "related": {}},
+    "bad fix": lambda d: {**d, "fix": {"applicability": "maybe", "description": "", "edits": []}},
+}
+
+
 @pytest.mark.parametrize(
     "damage",
-    ["garbage", "truncated", "empty", "foreign key", "other format", "wrong shape"],
+    ["garbage", "truncated", "empty", "foreign key", "other format", "wrong shape", *DAMAGED_DIAGNOSTIC],
 )
 def test_a_damaged_or_foreign_entry_is_ignored(project, capsys, parses, damage):
     expected = check(capsys, ".")
+    damaged = 0
     for entry in entries(project):
         data = entry.read_text()
         record = json.loads(data)
-        replacement = {
-            "garbage": "\x00\xffnot json",
-            "truncated": data[: len(data) // 2],
-            "empty": "",
-            "foreign key": json.dumps({**record, "key": "0" * 64, "diagnostics": []}),
-            "other format": json.dumps({**record, "format": 999, "diagnostics": []}),
-            "wrong shape": json.dumps({"format": 1, "key": record["key"], "diagnostics": [{"code": 1}]}),
-        }[damage]
+        if damage in DAMAGED_DIAGNOSTIC:
+            if not record["diagnostics"]:
+                continue
+            first = DAMAGED_DIAGNOSTIC[damage](record["diagnostics"][0])
+            replacement = json.dumps({**record, "diagnostics": [first, *record["diagnostics"][1:]]})
+        else:
+            replacement = {
+                "garbage": "\x00\xffnot json",
+                "truncated": data[: len(data) // 2],
+                "empty": "",
+                "foreign key": json.dumps({**record, "key": "0" * 64, "diagnostics": []}),
+                "other format": json.dumps({**record, "format": 999, "diagnostics": []}),
+                "wrong shape": json.dumps({**record, "diagnostics": [{"code": 1}]}),
+            }[damage]
         entry.write_text(replacement, encoding="utf-8", errors="surrogateescape")
+        damaged += 1
     parses.clear()
     assert check(capsys, ".") == expected
-    assert len(parses) == 3
+    # Every damaged entry is a miss; util.py's entry (no diagnostics) needs no parse to be rebuilt.
+    assert len(parses) == (damaged if damage in DAMAGED_DIAGNOSTIC else len(FILES)) and damaged >= 2
     parses.clear()
     assert check(capsys, ".") == expected and parses == []  # and the entries were repaired
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
-from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.fix_runner import count_fixable, split_lines, unified_diff
 from lossscale_lint.fixing import SourceIndex, apply_fixes
 

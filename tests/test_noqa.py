@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cli_support import LOSS_LINE, MARKER_CODE, loss_source, marker_rule  # noqa: F401 - fixture
 
-from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.noqa import parse_suppressions
 from lossscale_lint.runner import lint_text
 

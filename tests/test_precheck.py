@@ -11,7 +11,8 @@ from test_rule_docs import python_blocks
 
 from lossscale_lint import precheck
 from lossscale_lint.config import RuleSelection
-from lossscale_lint.engine import AnalysisOptions, lint_source
+from lossscale_lint.engine import lint_source
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.facts import catalog
 from lossscale_lint.precheck import lint_source_prechecked
 from lossscale_lint.rules import ALL_RULES

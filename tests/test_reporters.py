@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import jsonschema
 import pytest
 from cli_support import MARKER_CODE, loss_source, marker_rule  # noqa: F401 - fixture
 
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
-from lossscale_lint.engine import AnalysisOptions
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.reporters.text import frame
 from lossscale_lint.runner import lint_text
@@ -79,7 +80,7 @@ def test_frame_of_a_multiline_span_and_tab_indentation():
 
 def test_concise_is_one_line_per_diagnostic(marked):
     diagnostics, ctx = marked
-    twice = [diagnostics[0], diagnostics[0].model_copy(update={"path": "b.py"})]
+    twice = [diagnostics[0], replace(diagnostics[0], path="b.py")]
     lines = REPORTERS["concise"](twice, ctx).splitlines()
     assert lines == [
         "pkg/train.py:2:8: LSL901 loss MSELoss constructed here",
@@ -108,8 +109,9 @@ JSON_FORMAT_SCHEMA = {
             "suggestion": {"type": ["string", "null"]},
             "related": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False,
-                "required": ["path", "line", "column", "message"],
+                "required": ["path", "line", "column", "end_line", "end_column", "message"],
                 "properties": {"path": {"type": "string"}, "line": POSITION, "column": POSITION,
+                               "end_line": POSITION, "end_column": POSITION,
                                "message": {"type": "string"}}}},
             "fix": {"oneOf": [{"type": "null"}, {
                 "type": "object", "additionalProperties": False,
@@ -134,7 +136,8 @@ def test_json_shape_and_values(marked):
     [item] = data
     assert (item["code"], item["severity"], item["path"]) == ("LSL901", "warning", "pkg/train.py")
     assert (item["line"], item["column"], item["end_line"], item["end_column"]) == (2, 8, 2, 20)
-    assert item["related"] == [{"path": "pkg/train.py", "line": 1, "column": 1, "message": "imported here"}]
+    assert item["related"] == [{"path": "pkg/train.py", "line": 1, "column": 1, "end_line": 1, "end_column": 7,
+                                "message": "imported here"}]
     assert item["fix"] == {"applicability": "unsafe", "description": "rename the call",
                            "edits": [{"line": 2, "column": 8, "end_line": 2, "end_column": 10, "content": "zz"}]}
 

@@ -48,3 +48,22 @@ def test_cases_cover_every_rule_both_ways() -> None:
     negative = {case.stem.split("_")[0].upper() for case in CASES if case.stem.split("_")[1] == "ok"}
     assert set(ALL_RULES) - {c for c, r in ALL_RULES.items() if r.needs_base} <= positive
     assert set(ALL_RULES) - {c for c, r in ALL_RULES.items() if r.needs_base} <= negative
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_facts_and_diagnostics_hold_the_types_they_declare(case: Path) -> None:
+    from declared_types import problems
+
+    from lossscale_lint.diagnostics import Diagnostic
+    from lossscale_lint.engine import module_facts
+    from lossscale_lint.facts.model import ModuleFacts
+    from lossscale_lint.options import AnalysisOptions
+    from lossscale_lint.reporters.json_format import diagnostic_from_object, diagnostic_object
+
+    source = case.read_text()
+    facts = module_facts(source, case.name, AnalysisOptions())
+    assert problems(facts, ModuleFacts, "facts") == []
+    for diagnostic in lint_source(source, case.name):
+        assert problems(diagnostic, Diagnostic, diagnostic.code) == []
+        # and the cache's format gives back exactly what was stored
+        assert diagnostic_from_object(diagnostic_object(diagnostic)) == diagnostic

@@ -7,7 +7,7 @@ and an opaque value is never guessed at: rules stay silent on what we cannot fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -331,8 +331,8 @@ class FlowTracer:
         if line is None:
             return op
         span = self.index.span(line)
-        whole = span.model_copy(update={"column": 1, "end_line": span.end_line + 1, "end_column": 1})
-        return op.model_copy(update={"statement_span": whole})
+        whole = replace(span, column=1, end_line=span.end_line + 1, end_column=1)
+        return replace(op, statement_span=whole)
 
     def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
         value: Value = self.resolver.value(factor)

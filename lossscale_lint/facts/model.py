@@ -9,9 +9,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from lossscale_lint.diagnostics import Span
+from lossscale_lint.diagnostics import Span, record
 
 
 class Reduction(str, Enum):
@@ -22,11 +20,8 @@ class Reduction(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Fact(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Value(Fact):
+@record
+class Value:
     """An expression as written, with its value when it is statically known."""
 
     source: str
@@ -52,7 +47,8 @@ class Value(Fact):
         return self.value
 
 
-class LegacyReductionArg(Fact):
+@record
+class LegacyReductionArg:
     """A deprecated `size_average=` or `reduce=` keyword on a PyTorch loss."""
 
     keyword: Literal["size_average", "reduce"]
@@ -60,7 +56,8 @@ class LegacyReductionArg(Fact):
     span: Span  # the whole `keyword=value` argument
 
 
-class LossSite(Fact):
+@record
+class LossSite:
     """Where a loss is defined: a loss module, a functional loss, or a hand-written `.sum()`."""
 
     kind: Literal["module", "functional", "manual"]
@@ -87,7 +84,8 @@ class ScaleRole(str, Enum):
     OTHER = "other"  # something we cannot classify (a token count, a variable)
 
 
-class ScaleOp(Fact):
+@record
+class ScaleOp:
     """A division or multiplication applied to a loss on its way to backward."""
 
     op: Literal["div", "mul"]
@@ -101,7 +99,8 @@ class ScaleOp(Fact):
     statement_span: Span | None = None
 
 
-class DataTerm(Fact):
+@record
+class DataTerm:
     """A data loss (a `LossSite` after any `.sum()`/`.mean()`) as it reaches backward."""
 
     loss: LossSite
@@ -115,7 +114,8 @@ class DataTerm(Fact):
     tensor_args: tuple[str, ...] = ()
 
 
-class PenaltyTerm(Fact):
+@record
+class PenaltyTerm:
     """An explicit parameter penalty added to the loss (`lam * sum(p.pow(2).sum() ...)`)."""
 
     span: Span
@@ -123,7 +123,8 @@ class PenaltyTerm(Fact):
     ops: tuple[ScaleOp, ...] = ()
 
 
-class OtherTerm(Fact):
+@record
+class OtherTerm:
     """An additive term whose reduction we cannot see, with the scaling applied to it.
 
     `produced` terms come straight from a call we cannot look into (`model(x)` returning a loss,
@@ -137,7 +138,8 @@ class OtherTerm(Fact):
     produced: bool = False
 
 
-class LossFlow(Fact):
+@record
+class LossFlow:
     """What a backward call backpropagates, resolved through assignments and helpers."""
 
     data_terms: tuple[DataTerm, ...]
@@ -152,7 +154,8 @@ class LossFlow(Fact):
         return (*self.data_terms, *self.other_terms)
 
 
-class OptimizerSite(Fact):
+@record
+class OptimizerSite:
     qualified_name: str  # "torch.optim.SGD"
     name: str  # "SGD"
     family: Literal["sgd", "adaptive", "unknown"]
@@ -165,31 +168,36 @@ class OptimizerSite(Fact):
     args_end: Span | None = None
 
 
-class AcceleratorSite(Fact):
+@record
+class AcceleratorSite:
     span: Span
     gradient_accumulation_steps: Value | None = None
 
 
-class DataLoaderSite(Fact):
+@record
+class DataLoaderSite:
     span: Span
     batch_size: Value | None = None
     drop_last: Value | None = None
 
 
-class ClipSite(Fact):
+@record
+class ClipSite:
     function: Literal["clip_grad_norm_", "clip_grad_value_"]
     threshold: Value | None
     span: Span
 
 
-class AccumulationGuard(Fact):
+@record
+class AccumulationGuard:
     """An optimizer step that only runs every K micro-batches."""
 
     steps: Value  # K
     span: Span  # the guarding condition
 
 
-class FrameworkDivision(Fact):
+@record
+class FrameworkDivision:
     """A framework that divides the loss by the accumulation steps K before backward itself:
     `accelerator.backward` with `Accelerator(gradient_accumulation_steps=K)`, or Lightning's
     automatic optimization with `Trainer(accumulate_grad_batches=K)`."""
@@ -199,7 +207,8 @@ class FrameworkDivision(Fact):
     span: Span  # where K is configured (the Accelerator or Trainer call)
 
 
-class StepSite(Fact):
+@record
+class StepSite:
     span: Span
     optimizer: OptimizerSite | None = None
     guard: AccumulationGuard | None = None
@@ -207,7 +216,8 @@ class StepSite(Fact):
     grad_divisors: tuple[Value, ...] = ()
 
 
-class BatchSizeSource(Fact):
+@record
+class BatchSizeSource:
     """Where the batch size is configured, with its value when statically known."""
 
     kind: Literal["argparse", "constant", "config", "dataloader"]
@@ -215,7 +225,8 @@ class BatchSizeSource(Fact):
     value: Value
 
 
-class BackwardSite(Fact):
+@record
+class BackwardSite:
     # "lightning": the loss a LightningModule's training_step returns (automatic optimization).
     kind: Literal["tensor", "amp_scaler", "accelerate", "fabric", "lightning", "lightning_manual", "deepspeed", "other"]
     span: Span
@@ -232,14 +243,15 @@ class BackwardSite(Fact):
     dataloader: DataLoaderSite | None = None
 
 
-class ModuleFacts(Fact):
+@record
+class ModuleFacts:
     path: str
     losses: tuple[LossSite, ...] = ()
     backwards: tuple[BackwardSite, ...] = ()
     optimizers: tuple[OptimizerSite, ...] = ()
     dataloaders: tuple[DataLoaderSite, ...] = ()
     accelerators: tuple[AcceleratorSite, ...] = ()
-    batch_sizes: tuple[BatchSizeSource, ...] = Field(default_factory=tuple)
+    batch_sizes: tuple[BatchSizeSource, ...] = ()
 
     def training_batch_size(self) -> BatchSizeSource | None:
         """Where the script sets the batch size it trains with, when statically known and unambiguous.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from lossscale_lint.facts import catalog
@@ -54,12 +56,12 @@ class SiteBuilder:
         where = Where(expr, call.scope, call.position)
         value = self.resolver.value(where)
         scaling = self.batch_scaling(where)
-        return value.model_copy(update={"batch_scaling": scaling}) if scaling else value
+        return replace(value, batch_scaling=scaling) if scaling else value
 
     def _args_end(self, call: cst.Call):
         """An empty span just before the closing parenthesis, where a new argument goes."""
         span = self.index.span(call)
-        return span.model_copy(update={"column": span.end_column - 1, "line": span.end_line})
+        return replace(span, column=span.end_column - 1, line=span.end_line)
 
     def loss(self, call: CallSite, qualified: str) -> LossSite | None:
         module, _, name = qualified.rpartition(".")
@@ -116,10 +118,10 @@ class SiteBuilder:
             if i in keep or i > last_kept:
                 continue
             start, end = self.index.span(arg), self.index.span(args[i + 1])
-            spans.append(start.model_copy(update={"end_line": end.line, "end_column": end.column}))
+            spans.append(replace(start, end_line=end.line, end_column=end.column))
         if last_kept < len(args) - 1:  # a trailing run: delete from the last kept argument's end
             start, end = self.index.span(args[last_kept]), self.index.span(args[-1])
-            spans.append(end.model_copy(update={"line": start.end_line, "column": start.end_column}))
+            spans.append(replace(end, line=start.end_line, column=start.end_column))
         return tuple(spans)
 
     def optimizer(self, call: CallSite, qualified: str) -> OptimizerSite | None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from lossscale_lint.config import CONFIG_FILE_NAMES, ConfigError, Settings, load_settings
 from lossscale_lint.diagnostics import Diagnostic
-from lossscale_lint.engine import AnalysisOptions
 from lossscale_lint.fixing import SYNTAX_ERROR, apply_fixes
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.runner import lint_text
 
 
