@@ -7,11 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-import libcst as cst
-
 from lossscale_lint.advisor import AdviceError, advise
 from lossscale_lint.config import load_settings
-from lossscale_lint.facts.extract import extract_facts
+from lossscale_lint.facts.model import ModuleFacts
 from lossscale_lint.sources import SourceError, read_source
 
 __all__ = ["AdviceError", "add_advise_command"]
@@ -64,12 +62,11 @@ def run_advise(args: argparse.Namespace) -> int:
         raise AdviceError(f"{args.path}: {error}") from None
     settings = load_settings(Path(args.path), args.config)
     options = settings.analysis_options(args.path)
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        raise AdviceError(f"{args.path}: cannot parse this file (line {error.editor_line})") from None
-    facts = extract_facts(module, args.path, batch_size_names=options.batch_size_names,
-                          accumulation_names=options.accumulation_names)
+    from lossscale_lint.engine import module_facts  # LibCST: only once a command needs it
+
+    facts = module_facts(source, args.path, options)
+    if not isinstance(facts, ModuleFacts):  # the file does not parse
+        raise AdviceError(f"{args.path}:{facts.span.line}:{facts.span.column}: {facts.message}")
     advice = advise(
         facts,
         args.batch_size,
@@ -85,10 +82,8 @@ def run_advise(args: argparse.Namespace) -> int:
 
         sys.stdout.write(json.dumps(as_data(advice), indent=2) + "\n")
     else:
-        from rich.console import Console
-
         from lossscale_lint.advisor_view import render_text
+        from lossscale_lint.console import terminal_console
 
-        console = Console() if sys.stdout.isatty() else Console(width=100, no_color=True, highlight=False)
-        render_text(advice, console)
+        render_text(advice, terminal_console(piped_width=100))
     return 0

@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from rich.console import Console
-
 from lossscale_lint import __version__
 from lossscale_lint.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
 from lossscale_lint.config import SELECTOR_PATTERN, ConfigError, load_settings
+from lossscale_lint.console import terminal_console
 from lossscale_lint.docs import PageNotFound, read_rule_page
 from lossscale_lint.fix_cli import add_fix_arguments, fix_counts, report_fix_problems, run_diff
 from lossscale_lint.parallel import job_count
@@ -131,11 +130,6 @@ def run_check(args: argparse.Namespace) -> int:
     if result.missing or result.errors or write_failed:
         return EXIT_ERROR
     return EXIT_FOUND if result.diagnostics and not args.exit_zero else EXIT_CLEAN
-
-
-def terminal_console(piped_width: int) -> Console:
-    # Piped output gets a fixed width and no colour, so that it reads the same in every pipe.
-    return Console() if sys.stdout.isatty() else Console(width=piped_width, no_color=True, highlight=False)
 
 
 def run_rules(args: argparse.Namespace) -> int:

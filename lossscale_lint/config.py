@@ -13,18 +13,19 @@ entry is longer than its longest matching `ignore` entry, so `ignore = ["LSL1"]`
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from lossscale_lint.options import AnalysisOptions
+
+if TYPE_CHECKING:  # the pydantic model is imported only to validate a non-empty table
+    from lossscale_lint.config_model import Config
 
 TOOL_NAME = "lossscale-lint"
 # In the order they are looked for inside one directory.
@@ -43,62 +44,6 @@ def check_selectors(values: list[str]) -> list[str]:
         if not SELECTOR_PATTERN.match(value):
             raise ValueError(f"'{value}' is not a rule code or prefix (like LSL101 or LSL1)")
     return values
-
-
-class Config(BaseModel):
-    """The `[tool.lossscale-lint]` table; its JSON schema is what `config --schema` prints."""
-
-    model_config = ConfigDict(
-        alias_generator=lambda name: name.replace("_", "-"),
-        populate_by_name=True,
-        extra="forbid",
-        strict=True,
-        title="lossscale-lint configuration",
-    )
-
-    select: list[str] | None = Field(
-        None, description="Rule codes or prefixes to run (default: all rules)."
-    )
-    extend_select: list[str] = Field(
-        default_factory=list, description="Rule codes or prefixes to run in addition to `select`."
-    )
-    ignore: list[str] = Field(default_factory=list, description="Rule codes or prefixes not to run.")
-    per_file_ignores: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Glob (relative to the config file's folder) -> rule codes or prefixes not to run there.",
-    )
-    exclude: list[str] | None = Field(
-        None, description="Globs of files and folders not to check (replaces the built-in list)."
-    )
-    extend_exclude: list[str] = Field(
-        default_factory=list, description="Globs of files and folders not to check, besides `exclude`."
-    )
-    batch_size_names: list[str] = Field(
-        default_factory=list, description="Extra identifiers that hold the batch size."
-    )
-    accumulation_names: list[str] = Field(
-        default_factory=list, description="Extra identifiers that hold the gradient accumulation steps."
-    )
-
-    @field_validator("select", "extend_select", "ignore")
-    @classmethod
-    def _selectors(cls, values: list[str] | None) -> list[str] | None:
-        return None if values is None else check_selectors(values)
-
-    @field_validator("per_file_ignores")
-    @classmethod
-    def _per_file_selectors(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
-        for codes in table.values():
-            check_selectors(codes)
-        return table
-
-    @field_validator("batch_size_names", "accumulation_names")
-    @classmethod
-    def _identifiers(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if not IDENTIFIER_PATTERN.match(name):
-                raise ValueError(f"'{name}' is not an identifier (like batch_size or cfg.bs)")
-        return names
 
 
 # Folders never worth descending into; `exclude` in the config replaces this list.
@@ -161,22 +106,33 @@ class RuleSelection:
 class Settings:
     """The effective configuration of one run: the config file plus command-line overrides."""
 
-    config: Config = field(default_factory=Config)
     config_path: Path | None = None
     # The folder that globs are relative to: the config file's folder, else the start folder.
     root: Path = field(default_factory=Path.cwd)
     select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    batch_size_names: tuple[str, ...] = ()
+    accumulation_names: tuple[str, ...] = ()
 
     @classmethod
-    def from_config(cls, config: Config, config_path: Path | None, root: Path) -> Settings:
+    def from_config(cls, config: Config | None, config_path: Path | None, root: Path) -> Settings:
+        """The settings of a validated table; None is an empty table (every default)."""
+        if config is None:
+            return cls(config_path=config_path, root=root)
         select = tuple(config.select) if config.select is not None else DEFAULT_SELECT
         return cls(
-            config=config,
             config_path=config_path,
             root=root,
             select=select + tuple(config.extend_select),
             ignore=tuple(config.ignore),
+            exclude=tuple(config.exclude) if config.exclude is not None else DEFAULT_EXCLUDE,
+            extend_exclude=tuple(config.extend_exclude),
+            per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in config.per_file_ignores.items()),
+            batch_size_names=tuple(config.batch_size_names),
+            accumulation_names=tuple(config.accumulation_names),
         )
 
     def with_overrides(
@@ -207,7 +163,7 @@ class Settings:
             return None
         return PurePosixPath(Path(relative).as_posix())
 
-    def _matches_any(self, patterns: list[str], path: Path | str, components: bool) -> bool:
+    def _matches_any(self, patterns: Sequence[str], path: Path | str, components: bool) -> bool:
         relative = self.relative(path)
         if relative is None:
             # Outside the project only the component patterns (`build`, `*_pb2.py`) can apply,
@@ -221,58 +177,36 @@ class Settings:
         """Whether the config excludes `path`. During a walk each folder is tested on the way
         down, so only the name itself needs testing; `check_parents` tests every folder of a
         path named on the command line (`--force-exclude`)."""
-        exclude = self.config.exclude if self.config.exclude is not None else list(DEFAULT_EXCLUDE)
-        return self._matches_any([*exclude, *self.config.extend_exclude], path, check_parents)
+        return self._matches_any((*self.exclude, *self.extend_exclude), path, check_parents)
 
     def analysis_options(self, path: Path | str) -> AnalysisOptions:
         """The options for one file, with its per-file-ignores folded into the rule selection."""
         extra_ignores = tuple(
             code
-            for pattern, codes in self.config.per_file_ignores.items()
-            if self._matches_any([pattern], path, components=True)
+            for pattern, codes in self.per_file_ignores
+            if self._matches_any((pattern,), path, components=True)
             for code in codes
         )
         return AnalysisOptions(
-            batch_size_names=tuple(self.config.batch_size_names),
-            accumulation_names=tuple(self.config.accumulation_names),
+            batch_size_names=self.batch_size_names,
+            accumulation_names=self.accumulation_names,
             is_selected=RuleSelection(self.select, self.ignore + extra_ignores),
         )
 
 
-def allowed_keys() -> list[str]:
-    return sorted(f.alias or name for name, f in Config.model_fields.items())
-
-
-def expected_type(location: list[str]) -> str:
-    """What a key of the given location should hold, in words (for wrong-type errors)."""
-    if location[0] == "per-file-ignores":
-        return {1: "a table of glob = [rule codes]", 2: "a list of rule codes"}.get(len(location), "a string")
-    return "a list of strings" if len(location) == 1 else "a string"
-
-
-def describe_error(error: dict[str, Any], key_prefix: str) -> str:
-    """One readable clause for one pydantic error: which key, what was expected, what was there."""
-    location = [str(part) for part in error["loc"]]
-    key = key_prefix + ".".join(location)
-    if error["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(location[-1], allowed_keys(), n=1)
-        return f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
-    if error["type"].endswith("_type"):
-        got = error.get("input")
-        return f"key '{key}': expected {expected_type(location)}, got {type(got).__name__} {got!r}"
-    return f"key '{key}': " + str(error["msg"]).removeprefix("Value error, ")
-
-
-def parse_config(data: Any, path: Path, key_prefix: str) -> Config:
+def parse_config(data: Any, path: Path, key_prefix: str) -> Config | None:
+    """The validated table; None for an empty one, which needs no validation (and so no pydantic
+    import, about 0.1 s of a pre-commit run)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: '{key_prefix.rstrip('.')}' must be a table")
+    if not data:
+        return None
+    from lossscale_lint.config_model import validate_table
+
     try:
-        return Config.model_validate(data)
-    except ValidationError as error:
-        clauses = [describe_error(e, key_prefix) for e in error.errors()]
-        if any(e["type"] == "extra_forbidden" for e in error.errors()):
-            clauses.append("allowed keys: " + ", ".join(allowed_keys()))
-        raise ConfigError(f"{path}: " + "; ".join(clauses)) from None
+        return validate_table(data, key_prefix)
+    except ValueError as error:
+        raise ConfigError(f"{path}: {error}") from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -287,18 +221,22 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration: {error.strerror or error}") from None
 
 
-def load_config_file(path: Path) -> Config | None:
-    """The configuration in `path`, or None for a pyproject.toml without our table."""
+NO_TABLE = object()  # a pyproject.toml without our table: keep looking
+
+
+def load_config_file(path: Path) -> Config | None | object:
+    """The configuration in `path` (None: an empty table), or NO_TABLE for a pyproject.toml
+    without our table."""
     data = read_toml(path)
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or TOOL_NAME not in tool:
-            return None
+            return NO_TABLE
         return parse_config(tool[TOOL_NAME], path, f"tool.{TOOL_NAME}.")
     return parse_config(data, path, "")
 
 
-def find_config(start: Path) -> tuple[Path, Config] | None:
+def find_config(start: Path) -> tuple[Path, Config | None] | None:
     """Walk up from `start` to the closest configuration; None when there is none."""
     folder = start.absolute()
     if not folder.is_dir():
@@ -308,7 +246,7 @@ def find_config(start: Path) -> tuple[Path, Config] | None:
             candidate = candidate_folder / name
             if candidate.is_file():
                 config = load_config_file(candidate)
-                if config is not None:
+                if config is not NO_TABLE:
                     return candidate, config
     return None
 
@@ -320,7 +258,7 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: configuration file not found")
         config = load_config_file(config_file)
-        if config is None:
+        if config is NO_TABLE:
             raise ConfigError(f"{config_file}: no [tool.{TOOL_NAME}] table in this file")
         return Settings.from_config(config, config_file, config_file.absolute().parent)
     found = find_config(start)

@@ -38,8 +38,8 @@ import warnings
 from collections.abc import Callable
 
 from lossscale_lint.diagnostics import Diagnostic
-from lossscale_lint.engine import AnalysisOptions, lint_source
 from lossscale_lint.facts import catalog
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.rules import ALL_RULES
 
 SYNTAX_ERROR = "LSL000"
@@ -145,4 +145,8 @@ def lint_source_prechecked(
 ) -> list[Diagnostic]:
     """`engine.lint_source`, without the LibCST parse when the text proves nothing can be reported."""
     options = options or AnalysisOptions()
-    return [] if skippable(source, options, base_source) else lint_source(source, path, options, base_source)
+    if skippable(source, options, base_source):
+        return []
+    from lossscale_lint.engine import lint_source  # LibCST only for a file that needs it
+
+    return lint_source(source, path, options, base_source)

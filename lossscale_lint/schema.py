@@ -1,6 +1,6 @@
 """The JSON schema of the configuration, for editors (taplo, Even Better TOML, SchemaStore).
 
-It is generated from the pydantic `Config` model, so keys, types and `additionalProperties: false`
+It is generated from the pydantic `Config` model (`config_model.py`), so keys, types and `additionalProperties: false`
 cannot drift from what the loader accepts. Two things pydantic cannot see are added here: the
 patterns its field validators enforce (rule selectors, identifiers), and TOML's lack of null (an
 optional list is simply a list). The result is draft-07, the dialect editors' TOML tooling reads.
@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lossscale_lint.config import IDENTIFIER_PATTERN, SELECTOR_PATTERN, Config
+from lossscale_lint.config import IDENTIFIER_PATTERN, SELECTOR_PATTERN
+from lossscale_lint.config_model import Config
 
 SCHEMA_FILE_NAME = "lossscale-lint.schema.json"
 DESCRIPTION = (

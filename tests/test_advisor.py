@@ -168,7 +168,8 @@ def test_missing_and_unparsable_files_are_one_line(tmp_path, capsys):
     broken = tmp_path / "broken.py"
     broken.write_text("def f(:\n", encoding="utf-8")
     assert main(["advise", str(broken), "--batch-size", "8"]) == 2
-    assert "cannot parse" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{broken}:1:" in err and "cannot parse" in err and err.count("\n") == 1
 
 
 def test_the_installed_command_runs_on_a_shipped_example():

@@ -7,13 +7,13 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from lossscale_lint.config import (
-    Config,
     ConfigError,
     RuleSelection,
     Settings,
     glob_matches,
     load_settings,
 )
+from lossscale_lint.config_model import Config
 
 
 def write(path: Path, text: str) -> Path:

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from lossscale_lint.config import Config
+from lossscale_lint.config_model import Config
 from lossscale_lint.schema import SCHEMA_FILE_NAME, config_schema, render_schema
 
 REPO = Path(__file__).resolve().parent.parent

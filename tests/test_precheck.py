@@ -9,11 +9,11 @@ import pytest
 from cli_support import MARKER_CODE, marker_rule  # noqa: F401 - fixture
 from test_rule_docs import python_blocks
 
-from lossscale_lint import precheck
+from lossscale_lint import engine, precheck
 from lossscale_lint.config import RuleSelection
 from lossscale_lint.engine import lint_source
-from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.facts import catalog
+from lossscale_lint.options import AnalysisOptions
 from lossscale_lint.precheck import lint_source_prechecked
 from lossscale_lint.rules import ALL_RULES
 
@@ -93,13 +93,13 @@ def test_tricky_spellings_are_not_skipped(spelling):
 @pytest.fixture
 def parse_count(monkeypatch):
     calls = []
-    real = precheck.lint_source
+    real = engine.lint_source
 
     def counting(source, path, options=None, base_source=None):
         calls.append(path)
         return real(source, path, options, base_source)
 
-    monkeypatch.setattr(precheck, "lint_source", counting)
+    monkeypatch.setattr(engine, "lint_source", counting)
     return calls
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from lossscale_lint.facts.index import MODULE_SCOPE, Binding, CallSite, CodeIndex, dotted_name
+from lossscale_lint.facts.index import Binding, CallSite, CodeIndex, dotted_name
 from lossscale_lint.facts.model import Value
 
 MAX_DEPTH = 12

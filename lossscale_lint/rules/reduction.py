@@ -60,7 +60,7 @@ def _keep_step_fix(term: DataTerm, backward: BackwardSite, optimizer: OptimizerS
     return Fix(
         applicability="unsafe",
         description=f'use reduction="mean", multiply lr by today\'s batch size {batch}'
-        + (f" and divide weight_decay by it" if len(edits) == 3 else ""),
+        + (" and divide weight_decay by it" if len(edits) == 3 else ""),
         edits=tuple(edits),
     )
 
