@@ -1,8 +1,8 @@
 """The single walk over a module's syntax tree.
 
-`build_index` visits the LibCST tree once and records what the analysis needs later: scopes,
-imports, bindings (assignments in source order), every call with the conditions and loops around
-it, and function returns. Everything after this works on the index, never on a second walk.
+`build_index` walks the LibCST tree once (a read-only `facts.walk.Walker`) and records what the
+analysis needs later: scopes, imports, bindings (assignments in source order), every call with the
+conditions and loops around it, and function returns. Everything after this works on the index, never on a second walk.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lossscale_lint.diagnostics import Span
+from lossscale_lint.facts.walk import Walker
 
 MODULE_SCOPE = 0
 
@@ -123,8 +124,9 @@ def _ends_with_continue(suite: cst.BaseSuite) -> bool:
     )
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(Walker):
     def __init__(self, index: CodeIndex) -> None:
+        super().__init__()
         self.index = index
         self.scope_stack = [MODULE_SCOPE]
         self.guards: list[tuple[cst.BaseExpression, bool]] = []
@@ -246,13 +248,13 @@ class _Collector(cst.CSTVisitor):
         self.skip_guards.pop()
 
     def visit_If(self, node: cst.If) -> bool:
-        node.test.visit(self)
+        self.walk(node.test)
         self.guards.append((node.test, True))
-        node.body.visit(self)
+        self.walk(node.body)
         self.guards.pop()
         if node.orelse is not None:
             self.guards.append((node.test, False))
-            node.orelse.visit(self)
+            self.walk(node.orelse)
             self.guards.pop()
         if self.loops and _ends_with_continue(node.body):
             # Everything after `if cond: continue` in this loop runs only when cond is false.
@@ -323,5 +325,5 @@ def build_index(module: cst.Module) -> CodeIndex:
         calls=[],
         functions={},
     )
-    module.visit(_Collector(index))
+    _Collector(index).walk(module)
     return index
