@@ -2,8 +2,12 @@
 
 Layout: `.lossscale_lint_cache/` in the project root (the folder of the configuration file, else
 the closest folder holding `.git`, else the working directory), with a `.gitignore` of `*` inside
-so that git never sees it. One JSON entry per file and effective configuration; a changed file
-overwrites its entry, so the cache grows with the number of files, not with the number of edits.
+so that git never sees it. Inside it, one folder per tool fingerprint (below), holding one JSON
+entry per file and effective configuration; a changed file overwrites its entry, so the cache grows
+with the number of files, not with the number of edits. A new version of the tool (or an edited
+development checkout) starts a new folder; the folders of other versions are deleted once unused
+for a week (the current one is touched on every run), so that two installed versions - the
+pre-commit hook's and the one in the virtualenv - do not wipe each other's cache.
 
 An entry is used only when its key matches the key computed for this run: the SHA-256 of the
 file's text; the tool's fingerprint (its version plus a hash of the package's own sources, since a
@@ -22,8 +26,10 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +41,7 @@ from lossscale_lint.reporters.json_format import diagnostic_from_object, diagnos
 from lossscale_lint.rules import ALL_RULES
 
 CACHE_DIR_NAME = ".lossscale_lint_cache"
+STALE_AFTER_SECONDS = 7 * 24 * 3600
 ENTRY_FORMAT = 2  # 2: diagnostics in the `json` output format
 SYNTAX_ERROR = "LSL000"
 
@@ -97,6 +104,22 @@ def project_root(start: Path, config_path: Path | None) -> Path:
     return Path.cwd()
 
 
+def prune_other_versions(top: Path, current: Path) -> None:
+    """Delete what other versions of the tool left in `top` and have not used for a week."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for child in top.iterdir():
+            if child == current or child.name == ".gitignore":
+                continue
+            with contextlib.suppress(OSError):
+                if now - child.stat().st_mtime < STALE_AFTER_SECONDS:
+                    continue
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink()
+
+
 @dataclass(frozen=True)
 class DiagnosticsCache:
     """A handle on one cache folder; a plain value, so worker processes receive it whole."""
@@ -107,15 +130,19 @@ class DiagnosticsCache:
     @classmethod
     def open(cls, root: Path) -> DiagnosticsCache | None:
         """The cache under `root`, created if needed; None when the folder cannot be written."""
-        folder = root / CACHE_DIR_NAME
+        top = root / CACHE_DIR_NAME
+        tool = tool_fingerprint()
+        folder = top / tool[:16]
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
+            os.utime(folder)  # in use: not stale for another week
+            ignore = top / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by lossscale-lint; the whole folder is a cache.\n*\n")
         except OSError:
             return None  # a read-only checkout still gets linted, just not cached
-        return cls(folder, tool_fingerprint())
+        prune_other_versions(top, folder)
+        return cls(folder, tool)
 
     def key(self, path: str, source: str, options: AnalysisOptions) -> CacheKey:
         slot = _sha256(self.tool, os.path.abspath(path), path, options_fingerprint(options))

@@ -5,7 +5,9 @@ entry is never trusted."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import libcst
@@ -57,7 +59,7 @@ def check(capsys, *args: str) -> tuple[int, str]:
 
 
 def entries(project: Path) -> list[Path]:
-    return sorted((project / CACHE_DIR_NAME).glob("*.json"))
+    return sorted((project / CACHE_DIR_NAME).glob("*/*.json"))
 
 
 def test_a_rerun_parses_nothing_and_reports_the_same(project, capsys, parses):
@@ -74,7 +76,7 @@ def test_the_cache_folder_is_ignored_by_git_and_left_clean(project, capsys):
     check(capsys, ".")
     folder = project / CACHE_DIR_NAME
     assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert [p.name for p in folder.iterdir() if p.suffix == ".tmp"] == []  # atomic writes leave no debris
+    assert [p.name for p in folder.rglob("*.tmp")] == []  # atomic writes leave no debris
 
 
 def test_a_changed_file_is_parsed_again(project, capsys, parses):
@@ -158,6 +160,24 @@ def test_a_damaged_or_foreign_entry_is_ignored(project, capsys, parses, damage):
     assert len(parses) == (damaged if damage in DAMAGED_DIAGNOSTIC else len(FILES)) and damaged >= 2
     parses.clear()
     assert check(capsys, ".") == expected and parses == []  # and the entries were repaired
+
+
+def test_what_other_versions_left_is_pruned_once_unused_for_a_week(project, capsys):
+    top = project / CACHE_DIR_NAME
+    old, recent = top / "0123456789abcdef", top / "fedcba9876543210"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / ("b" * 64 + ".json")).write_text("{}")
+    first_layout = top / ("a" * 64 + ".json")  # entries once lay directly in the cache folder
+    first_layout.write_text("{}")
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    for stale in (old, first_layout):
+        os.utime(stale, (eight_days_ago, eight_days_ago))
+    check(capsys, ".")
+    assert not old.exists() and not first_layout.exists()
+    assert (recent / ("b" * 64 + ".json")).exists()  # another version, used this week: kept
+    [current] = {p.parent for p in entries(project)} - {recent}
+    assert len(list(current.glob("*.json"))) == 4 and (top / ".gitignore").exists()
 
 
 def test_no_cache_neither_reads_nor_writes(project, capsys, parses):
