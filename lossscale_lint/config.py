@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from lossscale_lint.config_table import RULE_CODE, SELECTOR_PATTERN, check_items, validate_table
 from lossscale_lint.options import AnalysisOptions
 
-if TYPE_CHECKING:  # the pydantic model is imported only to validate a non-empty table
-    from lossscale_lint.config_model import Config
+__all__ = ["SELECTOR_PATTERN", "ConfigError", "Settings", "load_settings"]
 
 TOOL_NAME = "lossscale-lint"
 # In the order they are looked for inside one directory.
 CONFIG_FILE_NAMES = (".lossscale-lint.toml", "lossscale-lint.toml", "pyproject.toml")
-SELECTOR_PATTERN = re.compile(r"^LSL\d{0,3}$")
-IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 DEFAULT_SELECT = ("LSL",)
 
 
@@ -40,9 +37,7 @@ class ConfigError(Exception):
 
 
 def check_selectors(values: list[str]) -> list[str]:
-    for value in values:
-        if not SELECTOR_PATTERN.match(value):
-            raise ValueError(f"'{value}' is not a rule code or prefix (like LSL101 or LSL1)")
+    check_items(values, RULE_CODE)
     return values
 
 
@@ -118,21 +113,19 @@ class Settings:
     accumulation_names: tuple[str, ...] = ()
 
     @classmethod
-    def from_config(cls, config: Config | None, config_path: Path | None, root: Path) -> Settings:
-        """The settings of a validated table; None is an empty table (every default)."""
-        if config is None:
-            return cls(config_path=config_path, root=root)
-        select = tuple(config.select) if config.select is not None else DEFAULT_SELECT
+    def from_config(cls, config: dict[str, Any], config_path: Path | None, root: Path) -> Settings:
+        """The settings of a table that `validate_table` returned."""
+        select = config["select"] if config["select"] is not None else DEFAULT_SELECT
         return cls(
             config_path=config_path,
             root=root,
-            select=select + tuple(config.extend_select),
-            ignore=tuple(config.ignore),
-            exclude=tuple(config.exclude) if config.exclude is not None else DEFAULT_EXCLUDE,
-            extend_exclude=tuple(config.extend_exclude),
-            per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in config.per_file_ignores.items()),
-            batch_size_names=tuple(config.batch_size_names),
-            accumulation_names=tuple(config.accumulation_names),
+            select=select + config["extend_select"],
+            ignore=config["ignore"],
+            exclude=config["exclude"] if config["exclude"] is not None else DEFAULT_EXCLUDE,
+            extend_exclude=config["extend_exclude"],
+            per_file_ignores=tuple(config["per_file_ignores"].items()),
+            batch_size_names=config["batch_size_names"],
+            accumulation_names=config["accumulation_names"],
         )
 
     def with_overrides(
@@ -194,15 +187,9 @@ class Settings:
         )
 
 
-def parse_config(data: Any, path: Path, key_prefix: str) -> Config | None:
-    """The validated table; None for an empty one, which needs no validation (and so no pydantic
-    import, about 0.1 s of a pre-commit run)."""
+def parse_config(data: Any, path: Path, key_prefix: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: '{key_prefix.rstrip('.')}' must be a table")
-    if not data:
-        return None
-    from lossscale_lint.config_model import validate_table
-
     try:
         return validate_table(data, key_prefix)
     except ValueError as error:
@@ -221,22 +208,18 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration: {error.strerror or error}") from None
 
 
-NO_TABLE = object()  # a pyproject.toml without our table: keep looking
-
-
-def load_config_file(path: Path) -> Config | None | object:
-    """The configuration in `path` (None: an empty table), or NO_TABLE for a pyproject.toml
-    without our table."""
+def load_config_file(path: Path) -> dict[str, Any] | None:
+    """The validated configuration in `path`, or None for a pyproject.toml without our table."""
     data = read_toml(path)
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or TOOL_NAME not in tool:
-            return NO_TABLE
+            return None
         return parse_config(tool[TOOL_NAME], path, f"tool.{TOOL_NAME}.")
     return parse_config(data, path, "")
 
 
-def find_config(start: Path) -> tuple[Path, Config | None] | None:
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """Walk up from `start` to the closest configuration; None when there is none."""
     folder = start.absolute()
     if not folder.is_dir():
@@ -246,7 +229,7 @@ def find_config(start: Path) -> tuple[Path, Config | None] | None:
             candidate = candidate_folder / name
             if candidate.is_file():
                 config = load_config_file(candidate)
-                if config is not NO_TABLE:
+                if config is not None:
                     return candidate, config
     return None
 
@@ -258,7 +241,7 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: configuration file not found")
         config = load_config_file(config_file)
-        if config is NO_TABLE:
+        if config is None:
             raise ConfigError(f"{config_file}: no [tool.{TOOL_NAME}] table in this file")
         return Settings.from_config(config, config_file, config_file.absolute().parent)
     found = find_config(start)

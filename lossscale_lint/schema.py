@@ -1,9 +1,9 @@
 """The JSON schema of the configuration, for editors (taplo, Even Better TOML, SchemaStore).
 
-It is generated from the pydantic `Config` model (`config_model.py`), so keys, types and `additionalProperties: false`
-cannot drift from what the loader accepts. Two things pydantic cannot see are added here: the
-patterns its field validators enforce (rule selectors, identifiers), and TOML's lack of null (an
-optional list is simply a list). The result is draft-07, the dialect editors' TOML tooling reads.
+It is generated from the pydantic `Config` model (`config_model.py`), which is built from the same
+definition as the loader's check, so keys, types, patterns and `additionalProperties: false` cannot
+drift from what the loader accepts. One thing is adjusted here: TOML has no null, so an optional
+list is simply a list. The result is draft-07, the dialect editors' TOML tooling reads.
 `lossscale-lint config --schema` prints it; `lossscale-lint.schema.json` is the committed copy.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lossscale_lint.config import IDENTIFIER_PATTERN, SELECTOR_PATTERN
 from lossscale_lint.config_model import Config
 
 SCHEMA_FILE_NAME = "lossscale-lint.schema.json"
@@ -20,15 +19,6 @@ DESCRIPTION = (
     "lossscale-lint configuration: the [tool.lossscale-lint] table of pyproject.toml, "
     "or the top level of lossscale-lint.toml / .lossscale-lint.toml."
 )
-# Which validator of `Config` checks the items of which key.
-ITEM_PATTERNS = {
-    "select": SELECTOR_PATTERN.pattern,
-    "extend-select": SELECTOR_PATTERN.pattern,
-    "ignore": SELECTOR_PATTERN.pattern,
-    "batch-size-names": IDENTIFIER_PATTERN.pattern,
-    "accumulation-names": IDENTIFIER_PATTERN.pattern,
-}
-PER_FILE_PATTERN_KEYS = {"per-file-ignores": SELECTOR_PATTERN.pattern}
 
 
 def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
@@ -49,11 +39,6 @@ def config_schema() -> dict[str, Any]:
     for key, prop in generated["properties"].items():
         prop = _without_null(prop)
         prop.pop("title", None)  # pydantic's "Extend-Select" titles only repeat the key
-        if key in ITEM_PATTERNS:
-            prop["items"] = {**prop["items"], "pattern": ITEM_PATTERNS[key]}
-        if key in PER_FILE_PATTERN_KEYS:
-            values = prop["additionalProperties"]
-            prop["additionalProperties"] = {**values, "items": {**values["items"], "pattern": PER_FILE_PATTERN_KEYS[key]}}
         properties[key] = prop
     schema: dict[str, Any] = {
         "$schema": "http://json-schema.org/draft-07/schema#",

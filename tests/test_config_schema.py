@@ -1,4 +1,5 @@
-"""The configuration's JSON schema: generated from the model, agreeing with it, and committed in sync."""
+"""The configuration's JSON schema: generated from the model, agreeing with it and with the fast
+check that runs on every start, and committed in sync."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from lossscale_lint.config_model import Config
+from lossscale_lint.config_table import SETTINGS, validate_table
 from lossscale_lint.schema import SCHEMA_FILE_NAME, config_schema, render_schema
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,33 +41,56 @@ def test_keys_are_the_models_kebab_case_aliases_and_unknown_keys_are_closed():
     assert "batch-size-names" in schema["properties"]
 
 
-# Each table is checked by both the pydantic model (what the CLI enforces) and the schema (what an
-# editor enforces); they must agree.
+# Each table is checked by the fast check (what `check` enforces), the pydantic model and the schema
+# (what an editor enforces); all three must agree, and on valid tables give the same values.
 TABLES = [
     ({"select": ["LSL1", "LSL401"], "ignore": ["LSL104"]}, True),
     ({"per-file-ignores": {"tests/*": ["LSL2"]}, "extend-exclude": ["build"]}, True),
     ({"batch-size-names": ["bs", "cfg.train.batch"], "accumulation-names": ["accum"]}, True),
+    ({"exclude": [], "extend-select": ["LSL"], "per-file-ignores": {}}, True),
+    ({"extend_select": ["LSL2"], "batch_size_names": ["bs"]}, True),  # Python names are accepted too
     ({}, True),
     ({"selct": ["LSL1"]}, False),  # a typo
     ({"select": "LSL1"}, False),  # a string instead of a list
     ({"select": ["E501"]}, False),  # not one of ours
     ({"ignore": ["LSL1000"]}, False),
+    ({"ignore": ["LSL1", 4]}, False),
     ({"per-file-ignores": {"tests/*": ["lsl2"]}}, False),
+    ({"per-file-ignores": {"tests/*": "LSL2"}}, False),
+    ({"per-file-ignores": ["tests/*"]}, False),
     ({"batch-size-names": ["batch size"]}, False),
     ({"batch-size-names": [3]}, False),
+    ({"accumulation-names": [""]}, False),
     ({"exclude": [True]}, False),
+    ({"extend-exclude": "build"}, False),
 ]
 
 
-@pytest.mark.parametrize(("table", "valid"), TABLES)
-def test_schema_and_model_agree(validator, table, valid):
-    schema_accepts = validator.is_valid(table)
+def fast_check(table: dict) -> dict | None:
     try:
-        Config.model_validate(table)
-        model_accepts = True
+        return validate_table(table)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(("table", "valid"), TABLES)
+def test_fast_check_model_and_schema_agree(validator, table, valid):
+    schema_accepts = validator.is_valid({k.replace("_", "-"): v for k, v in table.items()})
+    try:
+        model = Config.model_validate(table)
     except ValidationError:
-        model_accepts = False
-    assert (schema_accepts, model_accepts) == (valid, valid)
+        model = None
+    checked = fast_check(table)
+    assert (checked is not None, model is not None, schema_accepts) == (valid, valid, valid)
+    if valid:
+        as_lists = {name: (list(v) if isinstance(v, tuple) else
+                           {g: list(c) for g, c in v.items()} if isinstance(v, dict) else v)
+                    for name, v in checked.items()}
+        assert as_lists == model.model_dump()
+
+
+def test_the_model_has_one_field_per_setting():
+    assert {name: field.alias for name, field in Config.model_fields.items()} == {s.name: s.key for s in SETTINGS}
 
 
 def test_cli_prints_the_schema():
