@@ -29,6 +29,7 @@ runs must print the same diagnostics; the exit status is 1 if they do not.
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import os
 import platform
@@ -80,6 +81,9 @@ def snapshot_package(workdir: Path) -> None:
     target = workdir / "snapshot"
     shutil.copytree(REPO / "lossscale_lint", target / "lossscale_lint",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    # Compiled once here, as an installed package is: with PYTHONDONTWRITEBYTECODE set (some CI
+    # images set it) every run would otherwise compile the whole package again.
+    compileall.compile_dir(target, quiet=1)
     SNAPSHOT_ENV.update(os.environ, PYTHONPATH=str(target))
 
 
@@ -108,10 +112,11 @@ def sample_memory(pid: int, done: threading.Event, peak: list[int]) -> None:
         peak[0] = max(peak[0], sum(proportional_kb(p) for p in process_tree(pid)))
 
 
-def timed(command: list[str], cwd: Path) -> Run:
+def timed(command: list[str], cwd: Path, snapshot: bool = True) -> Run:
+    """Run `command`; with `snapshot`, Python finds the package in the snapshot taken at start."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env=SNAPSHOT_ENV or None)
+                               env=(SNAPSHOT_ENV or None) if snapshot else None)
     done, peak = threading.Event(), [0]
     sampler = threading.Thread(target=sample_memory, args=(process.pid, done, peak), daemon=True)
     sampler.start()
@@ -153,9 +158,17 @@ def bare_parse(files: list[str], corpus: Path, workdir: Path) -> Run:
     return run
 
 
-def hook_environment(workdir: Path) -> tuple[list[str], str, str]:
+@dataclass
+class Hook:
+    command: list[str]  # the hook's entry, `lossscale-lint check`
+    python: str  # the interpreter of its environment
+    origin: str  # in words, for the table
+    from_snapshot: bool  # whether the package comes from the snapshot (else: installed in the venv)
+
+
+def hook_environment(workdir: Path) -> Hook:
     """What pre-commit builds for a `language: python` hook: a virtualenv with the repository
-    pip-installed. Returns the hook's command, that environment's python, and where it came from."""
+    pip-installed (and so compiled, as an installed package is)."""
     venv = workdir / "hook-venv"
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
@@ -163,18 +176,20 @@ def hook_environment(workdir: Path) -> tuple[list[str], str, str]:
                        check=True, capture_output=True, timeout=900)
     except (OSError, subprocess.SubprocessError) as error:
         print(f"(no hook virtualenv: {error}; the pre-commit case runs on this interpreter)", flush=True)
-        return [sys.executable, "-m", "lossscale_lint", "check"], sys.executable, "this interpreter"
-    return [str(venv / "bin" / "lossscale-lint"), "check"], str(venv / "bin" / "python"), "fresh virtualenv, pip-installed"
+        return Hook([sys.executable, "-m", "lossscale_lint", "check"], sys.executable, "this interpreter", True)
+    bin_dir = venv / "bin"
+    return Hook([str(bin_dir / "lossscale-lint"), "check"], str(bin_dir / "python"), "fresh virtualenv, pip-installed",
+                False)
 
 
-def pre_commit_case(corpus: Path, files: list[str], command: list[str], label: str) -> list[Run]:
+def pre_commit_case(corpus: Path, files: list[str], hook: Hook, label: str) -> list[Run]:
     chosen = [f for f in files if f.startswith("training/")][:: 97][:PRE_COMMIT_FILES]
     runs = []
     for repeat in range(PRE_COMMIT_REPEATS):
         for name in chosen:  # a real edit each time, so the cache cannot answer
             with open(corpus / name, "a", encoding="utf-8") as handle:
                 handle.write(f"# edited in pre-commit round {label} {repeat}\n")
-        runs.append(timed([*command, *chosen], corpus))  # the hook's entry, default text output
+        runs.append(timed([*hook.command, *chosen], corpus, hook.from_snapshot))  # default text output
     return runs
 
 
@@ -235,15 +250,17 @@ def main() -> int:
             warm_runs.append(lint(corpus))
         cold_parallel, warm = fastest(cold_runs), fastest(warm_runs)
         floor = fastest([bare_parse(files, corpus, workdir) for _ in repeats])
-        hook, hook_python, hook_origin = hook_environment(workdir)
+        hook = hook_environment(workdir)
         pre_commit = pre_commit_case(corpus, files, hook, "default")
         config = corpus / "lossscale-lint.toml"
         default_config = config.read_text(encoding="utf-8")
         config.write_text(CONFIGURED, encoding="utf-8")
         pre_commit_configured = pre_commit_case(corpus, files, hook, "configured")
         config.write_text(default_config, encoding="utf-8")
-        start_up = [timed([*hook[:-1], "--version"], corpus).seconds for _ in range(PRE_COMMIT_REPEATS)]
-        bare_start = [timed([hook_python, "-c", "pass"], corpus).seconds for _ in range(PRE_COMMIT_REPEATS)]
+        start_up = [timed([*hook.command[:-1], "--version"], corpus, hook.from_snapshot).seconds
+                    for _ in range(PRE_COMMIT_REPEATS)]
+        bare_start = [timed([hook.python, "-c", "pass"], corpus, hook.from_snapshot).seconds
+                      for _ in range(PRE_COMMIT_REPEATS)]
 
         same = cold_serial.stdout == cold_parallel.stdout == warm.stdout
         print()
@@ -255,7 +272,7 @@ def main() -> int:
         print(timing_row("cold, --jobs 1", cold_serial, floor))
         print(timing_row(f"cold, all cores ({available_cores()})", cold_parallel, floor, "0.35"))
         print(timing_row("warm cache", warm, floor, "0.03"))
-        print(row(f"pre-commit hook: {hook_origin}"))
+        print(row(f"pre-commit hook: {hook.origin}"))
         for line in (*pre_commit_rows("pre-commit, 5 changed files", pre_commit),
                      *pre_commit_rows("same, config table set", pre_commit_configured)):
             print(line)
