@@ -121,6 +121,10 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    # The engine (and LibCST) are imported on first use; import them before forking, so that the
+    # workers inherit them instead of each importing LibCST again (~0.15 s and its memory each).
+    import lossscale_lint.engine  # noqa: F401
+
     results: dict[int, FileResult] = {}
     work = batches(pending, workers)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=_context(),
