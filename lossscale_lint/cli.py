@@ -16,7 +16,8 @@ from typing import NoReturn
 
 from lossscale_lint import __version__
 from lossscale_lint.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
-from lossscale_lint.config import SELECTOR_PATTERN, ConfigError, load_settings
+from lossscale_lint.config import ConfigError, load_settings
+from lossscale_lint.config_table import SELECTOR_PATTERN
 from lossscale_lint.console import terminal_console
 from lossscale_lint.docs import PageNotFound, read_rule_page
 from lossscale_lint.fix_cli import add_fix_arguments, fix_counts, report_fix_problems, run_diff

@@ -16,15 +16,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from collections.abc import Sequence
 from typing import Any
 
-from lossscale_lint.config_table import RULE_CODE, SELECTOR_PATTERN, check_items, validate_table
+from lossscale_lint.config_table import RULE_CODE, check_items, validate_table
 from lossscale_lint.options import AnalysisOptions
-
-__all__ = ["SELECTOR_PATTERN", "ConfigError", "Settings", "load_settings"]
 
 TOOL_NAME = "lossscale-lint"
 # In the order they are looked for inside one directory.
