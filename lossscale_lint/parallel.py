@@ -28,11 +28,12 @@ from lossscale_lint.runner import FileError, FileResult, lint_loaded
 from lossscale_lint.sources import SourceError, read_source
 
 # Below this many files to analyse, the run stays in this process. benchmarks/startup.py measured
-# on a 2-core machine: two forked workers answer after ~30 ms and one training script takes
-# ~50 ms, so on idle cores workers would break even at 1-2 scripts. But the small runs are the
-# pre-commit runs, and there the machine is rarely idle: timed on the busy 2-core test machine,
-# 4-5 changed scripts finished ~0.05 s sooner in process than with workers. 8 keeps those in
-# process and still starts workers for any run large enough for the cores to matter.
+# on a 2-core machine: two forked workers answer after ~9 ms and one training script takes
+# ~12 ms, so on idle cores workers would break even at 1-2 scripts. But the small runs are the
+# pre-commit runs, where the machine is rarely idle and the pool's own imports add to the start:
+# timed with 5 changed scripts in a hook virtualenv (9 runs each), in process gave a median of
+# 0.34-0.37 s and workers 0.36 s, a tie within this machine's noise. 8 keeps those runs simple and
+# still starts workers for any run large enough for the cores to matter.
 IN_PROCESS_BELOW = 8
 # Cost per character of a file that needs LibCST relative to one that only gets the standard
 # parser's syntax check: the LibCST parse is ~10x `ast.parse`, and the fact extraction (position
