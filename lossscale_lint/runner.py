@@ -17,7 +17,7 @@ from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.discovery import discover
 from lossscale_lint.noqa import parse_suppressions, without_suppressed
 from lossscale_lint.options import AnalysisOptions
-from lossscale_lint.precheck import skippable
+from lossscale_lint.precheck import lint_source_prechecked
 from lossscale_lint.sources import SourceError, read_source
 
 
@@ -59,13 +59,8 @@ def lint_text(
     if suppressions.skip_file:
         return []
     base_source = None if base_source == source else base_source
-    if skippable(source, options, base_source):
-        return []  # the text proves that nothing selected can fire: no LibCST parse (issue 6)
-    # Imported on the first file that needs it: a run the cache and the pre-check answer
-    # completely never imports LibCST (about 0.15 s).
-    from lossscale_lint.engine import lint_source
-
-    return without_suppressed(lint_source(source, path, options, base_source), suppressions)
+    # No LibCST parse (nor import) when the text proves nothing selected can fire (issue 6).
+    return without_suppressed(lint_source_prechecked(source, path, options, base_source), suppressions)
 
 
 def lint_file(path: str, options: AnalysisOptions, base_source: str | None = None) -> FileResult:
