@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import libcst as cst
@@ -54,7 +55,9 @@ SOURCE_ORDER: dict[type, tuple[str, ...]] = {
 Hook = Callable[[Any], Any]
 
 
+@cache
 def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of `kind` to walk into, in LibCST's visit order; worked out once per node type."""
     if kind in SOURCE_ORDER:  # (`type_parameters` only exists in newer LibCST releases)
         return tuple(name for name in SOURCE_ORDER[kind] if name in kind.__dataclass_fields__)
     return tuple(f.name for f in dataclasses.fields(kind))
