@@ -47,9 +47,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a clean clone
 
 from benchmarks.corpus import build_corpus  # noqa: E402
-from lossscale_lint.config import load_settings  # noqa: E402
-from lossscale_lint.discovery import discover  # noqa: E402
-from lossscale_lint.parallel import available_cores  # noqa: E402
+from lossscale_lint.config.settings import load_settings  # noqa: E402
+from lossscale_lint.pipeline.discovery import discover  # noqa: E402
+from lossscale_lint.pipeline.workers import available_cores  # noqa: E402
 
 PRE_COMMIT_FILES = 5
 PRE_COMMIT_REPEATS = 5

@@ -19,9 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lossscale_lint.options import AnalysisOptions  # noqa: E402
-from lossscale_lint.parallel import _context, available_cores  # noqa: E402
-from lossscale_lint.runner import lint_loaded  # noqa: E402
+from lossscale_lint.config.options import AnalysisOptions  # noqa: E402
+from lossscale_lint.pipeline.workers import _context, available_cores  # noqa: E402
+from lossscale_lint.pipeline.runner import lint_loaded  # noqa: E402
 
 ROUNDS = 5
 

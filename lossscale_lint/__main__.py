@@ -1,3 +1,3 @@
-from lossscale_lint.cli import main
+from lossscale_lint.cli.main import main
 
 raise SystemExit(main())

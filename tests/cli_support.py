@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.cli import main
+from lossscale_lint.cli.main import main
 from lossscale_lint.diagnostics import Edit, Fix, Related, Severity, Span
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import Rule, RuleContext

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.cli import main
+from lossscale_lint.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

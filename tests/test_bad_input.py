@@ -8,13 +8,13 @@ import time
 import pytest
 from cli_support import run_console_script, run_main
 
-import lossscale_lint.engine as engine
-from lossscale_lint.config import Settings
+import lossscale_lint.pipeline.engine as engine
+from lossscale_lint.config.settings import Settings
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import Rule
 from lossscale_lint.diagnostics import Severity
-from lossscale_lint.runner import lint_paths
-from lossscale_lint.sources import SourceError, decode_source
+from lossscale_lint.pipeline.runner import lint_paths
+from lossscale_lint.pipeline.sources import SourceError, decode_source
 
 
 def write_bytes(path, data: bytes):

@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import MIN_FILES, build_corpus  # noqa: E402
-from lossscale_lint.engine import lint_source  # noqa: E402
-from lossscale_lint.options import AnalysisOptions
-from lossscale_lint.precheck import skippable  # noqa: E402
+from lossscale_lint.pipeline.engine import lint_source  # noqa: E402
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.precheck import skippable  # noqa: E402
 
 
 def digest(folder: Path) -> str:

@@ -14,9 +14,9 @@ import libcst
 import pytest
 from cli_support import run_main
 
-from lossscale_lint.cache import CACHE_DIR_NAME, DiagnosticsCache, options_fingerprint, project_root
-from lossscale_lint.config import RuleSelection
-from lossscale_lint.options import AnalysisOptions
+from lossscale_lint.pipeline.cache import CACHE_DIR_NAME, DiagnosticsCache, options_fingerprint, project_root
+from lossscale_lint.config.settings import RuleSelection
+from lossscale_lint.config.options import AnalysisOptions
 
 CASES = Path(__file__).parent / "rule_cases"
 # Three files LibCST must read (two with findings, one clean training script) and one it need not.

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.cli import main
-from lossscale_lint.engine import lint_source
+from lossscale_lint.cli.main import main
+from lossscale_lint.pipeline.engine import lint_source
 
 GIT_IDENTITY = ["-c", "user.name=lossscale-lint tests", "-c", "user.email=tests@invalid"]
 

@@ -230,7 +230,7 @@ def test_the_wheel_ships_the_rule_pages_and_explain_works_from_it(tmp_path):
     # Run from the unpacked wheel only (the checkout's rules/ folder is not reachable from there).
     result = subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(unpacked)!r}); "
-         "import lossscale_lint.docs as d; from lossscale_lint.cli import main; "
+         "import lossscale_lint.rules.pages as d; from lossscale_lint.cli.main import main; "
          "assert not d.CHECKOUT_PAGES.is_dir(), d.CHECKOUT_PAGES; raise SystemExit(main(['explain', 'LSL401', '--raw']))"],
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lossscale_lint.cli import main
+from lossscale_lint.cli.main import main
 
 COMMANDS = [[], ["check"], ["rules"], ["explain"], ["advise"], ["lsp"], ["config"]]
 

@@ -6,14 +6,14 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from lossscale_lint.config import (
+from lossscale_lint.config.settings import (
     ConfigError,
     RuleSelection,
     Settings,
     glob_matches,
     load_settings,
 )
-from lossscale_lint.config_model import Config
+from lossscale_lint.config.model import Config
 
 
 def write(path: Path, text: str) -> Path:

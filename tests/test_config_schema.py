@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from lossscale_lint.config_model import Config
-from lossscale_lint.config_table import SETTINGS, validate_table
-from lossscale_lint.schema import SCHEMA_FILE_NAME, config_schema, render_schema
+from lossscale_lint.config.model import Config
+from lossscale_lint.config.table import SETTINGS, validate_table
+from lossscale_lint.config.schema import SCHEMA_FILE_NAME, config_schema, render_schema
 
 REPO = Path(__file__).resolve().parent.parent
 

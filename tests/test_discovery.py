@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lossscale_lint.config import Settings, load_settings
-from lossscale_lint.discovery import discover
+from lossscale_lint.config.settings import Settings, load_settings
+from lossscale_lint.pipeline.discovery import discover
 
 
 def touch(root: Path, *names: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline.engine import lint_source
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline.engine import lint_source
 from run_training_scripts import run_for_real
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lossscale_lint.engine import lint_source
-from lossscale_lint.fixing import apply_fixes
+from lossscale_lint.pipeline.engine import lint_source
+from lossscale_lint.fixes.apply import apply_fixes
 
 BEFORE = """\
 from accelerate import Accelerator

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from lossscale_lint.atomic import FileWriteError, read_source_file, write_atomically
-from lossscale_lint.engine import lint_source
-from lossscale_lint.options import AnalysisOptions
-from lossscale_lint.fix_runner import fix_file
-from lossscale_lint.sources import SourceError
+from lossscale_lint.fixes.atomic import FileWriteError, read_source_file, write_atomically
+from lossscale_lint.pipeline.engine import lint_source
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.fixes.runner import fix_file
+from lossscale_lint.pipeline.sources import SourceError
 
 
 def leftovers(folder):

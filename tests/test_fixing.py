@@ -9,9 +9,9 @@ import subprocess
 import pytest
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
-from lossscale_lint.options import AnalysisOptions
-from lossscale_lint.fix_runner import count_fixable, split_lines, unified_diff
-from lossscale_lint.fixing import SourceIndex, apply_fixes
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.fixes.runner import count_fixable, split_lines, unified_diff
+from lossscale_lint.fixes.apply import LineOffsets, apply_fixes
 
 
 def span(line, column, end_line, end_column):
@@ -108,7 +108,7 @@ def test_columns_count_code_points_after_non_ascii_text():
 
 def test_form_feed_and_lone_cr_follow_the_python_tokenizer():
     # A form feed is whitespace inside a line for Python; a lone CR is a line break.
-    index = SourceIndex("a = 1\x0c; b = 2\rc = 3")
+    index = LineOffsets("a = 1\x0c; b = 2\rc = 3")
     assert index.starts == [0, 14]
     assert index.offset(2, 5) == 18 and index.line_length(1) == 13
     assert split_lines("a\r\nb\rc\x0cd\n") == ["a\r\n", "b\r", "c\x0cd\n"]

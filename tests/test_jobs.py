@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_main, run_module
 
-from lossscale_lint import parallel
+from lossscale_lint.pipeline import workers as parallel
 from lossscale_lint.diagnostics import Severity
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import Rule

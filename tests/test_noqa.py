@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from cli_support import LOSS_LINE, MARKER_CODE, loss_source, marker_rule  # noqa: F401 - fixture
 
-from lossscale_lint.options import AnalysisOptions
-from lossscale_lint.noqa import parse_suppressions
-from lossscale_lint.runner import lint_text
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.noqa import parse_suppressions
+from lossscale_lint.pipeline.runner import lint_text
 
 ONLY_MARKER = AnalysisOptions(is_selected=lambda code: code == MARKER_CODE)
 

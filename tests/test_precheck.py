@@ -9,12 +9,12 @@ import pytest
 from cli_support import MARKER_CODE, marker_rule  # noqa: F401 - fixture
 from test_rule_docs import python_blocks
 
-from lossscale_lint import engine, precheck
-from lossscale_lint.config import RuleSelection
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline import engine, precheck
+from lossscale_lint.config.settings import RuleSelection
+from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.facts import catalog
-from lossscale_lint.options import AnalysisOptions
-from lossscale_lint.precheck import lint_source_prechecked
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.precheck import lint_source_prechecked
 from lossscale_lint.rules import ALL_RULES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.engine import lint_source
-from lossscale_lint.fixing import apply_fixes
+from lossscale_lint.pipeline.engine import lint_source
+from lossscale_lint.fixes.apply import apply_fixes
 from lossscale_lint.rules import ALL_RULES
 from run_training_scripts import run_for_real
 

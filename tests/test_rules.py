@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline.engine import lint_source
 
 CASES = sorted((Path(__file__).parent / "rule_cases").glob("*.py"))
 
@@ -55,9 +55,9 @@ def test_facts_and_diagnostics_hold_the_types_they_declare(case: Path) -> None:
     from declared_types import problems
 
     from lossscale_lint.diagnostics import Diagnostic
-    from lossscale_lint.engine import module_facts
+    from lossscale_lint.pipeline.engine import module_facts
     from lossscale_lint.facts.model import ModuleFacts
-    from lossscale_lint.options import AnalysisOptions
+    from lossscale_lint.config.options import AnalysisOptions
     from lossscale_lint.reporters.json_format import diagnostic_from_object, diagnostic_object
 
     source = case.read_text()

@@ -13,7 +13,7 @@ import pytest
 
 from integration_samples import legacy_argument, multi_line, sum_loss_with_sgd
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.reporters.base import ReportContext
 from lossscale_lint.reporters.sarif import report_sarif
 

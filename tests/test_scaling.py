@@ -1,4 +1,4 @@
-"""lossscale_lint.scaling without torch: message formatting, input checks, rule choice, purity,
+"""lossscale_lint.facts.scaling without torch: message formatting, input checks, rule choice, purity,
 and a guard that every formula has an oracle test (tests/oracle/) measuring it with real torch."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint import scaling
+from lossscale_lint.facts import scaling
 
 ORACLE = Path(__file__).parent / "oracle"
 # Public names the oracle does not need to measure, each for a stated reason.

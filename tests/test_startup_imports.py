@@ -21,7 +21,7 @@ CASES = Path(__file__).parent / "rule_cases"
 HEAVY = ("libcst", "pydantic", "rich")
 PROBE = """
 import contextlib, io, json, sys
-from lossscale_lint.cli import main
+from lossscale_lint.cli.main import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
 print(json.dumps({"code": code, "loaded": [m for m in %r if m in sys.modules]}))

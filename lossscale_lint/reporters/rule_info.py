@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from lossscale_lint.diagnostics import Diagnostic, Severity
-from lossscale_lint.docs import PageNotFound, read_rule_page
+from lossscale_lint.rules.pages import PageNotFound, read_rule_page
 from lossscale_lint.rules import ALL_RULES
 
 # LSL000 is produced by the engine itself, not by a registered rule.

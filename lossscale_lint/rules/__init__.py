@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules import accumulation, change, legacy, reduction
+from lossscale_lint.rules import accumulation, change_aware, legacy, reduction
 
-_MODULES = (reduction, accumulation, legacy, change)
+_MODULES = (reduction, accumulation, legacy, change_aware)
 
 ALL_RULES: dict[str, Rule] = {
     rule.code: rule for module in _MODULES for rule in module.RULES

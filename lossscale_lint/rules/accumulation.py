@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.model import DataTerm, OtherTerm, ScaleRole, Value
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules.common import needs_parentheses, related_backward, same_quantity
-from lossscale_lint.scaling import accumulation_factor, format_factor
+from lossscale_lint.facts.views import needs_parentheses, related_backward, same_quantity
+from lossscale_lint.facts.scaling import accumulation_factor, format_factor
 
 # Backward calls that pass the loss through unchanged (Accelerate and DeepSpeed divide by K).
 PLAIN_BACKWARDS = {"tensor", "amp_scaler", "fabric", "lightning_manual"}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.model import BackwardSite, DataTerm, OptimizerSite
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules.common import (
+from lossscale_lint.facts.views import (
     batch_example,
     batch_scale,
     describe_sum,
@@ -18,7 +18,7 @@ from lossscale_lint.rules.common import (
     sum_location,
     summed_terms,
 )
-from lossscale_lint.scaling import (
+from lossscale_lint.facts.scaling import (
     clip_threshold_in_mean_units,
     effective_regularization_weight,
     format_number,

@@ -7,7 +7,7 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from lossscale_lint.diagnostics import Span
-from lossscale_lint.lsp.convert import ClientPositions, kind_requested, whole_text_edit
+from lossscale_lint.integrations.lsp.convert import ClientPositions, kind_requested, whole_text_edit
 from lsp_helpers import apply_edits
 
 UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)

@@ -8,7 +8,7 @@ import sys
 # `sys.modules[name] = None` is Python's own way to make a module unimportable.
 WITHOUT_PYGLS = (
     "import sys; sys.modules['pygls'] = None; "
-    "from lossscale_lint.cli import main; raise SystemExit(main(['lsp']))"
+    "from lossscale_lint.cli.main import main; raise SystemExit(main(['lsp']))"
 )
 
 

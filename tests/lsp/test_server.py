@@ -8,7 +8,7 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline.engine import lint_source
 from lsp_helpers import answer, apply_edits, next_diagnostics, open_document
 
 # Non-ASCII text before the diagnostic on the same line: "ü" is 1 UTF-16 unit and 2 UTF-8 bytes,

@@ -26,8 +26,8 @@ from oracle_rig import (  # noqa: E402
     train,
 )
 
-from lossscale_lint.advisor import advise  # noqa: E402
-from lossscale_lint.engine import lint_source  # noqa: E402
+from lossscale_lint.advisor.advice import advise  # noqa: E402
+from lossscale_lint.pipeline.engine import lint_source  # noqa: E402
 from lossscale_lint.facts.extract import extract_facts  # noqa: E402
 
 pytestmark = pytest.mark.oracle

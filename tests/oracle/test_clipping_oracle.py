@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch", reason="the oracle suite needs torch (test 
 
 from oracle_rig import cross_entropy, make_batches, replicate, sgd, train  # noqa: E402
 
-from lossscale_lint import scaling  # noqa: E402
+from lossscale_lint.facts import scaling  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lossscale_lint.engine import lint_source
+from lossscale_lint.pipeline.engine import lint_source
 
 torch = pytest.importorskip("torch", reason="the oracle suite needs torch (test extra)")
 from oracle_rig import (  # noqa: E402

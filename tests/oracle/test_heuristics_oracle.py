@@ -22,7 +22,7 @@ from oracle_rig import (  # noqa: E402
     train,
 )
 
-from lossscale_lint import scaling  # noqa: E402
+from lossscale_lint.facts import scaling  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 

@@ -1,7 +1,7 @@
 """Oracle: per-step factors of the reduction and the batch size, and the lr that compensates them.
 
 Each test trains the tiny model with real torch.optim and compares a measured update with the
-number lossscale_lint.scaling prints (LSL101, LSL501, LSL502, the advisor's step factor).
+number lossscale_lint.facts.scaling prints (LSL101, LSL501, LSL502, the advisor's step factor).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from oracle_rig import (  # noqa: E402
     train,
 )
 
-from lossscale_lint import scaling  # noqa: E402
+from lossscale_lint.facts import scaling  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 

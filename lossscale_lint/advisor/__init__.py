@@ -1,0 +1,1 @@
+"""`advise`: what a batch-size change does to a training script."""

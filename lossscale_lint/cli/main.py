@@ -1,0 +1,213 @@
+"""The `lossscale-lint` command: `check`, `rules` and `explain` (more subcommands plug in below).
+
+Exit codes: 0 nothing found, 1 diagnostics reported, 2 usage, configuration or internal error
+(including a missing path or a file that cannot be read; the other paths are still checked).
+Every error is one line on stderr starting with `lossscale-lint: error:`; there are no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from lossscale_lint import __version__
+from lossscale_lint.pipeline.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
+from lossscale_lint.config.settings import ConfigError, load_settings
+from lossscale_lint.config.table import SELECTOR_PATTERN
+from lossscale_lint.cli.console import terminal_console
+from lossscale_lint.rules.pages import PageNotFound, read_rule_page
+from lossscale_lint.cli.fix_options import add_fix_arguments, fix_counts, report_fix_problems, run_diff
+from lossscale_lint.pipeline.workers import job_count
+from lossscale_lint.reporters import REPORTERS, ReportContext
+from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.pipeline.runner import lint_paths
+from lossscale_lint.advisor.cli import AdviceError, add_advise_command
+from lossscale_lint.cli.integrations import add_integration_commands
+from lossscale_lint.pipeline.git_base import GitBaseError, lint_paths_against_base
+
+PROG = "lossscale-lint"
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+# LSL000 is produced by the engine itself, not by a registered rule; it is listed with the rules.
+SYNTAX_ERROR_ROW = ("LSL000", "syntax-error", "error", "no", "The file cannot be parsed; nothing else is checked in it.")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for, worded as the one line they will see."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (argparse prints the whole usage block first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{PROG}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def error_line(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def selector_list(value: str) -> list[str]:
+    """`--select LSL1,LSL401` -> ["LSL1", "LSL401"], each checked to be a code or prefix."""
+    selectors = [part.strip().upper() for part in value.split(",") if part.strip()]
+    for selector in selectors:
+        if not SELECTOR_PATTERN.match(selector):
+            raise argparse.ArgumentTypeError(f"'{selector}' is not a rule code or prefix (like LSL101 or LSL1)")
+    return selectors
+
+
+def use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
+    parser.add_argument("--select", type=selector_list, action="extend", metavar="CODES",
+                        help="rule codes or prefixes to run, comma separated (replaces the config's)")
+    parser.add_argument("--extend-select", type=selector_list, action="extend", metavar="CODES",
+                        help="rule codes or prefixes to run in addition")
+    parser.add_argument("--ignore", type=selector_list, action="extend", metavar="CODES",
+                        help="rule codes or prefixes not to run, comma separated")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="use this configuration file instead of searching for one")
+    parser.add_argument("--output-format", choices=sorted(REPORTERS), default="text",
+                        help="how to print the diagnostics (default: text)")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit with 0 even when diagnostics are reported (errors still give 2)")
+    parser.add_argument("--force-exclude", action="store_true",
+                        help="apply the config's excludes to files named on the command line too")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output (default: when stdout is a terminal)")
+    add_fix_arguments(parser)
+    parser.add_argument("--base", metavar="REV",
+                        help="also compare each file with its version at git revision REV (LSL5xx rules)")
+    parser.add_argument("--jobs", "-j", type=job_count, metavar="N",
+                        help="worker processes (default: one per core; 1 checks in this process)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help=f"neither read nor write the results cache ({CACHE_DIR_NAME}/ in the project root)")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = args.paths or ["."]
+    settings = load_settings(Path(paths[0]), args.config)
+    settings = settings.with_overrides(select=args.select, extend_select=args.extend_select, ignore=args.ignore)
+    if args.base is not None and (args.fix or args.diff):
+        raise UsageError("--base only reports; it cannot be combined with --fix or --diff")
+    if args.diff:
+        return run_diff(args, paths, settings)
+    fix_run = None
+    if args.fix:
+        from lossscale_lint.fixes.runner import fix_paths  # only when fixing (see fix_cli)
+
+        fix_run = fix_paths(paths, settings, unsafe=args.unsafe_fixes, write=True, force_exclude=args.force_exclude)
+    if fix_run:
+        result = fix_run.result
+    elif args.base is not None:
+        result = lint_paths_against_base(paths, settings, args.base, force_exclude=args.force_exclude)
+    else:
+        cache = None if args.no_cache else DiagnosticsCache.open(project_root(Path(paths[0]), settings.config_path))
+        result = lint_paths(paths, settings, force_exclude=args.force_exclude, jobs=args.jobs, cache=cache)
+    context = ReportContext(
+        files_checked=result.files_checked,
+        color=use_color(args.color),
+        sources=result.sources,
+        files_failed=len(result.errors) + len(result.missing),  # a missing path is not a pass either
+        **fix_counts(fix_run, args.unsafe_fixes),
+    )
+    sys.stdout.write(REPORTERS[args.output_format](result.diagnostics, context))
+    sys.stdout.flush()
+    for missing in result.missing:
+        error_line(f"{missing}: no such file or directory")
+    for file_error in result.errors:
+        error_line(str(file_error))
+    write_failed = fix_run is not None and report_fix_problems(fix_run, show_fixes=args.show_fixes)
+    if result.missing or result.errors or write_failed:
+        return EXIT_ERROR
+    return EXIT_FOUND if result.diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from rich.table import Table  # imported here: `check`, the common command, never needs it
+
+    table = Table(title=None, show_lines=False)
+    for column in ("Code", "Name", "Severity", "Fix", "Summary"):
+        table.add_column(column, no_wrap=column != "Summary")
+    table.add_row(*SYNTAX_ERROR_ROW)
+    for rule in ALL_RULES.values():
+        fix = f"yes ({rule.fix})" if rule.fix else "no"
+        table.add_row(rule.code, rule.name, rule.severity.value, fix, rule.summary)
+    terminal_console(piped_width=160).print(table)
+    return EXIT_CLEAN
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    code = args.code.strip().upper()
+    known = {SYNTAX_ERROR_ROW[0], *ALL_RULES}
+    if code not in known:
+        raise UsageError(f"unknown rule code '{args.code}' (see `{PROG} rules`)")
+    try:
+        page = read_rule_page(code)
+    except PageNotFound as missing:
+        raise UsageError(str(missing)) from None
+    if args.raw:
+        sys.stdout.write(page)
+    else:
+        from rich.markdown import Markdown  # ~45 ms of imports that only `explain` needs
+
+        terminal_console(piped_width=100).print(Markdown(page))
+    return EXIT_CLEAN
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = CommandParser(
+        prog=PROG,
+        description="Find mistakes in PyTorch training code that silently change the size of each update.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="lint files and folders")
+    add_check_arguments(check)
+    check.set_defaults(handler=run_check)
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.set_defaults(handler=run_rules)
+
+    explain = commands.add_parser("explain", help="show a rule's documentation page")
+    explain.add_argument("code", metavar="CODE", help="a rule code such as LSL101")
+    explain.add_argument("--raw", action="store_true", help="print the Markdown source")
+    explain.set_defaults(handler=run_explain)
+    add_advise_command(commands)
+    add_integration_commands(commands)  # lsp, config --schema
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # argparse: --help, --version, or a usage error
+        return exit_request.code if isinstance(exit_request.code, int) else EXIT_ERROR
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return handler(args)
+    except (ConfigError, UsageError, GitBaseError, AdviceError) as problem:
+        error_line(str(problem))
+    except KeyboardInterrupt:
+        error_line("interrupted")
+    except BrokenPipeError:
+        # The reader went away (`| head`); point stdout at nothing so the exit flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except Exception as bug:  # noqa: BLE001 - a bug must still end in one clear line, not a traceback
+        error_line(f"internal error: {type(bug).__name__}: {bug} (please report this)")
+    return EXIT_ERROR

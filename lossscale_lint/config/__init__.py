@@ -1,0 +1,1 @@
+"""Configuration: the [tool.lossscale-lint] table, its schema and the analysis options it yields."""

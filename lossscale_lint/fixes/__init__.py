@@ -1,0 +1,1 @@
+"""Applying fixes to text and writing fixed files atomically."""

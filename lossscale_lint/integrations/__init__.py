@@ -1,0 +1,1 @@
+"""Other tools' entry points: the flake8 plugin and the language server."""

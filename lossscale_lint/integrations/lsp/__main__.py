@@ -1,0 +1,3 @@
+from lossscale_lint.integrations.lsp import main
+
+raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""What the language server asks of the linter, without any protocol types.
+
+A document is linted exactly as `lossscale-lint check` would lint the file on disk: the closest
+configuration to the file decides the rule selection, per-file ignores and extra names, excluded
+files get no diagnostics, and `# noqa` / skip-file comments apply. Everything here is synchronous and
+may be slow; the server runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from lossscale_lint.config.settings import CONFIG_FILE_NAMES, ConfigError, Settings, load_settings
+from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.fixes.apply import SYNTAX_ERROR, apply_fixes
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.runner import lint_text
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The outcome of linting one version of one document."""
+
+    version: int | None
+    source: str
+    diagnostics: tuple[Diagnostic, ...] = ()
+    options: AnalysisOptions | None = None  # None: the file was not linted (excluded, bad config)
+    path: str = ""
+    # A one-line problem to tell the user (a broken configuration, a crash in the analysis).
+    problem: str | None = None
+
+
+def is_config_file(path: str | None) -> bool:
+    return path is not None and Path(path).name in CONFIG_FILE_NAMES
+
+
+def options_for(path: str | None, fallback_folder: Path) -> tuple[AnalysisOptions | None, str | None]:
+    """The analysis options for a document, or (None, error) when its configuration is broken.
+
+    An untitled buffer has no path; it gets the configuration of the workspace folder.
+    """
+    start = Path(path).parent if path else fallback_folder
+    try:
+        settings: Settings = load_settings(start)
+    except ConfigError as error:
+        return None, str(error)
+    if path and settings.is_excluded(path, check_parents=True):
+        return None, None
+    return settings.analysis_options(path or fallback_folder / "untitled.py"), None
+
+
+def analyse(source: str, version: int | None, path: str | None, fallback_folder: Path) -> Analysis:
+    options, error = options_for(path, fallback_folder)
+    if options is None:
+        return Analysis(version, source, problem=error)
+    display = path or "untitled.py"
+    try:
+        diagnostics = tuple(lint_text(source, display, options))
+    except RecursionError:
+        return Analysis(version, source, problem=f"{display}: too deeply nested to analyse")
+    except Exception as error:  # noqa: BLE001 - a bug in one rule must not take the server down
+        return Analysis(version, source, problem=f"internal error while analysing {display}: "
+                                                 f"{type(error).__name__}: {error} (please report this)")
+    return Analysis(version, source, diagnostics, options, display)
+
+
+def fix_all(analysis: Analysis) -> str | None:
+    """The document with every safe fix applied, as `check --fix` would write it; None if unchanged."""
+    if analysis.options is None or not any(d.fix and d.fix.applicability == "safe" for d in analysis.diagnostics):
+        return None
+    options = analysis.options
+    selected = options.is_selected
+    # Re-lint between passes with suppressions applied, and always report syntax errors: they are
+    # how the fixer recognises a fix that broke the file.
+    always_parse = dataclasses.replace(options, is_selected=lambda code: code == SYNTAX_ERROR or selected(code))
+    outcome = apply_fixes(
+        analysis.source,
+        analysis.diagnostics,
+        unsafe=False,
+        path=analysis.path,
+        options=options,
+        lint=lambda text: lint_text(text, analysis.path, always_parse),
+    )
+    return outcome.new_source if outcome.changed else None

@@ -1,0 +1,213 @@
+"""The language server: pygls 2 handlers around `analysis` and `convert`.
+
+Diagnostics are pushed (`textDocument/publishDiagnostics`) only to clients that cannot pull them;
+a client that advertises `textDocument.diagnostic` gets a diagnostic provider and pulls, and is never
+pushed to, so no editor shows everything twice. Analysis runs in a worker thread: the message loop
+keeps answering while a big file is linted, and a result for an outdated version is not published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+from lossscale_lint import __version__
+from lossscale_lint.integrations.lsp import convert
+from lossscale_lint.integrations.lsp.analysis import Analysis, analyse, fix_all, is_config_file
+
+log = logging.getLogger(__name__)
+
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def is_python(doc: TextDocument) -> bool:
+    # Some clients send every open buffer (pyproject.toml included); only Python gets linted.
+    if doc.language_id:
+        return doc.language_id == "python"
+    return bool(doc.path) and Path(doc.path).suffix in PYTHON_SUFFIXES
+
+
+class LossScaleServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(convert.SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.pull = False
+        self.analyses: dict[str, Analysis] = {}
+        self._running: set[str] = set()
+        self._stale: set[str] = set()
+        self._reported_problems: set[str] = set()
+
+    # -- analysis ---------------------------------------------------------------------------------
+
+    def fallback_folder(self) -> Path:
+        root = self.workspace.root_path
+        return Path(root) if root else Path.cwd()
+
+    async def analysis(self, uri: str) -> Analysis:
+        """The analysis of the document's current version, computed off the event loop if needed."""
+        doc = self.workspace.get_text_document(uri)
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == doc.version and cached.source == doc.source:
+            return cached
+        source, version = doc.source, doc.version
+        if not is_python(doc):
+            return Analysis(version, source)
+        path = doc.path if uri.startswith("file:") else None
+        result = await asyncio.to_thread(analyse, source, version, path, self.fallback_folder())
+        if result.problem and result.problem not in self._reported_problems:
+            # Once per distinct problem: a broken config would otherwise pop up on every keystroke.
+            self._reported_problems.add(result.problem)
+            log.error("%s", result.problem)
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"lossscale-lint: {result.problem}")
+            )
+        if uri in self.workspace.text_documents and self.workspace.get_text_document(uri).version == version:
+            self.analyses[uri] = result
+        return result
+
+    def positions(self, doc: TextDocument, source: str) -> convert.ClientPositions:
+        return convert.ClientPositions(source, doc.position_codec)
+
+    def lsp_diagnostics(self, uri: str, result: Analysis) -> list[types.Diagnostic]:
+        positions = self.positions(self.workspace.get_text_document(uri), result.source)
+        return [convert.to_lsp(d, positions, uri) for d in result.diagnostics]
+
+    async def refresh(self, uri: str) -> None:
+        """Re-lint a document and push the result; edits that arrive meanwhile are coalesced into
+        one more run instead of one thread per keystroke."""
+        if self.pull or not is_python(self.workspace.get_text_document(uri)):
+            return
+        if uri in self._running:
+            self._stale.add(uri)
+            return
+        self._running.add(uri)
+        try:
+            while True:
+                self._stale.discard(uri)
+                result = await self.analysis(uri)
+                still_open = uri in self.workspace.text_documents
+                current = still_open and self.workspace.get_text_document(uri).version == result.version
+                if current:
+                    self.text_document_publish_diagnostics(
+                        types.PublishDiagnosticsParams(
+                            uri=uri, diagnostics=self.lsp_diagnostics(uri, result), version=result.version
+                        )
+                    )
+                if not still_open or (current and uri not in self._stale):
+                    break
+        finally:
+            self._running.discard(uri)
+
+    async def config_changed(self) -> None:
+        self.analyses.clear()
+        self._reported_problems.clear()
+        if self.pull:
+            workspace_caps = self.client_capabilities.workspace
+            diagnostics_caps = workspace_caps.diagnostics if workspace_caps else None
+            if diagnostics_caps and diagnostics_caps.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+            return
+        await asyncio.gather(*(self.refresh(uri) for uri in list(self.workspace.text_documents)))
+
+
+server = LossScaleServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: LossScaleServer, params: types.InitializeParams) -> None:
+    # Runs before pygls computes the server capabilities, so the provider registered here is
+    # advertised to exactly the clients that can pull.
+    text_document = params.capabilities.text_document
+    ls.pull = bool(text_document and text_document.diagnostic)
+    if ls.pull:
+        ls.feature(
+            types.TEXT_DOCUMENT_DIAGNOSTIC,
+            types.DiagnosticOptions(
+                identifier=convert.SOURCE, inter_file_dependencies=False, workspace_diagnostics=False
+            ),
+        )(document_diagnostic)
+
+
+async def document_diagnostic(
+    ls: LossScaleServer, params: types.DocumentDiagnosticParams
+) -> types.RelatedFullDocumentDiagnosticReport:
+    uri = params.text_document.uri
+    result = await ls.analysis(uri)
+    return types.RelatedFullDocumentDiagnosticReport(items=ls.lsp_diagnostics(uri, result))
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: LossScaleServer, params: types.DidOpenTextDocumentParams) -> None:
+    await ls.refresh(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: LossScaleServer, params: types.DidChangeTextDocumentParams) -> None:
+    await ls.refresh(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+async def did_save(ls: LossScaleServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if is_config_file(ls.workspace.get_text_document(uri).path):
+        await ls.config_changed()
+    else:
+        # The saved file may sit under a config that changed on disk meanwhile: lint afresh.
+        ls.analyses.pop(uri, None)
+        await ls.refresh(uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: LossScaleServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.analyses.pop(uri, None)
+    if not ls.pull:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, convert.FIX_ALL_KIND], resolve_provider=False
+    ),
+)
+async def code_action(ls: LossScaleServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    # Recomputed from the document: some clients drop a diagnostic's `data`, and the text may
+    # have moved on since the diagnostics the client holds were computed.
+    uri = params.text_document.uri
+    result = await ls.analysis(uri)
+    positions = ls.positions(ls.workspace.get_text_document(uri), result.source)
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    if convert.kind_requested(types.CodeActionKind.QuickFix, only):
+        for d in result.diagnostics:
+            if d.fix is not None and convert.touches(positions.range(d.span), params.range):
+                action = convert.quick_fix(d, result.source, positions, uri)
+                if action is not None:
+                    actions.append(action)
+    if convert.kind_requested(convert.FIX_ALL_KIND, only):
+        fixed = await asyncio.to_thread(fix_all, result)
+        if fixed is not None:
+            actions.append(convert.fix_all(uri, result.source, fixed, positions))
+    return actions
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: LossScaleServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    result = await ls.analysis(uri)
+    positions = ls.positions(ls.workspace.get_text_document(uri), result.source)
+    point = types.Range(start=params.position, end=params.position)
+    found = [(d, positions.range(d.span)) for d in result.diagnostics]
+    found = [(d, r) for d, r in found if convert.touches(r, point)]
+    if not found:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=convert.hover_markdown(d for d, _ in found)),
+        range=found[0][1],
+    )

@@ -1,3 +1,0 @@
-from lossscale_lint.lsp import main
-
-raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Which files a run checks: `.py`/`.pyi` files below each given path, in a deterministic order.
+
+Paths keep the form the user gave them (`src` yields `src/pkg/train.py`, `.` yields `pkg/train.py`,
+absolute stays absolute) because that is how every reporter prints them. A file named on the
+command line is always checked, whatever its suffix, unless `force_exclude` is set and the config
+excludes it (pre-commit passes file names explicitly, so its users want the excludes honoured).
+Symbolic links to folders are not followed, which rules out cycles.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lossscale_lint.config.settings import Settings
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    # Paths named on the command line that do not exist.
+    missing: list[str] = field(default_factory=list)
+
+
+def display_path(path: str) -> str:
+    # normpath drops the "./" of a walk that started at "." but keeps ".." and absolute paths.
+    return os.path.normpath(path)
+
+
+def is_virtualenv(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
+
+
+def walk(top: str, settings: Settings) -> list[str]:
+    """The Python files below `top`, ordered as a sorted recursive listing would be.
+
+    An explicit stack rather than recursion: a folder tree deeper than Python's recursion limit
+    must not end the run.
+    """
+    found: list[str] = []
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = [(entry.name, entry) for entry in entries]
+        except OSError:
+            continue  # an unreadable folder holds nothing we can check
+        for name, entry in listed:
+            path = os.path.join(folder, name)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if not settings.is_excluded(path) and not is_virtualenv(path):
+                    pending.append(path)
+            elif is_file and name.endswith(PYTHON_SUFFIXES) and not settings.is_excluded(path):
+                found.append(display_path(path))
+    # Sorting by components puts pkg/sub/y.py before pkg/z.py, as a sorted tree walk would.
+    return sorted(found, key=lambda path: path.split(os.sep))
+
+
+def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = False) -> Discovery:
+    result = Discovery()
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:  # the same file reached twice (overlapping arguments, links) once
+            seen.add(key)
+            result.files.append(path)
+
+    for given in paths:
+        if not os.path.lexists(given):
+            result.missing.append(given)
+            continue
+        if force_exclude and settings.is_excluded(given, check_parents=True):
+            continue
+        if os.path.isdir(given):
+            for path in walk(given, settings):
+                add(path)
+        else:
+            add(display_path(given))
+    return result

@@ -1,0 +1,102 @@
+"""One way through: source text -> LibCST module -> facts -> rules -> diagnostics.
+
+Everything that reads files, applies configuration or renders output sits around this module;
+`lint_source` is the single place where a file is parsed and analysed.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from lossscale_lint.diagnostics import Diagnostic, Severity, Span
+from lossscale_lint.facts.extract import extract_facts
+from lossscale_lint.facts.model import ModuleFacts
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.base import RuleContext
+from lossscale_lint.pipeline.sources import too_deep_to_parse
+
+
+def syntax_error(path: str, error: SyntaxError) -> Diagnostic:
+    line, column = error.lineno or 1, max(error.offset or 1, 1)
+    return Diagnostic(
+        code="LSL000",
+        name="syntax-error",
+        severity=Severity.ERROR,
+        message=f"cannot parse this file: {error.msg}",
+        span=Span(line=line, column=column, end_line=line, end_column=column),
+        path=path,
+    )
+
+
+def parse_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    # LibCST's native parser reports where its lookahead stopped, which is often a line late;
+    # the standard parser (parsing only, nothing is compiled or run) names the offending place.
+    message = str(error.message).removeprefix("parser error: ").strip().rstrip(".")
+    precise = SyntaxError(message, ("", error.editor_line, error.editor_column, ""))
+    try:
+        ast.parse(source)
+    except SyntaxError as found:
+        if found.lineno:
+            precise = found
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return syntax_error(path, precise)
+
+
+def parse(source: str, path: str) -> cst.Module | Diagnostic:
+    """The LibCST module, or the LSL000 diagnostic saying why there is none.
+
+    Code nested too deeply is refused first: LibCST's native parser can overflow the C stack on it
+    and take the whole process down, where the standard parser raises a clean SyntaxError.
+    """
+    too_deep = too_deep_to_parse(source)
+    if too_deep is not None:
+        return syntax_error(path, too_deep)
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return parse_error(path, source, error)
+
+
+def module_facts(source: str, path: str, options: AnalysisOptions) -> ModuleFacts | Diagnostic:
+    """Parse once and extract the facts, or the LSL000 diagnostic saying why the text does not parse."""
+    module = parse(source, path)
+    if isinstance(module, Diagnostic):
+        return module
+    return extract_facts(
+        module,
+        path,
+        batch_size_names=options.batch_size_names,
+        accumulation_names=options.accumulation_names,
+    )
+
+
+def lint_source(
+    source: str,
+    path: str,
+    options: AnalysisOptions | None = None,
+    base_source: str | None = None,
+) -> list[Diagnostic]:
+    """Analyse one module's text and return its diagnostics, sorted by position.
+
+    With `base_source` (the same file at a git base) the change-aware rules also run.
+    """
+    options = options or AnalysisOptions()
+    facts = module_facts(source, path, options)
+    if isinstance(facts, Diagnostic):
+        return [facts] if options.is_selected("LSL000") else []
+    # A base that does not parse has nothing to compare against, which is not this file's problem.
+    base = module_facts(base_source, path, options) if base_source is not None else None
+    base = None if isinstance(base, Diagnostic) else base
+    ctx = RuleContext(facts=facts, path=path, base=base)
+    diagnostics: list[Diagnostic] = []
+    for rule in ALL_RULES.values():
+        if (rule.needs_base and base is None) or not options.is_selected(rule.code):
+            continue
+        diagnostics.extend(rule.check(ctx))
+    # One finding per code and place: two backward calls sharing one criterion are one problem.
+    unique = {(d.code, d.span): d for d in diagnostics}
+    return sorted(unique.values(), key=lambda d: d.sort_key)
