@@ -1,11 +1,11 @@
-"""What the analyzer knows about PyTorch and friends, as data.
+"""PyTorch: losses, optimizers, clipping, data loading and the names that hold B, K and W.
 
 Facts come from the torch 2.13.0 signatures summarised in ml-scaling-semantics.md section 2.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lossscale_lint.facts.catalog.records import OptimizerInfo
 
 # Loss modules in torch.nn that take `reduction=` (all default to "mean"), and which of them still
 # accept the deprecated `size_average=` / `reduce=` arguments.
@@ -32,15 +32,6 @@ LOSS_FUNCTIONS: dict[str, bool] = {
 }
 
 
-@dataclass(frozen=True)
-class OptimizerInfo:
-    family: str  # "sgd": the step is proportional to the gradient; "adaptive": normalised
-    decoupled_by_default: bool = False  # AdamW-style decay lr * wd * w
-    has_decoupled_flag: bool = False  # accepts decoupled_weight_decay=True
-    lr_position: int = 1  # positional index of lr (params is 0)
-    default_weight_decay: float = 0.0
-
-
 # torch.optim classes. RAdam is left out of "sgd" on purpose: only its first steps are
 # un-rectified (proportional to the gradient), which is too subtle for an error.
 TORCH_OPTIMIZERS: dict[str, OptimizerInfo] = {
@@ -61,14 +52,6 @@ TORCH_OPTIMIZERS: dict[str, OptimizerInfo] = {
     "LBFGS": OptimizerInfo("unknown"),
 }
 
-# Optimizers outside torch.optim whose behaviour is documented and stable.
-OTHER_OPTIMIZERS: dict[str, OptimizerInfo] = {
-    "transformers.AdamW": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "transformers.optimization.AdamW": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "transformers.Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "transformers.optimization.Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
-}
-
 ADAPTIVE_NAMES = frozenset(n for n, i in TORCH_OPTIMIZERS.items() if i.family == "adaptive")
 
 # Identifiers that name the configured batch size or the accumulation steps. Users extend them with
@@ -85,7 +68,6 @@ ACCUMULATION_NAMES = frozenset({
 WORLD_SIZE_NAMES = frozenset({"world_size", "num_processes", "num_replicas", "WORLD_SIZE"})
 
 DATALOADER_NAMES = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
-ACCELERATOR_NAMES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
 CLIP_FUNCTIONS = {
     # The spellings without the trailing underscore are deprecated aliases that still clip.
     "torch.nn.utils.clip_grad_norm": "clip_grad_norm_",
