@@ -25,12 +25,17 @@ class Severity(str, Enum):
 
 @record
 class Span:
-    """A range in one source file (1-based lines and columns, end exclusive)."""
+    """A range in one source file (1-based lines and columns, end exclusive).
+
+    In a notebook, `cell` is the cell's 1-based position among all its cells (as Jupyter and ruff
+    count them) and the lines are counted inside that cell; None for every other file.
+    """
 
     line: int
     column: int
     end_line: int
     end_column: int
+    cell: int | None = None
 
 
 @record
@@ -71,4 +76,4 @@ class Diagnostic:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.code)
+        return (self.path, self.span.cell or 0, self.span.line, self.span.column, self.code)

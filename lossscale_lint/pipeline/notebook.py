@@ -1,0 +1,462 @@
+"""Jupyter notebooks (`.ipynb`) as a file kind: the code cells linted as one Python module.
+
+    notebook JSON --parse_notebook--> Notebook --build_module--> NotebookModule (the text to lint)
+    diagnostics on that text --to_cell_coordinates--> diagnostics that name the cell and its line
+    fixed module text --write_back--> notebook JSON where only the edited cells' sources differ
+
+The module text puts a marker comment line before each code cell (`# %% [lossscale-lint cell 3]`)
+and the cell's lines after it. The markers let a fixed text be split into cells again without
+knowing which edits made it; the map from module lines to (cell, line in cell) is kept alongside.
+IPython syntax that Python does not parse is masked line for line, so every other line keeps
+its number and its columns: line magics (`%time f()`), shell lines (`!pip install x`,
+`files = !ls`), help lines (`obj?`, `??obj`) become `pass` at their indentation (a block that held
+only a magic still parses), and a cell whose first line is a cell magic that does not run its body
+as Python in the kernel (`%%bash`, `%%writefile`, ...) becomes comments. Fixes may not touch a
+masked line or a marker; such fixes are removed before fixing, and a write that would change one
+is refused.
+
+Cells are numbered as users see them: the 1-based position among ALL cells, markdown included.
+That is what Jupyter's and VS Code's cell navigation count and what ruff prints
+(`nb.ipynb:cell 3:2:5:`), so a number from the report finds the cell by counting down.
+
+Nothing here runs, imports or evaluates the notebook; only the standard `json` module reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
+from lossscale_lint.fixes.atomic import FileWriteError, SourceFile, write_atomically
+from lossscale_lint.pipeline.notebook_json import replace_sources, split_source_lines
+from lossscale_lint.pipeline.sources import SourceError
+
+SUFFIXES = (".ipynb",)
+MARKER = "# %% [lossscale-lint cell {}]"
+MARKER_LINE = re.compile(r"# %% \[lossscale-lint cell \d+\]")
+MASK_COMMENT = "# masked IPython syntax"
+# Cell magics whose body is Python run in the kernel; every other cell magic is another language.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+ASSIGNED_ESCAPE = re.compile(r"[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[!%]")
+
+
+class NotebookError(SourceError):
+    """A notebook that cannot be linted or written, with a one-line reason (and where, if known)."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.line, self.column = line, column
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    number: int  # 1-based among all cells
+    index: int  # 0-based position in the "cells" list
+    source: str  # the joined source
+
+
+@dataclass(frozen=True)
+class Notebook:
+    text: str  # the JSON text as read
+    code_cells: tuple[CodeCell, ...]
+    python: bool  # False when the kernel is another language: nothing is linted
+
+
+def decode_notebook(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise NotebookError(f"not a notebook: not valid UTF-8 (byte 0x{data[error.start]:02x} on line {line})", line) from None
+
+
+def _kernel_is_python(metadata: object) -> bool:
+    if not isinstance(metadata, dict):
+        return True
+    names = []
+    if isinstance(metadata.get("kernelspec"), dict):
+        names.append(metadata["kernelspec"].get("language"))
+    if isinstance(metadata.get("language_info"), dict):
+        names.append(metadata["language_info"].get("name"))
+    return all(not isinstance(name, str) or name.lower() == "python" for name in names)
+
+
+def parse_notebook(text: str) -> Notebook:
+    """The code cells of an nbformat 4 notebook; NotebookError (one line) for anything else."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(f"not a notebook: invalid JSON ({error.msg})", error.lineno, error.colno) from None
+    except RecursionError:
+        raise NotebookError("not a notebook: JSON nested too deeply") from None
+    if not isinstance(document, dict):
+        raise NotebookError("not a notebook: the JSON is not an object")
+    if document.get("nbformat") != 4:
+        found = document.get("nbformat", "missing")
+        raise NotebookError(f"not an nbformat 4 notebook (nbformat is {json.dumps(found)})")
+    cells = document.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError('not a notebook: no "cells" list')
+    code_cells = []
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise NotebookError(f"cell {index + 1} is not a cell object with a cell_type")
+        if cell["cell_type"] != "code":
+            continue
+        source = cell.get("source")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise NotebookError(f"cell {index + 1}: the source is neither a string nor a list of strings")
+        code_cells.append(CodeCell(number=index + 1, index=index, source=source))
+    return Notebook(text=text, code_cells=tuple(code_cells), python=_kernel_is_python(document.get("metadata")))
+
+
+# ---------------------------------------------------------------------------- masking IPython syntax
+
+
+@dataclass
+class _Scan:
+    """Where a line starts: inside a triple-quoted string, inside brackets, after a backslash."""
+
+    triple: str | None = None
+    depth: int = 0
+    continued: bool = False
+
+    @property
+    def at_statement_start(self) -> bool:
+        return self.triple is None and self.depth == 0 and not self.continued
+
+
+def _closing_quote(line: str, at: int, quote: str) -> int:
+    """The offset just past the quote that closes a string, or -1 when the line ends first."""
+    while at < len(line):
+        if line[at] == "\\":
+            at += 2
+        elif line.startswith(quote, at):
+            return at + len(quote)
+        else:
+            at += 1
+    return -1
+
+
+def _scan_line(line: str, scan: _Scan) -> str:
+    """Advance `scan` over one line; returns its last character outside strings and comments."""
+    at, last = 0, ""
+    while at < len(line):
+        if scan.triple is not None:
+            close = _closing_quote(line, at, scan.triple)
+            if close < 0:
+                break
+            at, scan.triple, last = close, None, '"'
+            continue
+        char = line[at]
+        if char == "#":
+            break
+        if char in "\"'":
+            if line.startswith(char * 3, at):
+                scan.triple, at = char * 3, at + 3
+            else:
+                close = _closing_quote(line, at + 1, char)
+                at, last = (close if close >= 0 else len(line)), char
+            continue
+        if char in "([{":
+            scan.depth += 1
+        elif char in ")]}":
+            scan.depth = max(scan.depth - 1, 0)
+        if not char.isspace():
+            last = char
+        at += 1
+    scan.continued = scan.triple is None and last == "\\"
+    return last
+
+
+def _is_escape(line: str) -> bool:
+    code = line.lstrip()
+    return code[:1] in ("%", "!", "?") or ASSIGNED_ESCAPE.match(code) is not None
+
+
+def mask_cell(lines: list[str]) -> list[str | None]:
+    """Per line of a cell (without line breaks): its masked replacement, or None to keep it."""
+    masked: list[str | None] = [None] * len(lines)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    start = 0
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        words = lines[first].lstrip()[2:].split(maxsplit=1)
+        if not words or words[0] not in PYTHON_CELL_MAGICS:
+            return [MASK_COMMENT] * len(lines)
+        masked[first], start = "pass  " + MASK_COMMENT, first + 1
+    scan, in_escape = _Scan(), False
+    for number in range(start, len(lines)):
+        line = lines[number]
+        indent = line[: len(line) - len(line.lstrip())]
+        if in_escape:  # a backslash-continued magic or shell line goes on
+            masked[number], in_escape = MASK_COMMENT, line.rstrip().endswith("\\")
+        elif scan.at_statement_start and _is_escape(line):
+            masked[number], in_escape = indent + "pass  " + MASK_COMMENT, line.rstrip().endswith("\\")
+        else:
+            starts_statement = scan.at_statement_start
+            last = _scan_line(line, scan)
+            if starts_statement and last == "?" and scan.at_statement_start:
+                masked[number] = indent + "pass  " + MASK_COMMENT
+    return masked
+
+
+# ---------------------------------------------------------------------------- the module text
+
+
+@dataclass(frozen=True)
+class ModuleLine:
+    cell: int
+    line: int  # line in the cell (1-based); 0 for the marker line before the cell
+    masked: bool = False
+
+    @property
+    def is_marker(self) -> bool:
+        return self.line == 0
+
+
+@dataclass(frozen=True)
+class NotebookModule:
+    text: str
+    lines: tuple[ModuleLine, ...]  # module line n is lines[n - 1]
+    cell_lines: dict[int, tuple[str, ...]]  # cell number -> its original lines, without breaks
+    newline: str  # the break the module adds (after markers and unterminated last lines)
+    # Why fixes cannot be written back ("" when they can).
+    unwritable: str = ""
+
+
+def build_module(notebook: Notebook) -> NotebookModule:
+    """The masked module text of the code cells, with its line map."""
+    cells = notebook.code_cells if notebook.python else ()
+    first_break = next((m.group() for c in cells if (m := re.search(r"\r\n|\r|\n", c.source))), "\n")
+    pieces: list[str] = []
+    lines: list[ModuleLine] = []
+    cell_lines: dict[int, tuple[str, ...]] = {}
+    unwritable = ""
+    for cell in cells:
+        pieces.append(MARKER.format(cell.number) + first_break)
+        lines.append(ModuleLine(cell=cell.number, line=0))
+        with_breaks = split_source_lines(cell.source)
+        contents = [re.sub(r"(\r\n|\r|\n)\Z", "", line) for line in with_breaks]
+        cell_lines[cell.number] = tuple(contents)
+        for number, (line, content, mask) in enumerate(zip(with_breaks, contents, mask_cell(contents)), 1):
+            if MARKER_LINE.fullmatch(content):
+                unwritable = f"cell {cell.number} has a line that looks like the linter's cell marker"
+            line_break = line[len(content) :] or first_break
+            pieces.append((content if mask is None else mask) + line_break)
+            lines.append(ModuleLine(cell=cell.number, line=number, masked=mask is not None))
+    return NotebookModule("".join(pieces), tuple(lines), cell_lines, first_break, unwritable)
+
+
+# ---------------------------------------------------------------------------- module -> cell coordinates
+
+
+def _cell_end(module: NotebookModule, cell: int) -> tuple[int, int, int]:
+    lines = module.cell_lines[cell]
+    return cell, max(len(lines), 1), (len(lines[-1]) if lines else 0) + 1
+
+
+def _cell_point(module: NotebookModule, line: int, column: int) -> tuple[int, int, int] | None:
+    """(cell, line, column) of a module position; a marker or the end maps to the previous cell's end."""
+    if not module.lines:
+        return None
+    if line > len(module.lines):
+        return _cell_end(module, module.lines[-1].cell)
+    entry = module.lines[max(line, 1) - 1]
+    if not entry.is_marker:
+        return entry.cell, entry.line, column
+    order = list(module.cell_lines)
+    position = order.index(entry.cell)
+    return _cell_end(module, order[position - 1]) if position else (entry.cell, 1, 1)
+
+
+def cell_span(module: NotebookModule, span: Span) -> Span:
+    """`span` in the coordinates of its cell (an end in another cell stops at the cell's end)."""
+    start = _cell_point(module, span.line, span.column)
+    end = _cell_point(module, span.end_line, span.end_column)
+    if start is None:
+        return span
+    if end is None or end[0] != start[0] or (end[1], end[2]) < (start[1], start[2]):
+        end = _cell_end(module, start[0]) if end is None or end[0] != start[0] else start
+    return Span(line=start[1], column=start[2], end_line=end[1], end_column=end[2], cell=start[0])
+
+
+def edit_fits(module: NotebookModule, edit: Edit) -> bool:
+    """Whether an edit stays inside one cell and touches no masked line and no marker."""
+    span = edit.span
+    if not 1 <= span.line <= span.end_line <= len(module.lines):
+        return False
+    touched = module.lines[span.line - 1 : span.end_line]
+    return all(e.cell == touched[0].cell and not e.is_marker and not e.masked for e in touched)
+
+
+def notebook_fixes(module: NotebookModule, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics (module coordinates) without the fixes a notebook cannot take."""
+    return [
+        d if d.fix is None or all(edit_fits(module, e) for e in d.fix.edits) else dataclasses.replace(d, fix=None)
+        for d in diagnostics
+    ]
+
+
+def to_cell_coordinates(module: NotebookModule, diagnostic: Diagnostic) -> Diagnostic:
+    """A module-text diagnostic as the notebook shows it: every span names its cell."""
+    fix = diagnostic.fix
+    if fix is not None:
+        if all(edit_fits(module, e) for e in fix.edits):
+            fix = Fix(fix.applicability, fix.description, tuple(Edit(span=cell_span(module, e.span), content=e.content) for e in fix.edits))
+        else:
+            fix = None
+    return dataclasses.replace(
+        diagnostic,
+        span=cell_span(module, diagnostic.span),
+        related=tuple(Related(span=cell_span(module, r.span), message=r.message) for r in diagnostic.related),
+        fix=fix,
+    )
+
+
+def invalid_notebook(path: str, error: NotebookError) -> Diagnostic:
+    """The one diagnostic for a notebook that cannot be read as one (LSL000, like a syntax error)."""
+    return Diagnostic(
+        code="LSL000",
+        name="syntax-error",
+        severity=Severity.ERROR,
+        message=f"cannot read this notebook: {error}",
+        span=Span(line=error.line, column=error.column, end_line=error.line, end_column=error.column),
+        path=path,
+    )
+
+
+# ---------------------------------------------------------------------------- writing a fixed text back
+
+
+def _split_at_markers(module: NotebookModule, new_text: str) -> list[list[str]]:
+    """The fixed text's lines (with breaks) per code cell; NotebookError when markers moved."""
+    chunks: list[list[str]] = []
+    markers: list[str] = []
+    for line in split_source_lines(new_text):
+        if MARKER_LINE.fullmatch(line.rstrip("\r\n")):
+            markers.append(line.rstrip("\r\n"))
+            chunks.append([])
+        elif not chunks:
+            raise NotebookError("a fix adds code before the first cell; fixes not written")
+        else:
+            chunks[-1].append(line)
+    if markers != [MARKER.format(number) for number in module.cell_lines]:
+        raise NotebookError("a fix crosses a cell boundary; fixes not written")
+    return chunks
+
+
+def _new_cell_source(module: NotebookModule, number: int, old: list[str], new: list[str], source: str) -> str:
+    entries = [e for e in module.lines if e.cell == number and not e.is_marker]
+    originals = [content + old_line[len(old_line.rstrip("\r\n")) :] for content, old_line in zip(module.cell_lines[number], old)]
+    pieces: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces += originals[i1:i2]
+            continue
+        if any(e.masked for e in entries[i1:i2]):
+            raise NotebookError(f"a fix changes masked IPython syntax in cell {number}; fixes not written")
+        pieces += new[j1:j2]
+    text = "".join(pieces)
+    if source and not re.search(r"(\r\n|\r|\n)\Z", source):  # the module added this cell's last break
+        if not text.endswith(module.newline) and text:
+            raise NotebookError(f"a fix joins cell {number} with the next one; fixes not written")
+        text = text[: len(text) - len(module.newline)] if text else text
+    return text
+
+
+def write_back(notebook: Notebook, module: NotebookModule, new_text: str) -> str:
+    """The notebook JSON text for a fixed module text: only changed code cells' sources differ."""
+    if new_text == module.text:
+        return notebook.text
+    if module.unwritable:
+        raise NotebookError(f"{module.unwritable}; fixes not written")
+    old_chunks = _split_at_markers(module, module.text)
+    new_chunks = _split_at_markers(module, new_text)
+    cells = notebook.code_cells if notebook.python else ()
+    new_sources = {}
+    for cell, old, new in zip(cells, old_chunks, new_chunks):
+        if old != new:
+            new_sources[cell.index] = _new_cell_source(module, cell.number, old, new, cell.source)
+    written = replace_sources(notebook.text, new_sources)
+    check = parse_notebook(written)
+    if build_module(check).text != new_text:  # never write what would not read back as the fix
+        raise NotebookError("the fixed notebook would not read back as fixed; fixes not written")
+    return written
+
+
+# ---------------------------------------------------------------------------- the file kind
+
+
+@dataclass(frozen=True)
+class LoadedNotebook:
+    """What the pipeline lints for one notebook (the `LoadedFile` shape: path, text, kind)."""
+
+    path: Path
+    text: str  # the masked module text the engine lints
+    notebook: Notebook
+    module: NotebookModule
+    kind: str = "notebook"
+    # How the file was read, for an atomic write that refuses a file changed meanwhile.
+    source_file: SourceFile | None = field(default=None, compare=False)
+
+    @property
+    def file_text(self) -> str:
+        """The notebook's own JSON text: what reporters get as the file's source."""
+        return self.notebook.text
+
+
+def loaded_notebook(path: Path, text: str, source_file: SourceFile | None = None) -> LoadedNotebook:
+    notebook = parse_notebook(text)
+    module = build_module(notebook)
+    return LoadedNotebook(path=path, text=module.text, notebook=notebook, module=module, source_file=source_file)
+
+
+class NotebookKind:
+    """The `.ipynb` file kind: load, map diagnostics to cells, write fixes back."""
+
+    name = "notebook"
+    suffixes = SUFFIXES
+
+    def load(self, path: Path | str) -> LoadedNotebook:
+        """Read and parse a notebook; SourceError/NotebookError with a one-line reason."""
+        path = Path(path)
+        try:
+            with open(path, "rb") as handle:
+                status = os.fstat(handle.fileno())
+                data = handle.read()
+        except IsADirectoryError:
+            raise SourceError("is a directory, not a file") from None
+        except OSError as error:
+            raise SourceError(f"cannot read: {error.strerror or error}") from None
+        text = decode_notebook(data)
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        stamp = (status.st_mtime_ns, status.st_size)
+        return loaded_notebook(path, text, SourceFile(path, text, encoding, stamp))
+
+    def restrict_fixes(self, loaded: LoadedNotebook, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        return notebook_fixes(loaded.module, diagnostics)
+
+    def to_file_coordinates(self, loaded: LoadedNotebook, diagnostic: Diagnostic) -> Diagnostic:
+        return to_cell_coordinates(loaded.module, diagnostic)
+
+    def fixed_file_text(self, loaded: LoadedNotebook, new_text: str) -> str:
+        return write_back(loaded.notebook, loaded.module, new_text)
+
+    def write(self, loaded: LoadedNotebook, new_text: str) -> None:
+        """Write the fixed module text back into the notebook, atomically; FileWriteError if not."""
+        if loaded.source_file is None:
+            raise FileWriteError(f"{loaded.path}: was not read from disk; fixes not written")
+        try:
+            written = self.fixed_file_text(loaded, new_text)
+        except NotebookError as error:
+            raise FileWriteError(f"{loaded.path}: {error}") from None
+        if written != loaded.notebook.text:
+            write_atomically(loaded.source_file, written)
