@@ -310,7 +310,8 @@ def to_cell_coordinates(module: NotebookModule, diagnostic: Diagnostic) -> Diagn
     fix = diagnostic.fix
     if fix is not None:
         if all(edit_fits(module, e) for e in fix.edits):
-            fix = Fix(fix.applicability, fix.description, tuple(Edit(span=cell_span(module, e.span), content=e.content) for e in fix.edits))
+            edits = tuple(Edit(span=cell_span(module, e.span), content=e.content) for e in fix.edits)
+            fix = dataclasses.replace(fix, edits=edits)
         else:
             fix = None
     return dataclasses.replace(
