@@ -7,30 +7,28 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from lossscale_lint.fixes.apply import apply_fixes
 from lossscale_lint.fixes.atomic import FileWriteError
 from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
 from lossscale_lint.pipeline.notebook import (
-    MASK_COMMENT,
     NotebookError,
     NotebookKind,
     build_module,
     cell_span,
     invalid_notebook,
     loaded_notebook,
-    mask_cell,
     notebook_fixes,
     parse_notebook,
     to_cell_coordinates,
     write_back,
 )
+from lossscale_lint.pipeline.notebook_mask import MASK_COMMENT, mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, source_values
 from lossscale_lint.pipeline.sources import SourceError
 

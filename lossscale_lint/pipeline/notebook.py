@@ -7,13 +7,10 @@
 The module text puts a marker comment line before each code cell (`# %% [lossscale-lint cell 3]`)
 and the cell's lines after it. The markers let a fixed text be split into cells again without
 knowing which edits made it; the map from module lines to (cell, line in cell) is kept alongside.
-IPython syntax that Python does not parse is masked line for line, so every other line keeps
-its number and its columns: line magics (`%time f()`), shell lines (`!pip install x`,
-`files = !ls`), help lines (`obj?`, `??obj`) become `pass` at their indentation (a block that held
-only a magic still parses), and a cell whose first line is a cell magic that does not run its body
-as Python in the kernel (`%%bash`, `%%writefile`, ...) becomes comments. Fixes may not touch a
-masked line or a marker; such fixes are removed before fixing, and a write that would change one
-is refused.
+IPython syntax that Python does not parse (magics, shell and help lines, cells in another
+language) is masked line for line (`notebook_mask`), so every other line keeps its number and
+columns. Fixes may not touch a masked line or a marker: such fixes are removed before fixing
+(`notebook_fixes`), and a write that would change one is refused.
 
 Cells are numbered as users see them: the 1-based position among ALL cells, markdown included.
 That is what Jupyter's and VS Code's cell navigation count and what ruff prints
@@ -32,18 +29,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic, Edit, Related, Severity, Span
 from lossscale_lint.fixes.atomic import FileWriteError, SourceFile, write_atomically
+from lossscale_lint.pipeline.notebook_mask import mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, split_source_lines
 from lossscale_lint.pipeline.sources import SourceError
 
 SUFFIXES = (".ipynb",)
 MARKER = "# %% [lossscale-lint cell {}]"
 MARKER_LINE = re.compile(r"# %% \[lossscale-lint cell \d+\]")
-MASK_COMMENT = "# masked IPython syntax"
-# Cell magics whose body is Python run in the kernel; every other cell magic is another language.
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
-ASSIGNED_ESCAPE = re.compile(r"[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[!%]")
 
 
 class NotebookError(SourceError):
@@ -116,96 +110,6 @@ def parse_notebook(text: str) -> Notebook:
             raise NotebookError(f"cell {index + 1}: the source is neither a string nor a list of strings")
         code_cells.append(CodeCell(number=index + 1, index=index, source=source))
     return Notebook(text=text, code_cells=tuple(code_cells), python=_kernel_is_python(document.get("metadata")))
-
-
-# ---------------------------------------------------------------------------- masking IPython syntax
-
-
-@dataclass
-class _Scan:
-    """Where a line starts: inside a triple-quoted string, inside brackets, after a backslash."""
-
-    triple: str | None = None
-    depth: int = 0
-    continued: bool = False
-
-    @property
-    def at_statement_start(self) -> bool:
-        return self.triple is None and self.depth == 0 and not self.continued
-
-
-def _closing_quote(line: str, at: int, quote: str) -> int:
-    """The offset just past the quote that closes a string, or -1 when the line ends first."""
-    while at < len(line):
-        if line[at] == "\\":
-            at += 2
-        elif line.startswith(quote, at):
-            return at + len(quote)
-        else:
-            at += 1
-    return -1
-
-
-def _scan_line(line: str, scan: _Scan) -> str:
-    """Advance `scan` over one line; returns its last character outside strings and comments."""
-    at, last = 0, ""
-    while at < len(line):
-        if scan.triple is not None:
-            close = _closing_quote(line, at, scan.triple)
-            if close < 0:
-                break
-            at, scan.triple, last = close, None, '"'
-            continue
-        char = line[at]
-        if char == "#":
-            break
-        if char in "\"'":
-            if line.startswith(char * 3, at):
-                scan.triple, at = char * 3, at + 3
-            else:
-                close = _closing_quote(line, at + 1, char)
-                at, last = (close if close >= 0 else len(line)), char
-            continue
-        if char in "([{":
-            scan.depth += 1
-        elif char in ")]}":
-            scan.depth = max(scan.depth - 1, 0)
-        if not char.isspace():
-            last = char
-        at += 1
-    scan.continued = scan.triple is None and last == "\\"
-    return last
-
-
-def _is_escape(line: str) -> bool:
-    code = line.lstrip()
-    return code[:1] in ("%", "!", "?") or ASSIGNED_ESCAPE.match(code) is not None
-
-
-def mask_cell(lines: list[str]) -> list[str | None]:
-    """Per line of a cell (without line breaks): its masked replacement, or None to keep it."""
-    masked: list[str | None] = [None] * len(lines)
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    start = 0
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        words = lines[first].lstrip()[2:].split(maxsplit=1)
-        if not words or words[0] not in PYTHON_CELL_MAGICS:
-            return [MASK_COMMENT] * len(lines)
-        masked[first], start = "pass  " + MASK_COMMENT, first + 1
-    scan, in_escape = _Scan(), False
-    for number in range(start, len(lines)):
-        line = lines[number]
-        indent = line[: len(line) - len(line.lstrip())]
-        if in_escape:  # a backslash-continued magic or shell line goes on
-            masked[number], in_escape = MASK_COMMENT, line.rstrip().endswith("\\")
-        elif scan.at_statement_start and _is_escape(line):
-            masked[number], in_escape = indent + "pass  " + MASK_COMMENT, line.rstrip().endswith("\\")
-        else:
-            starts_statement = scan.at_statement_start
-            last = _scan_line(line, scan)
-            if starts_statement and last == "?" and scan.at_statement_start:
-                masked[number] = indent + "pass  " + MASK_COMMENT
-    return masked
 
 
 # ---------------------------------------------------------------------------- the module text
