@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.cells import place
 from lossscale_lint.reporters.summary import summary_lines
 
 
 def headline(diagnostic: Diagnostic) -> str:
-    span = diagnostic.span
-    return f"{diagnostic.path}:{span.line}:{span.column}: {diagnostic.code} {diagnostic.message}"
+    return f"{diagnostic.path}:{place(diagnostic.span)}: {diagnostic.code} {diagnostic.message}"
 
 
 def report_concise(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic, Severity
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.cells import cell_phrase, span_in_file
 from lossscale_lint.reporters.locations import repository_relative
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -26,8 +27,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(d: Diagnostic, cwd: Path) -> str:
-    span = d.span
+def annotation(d: Diagnostic, cwd: Path, sources: dict[str, str] | None = None) -> str:
+    # In a notebook the annotation points at the .ipynb file's own line; the title names the cell.
+    span = span_in_file(d.path, d.span, cwd, sources or {})
     properties = [
         ("file", repository_relative(d.path, cwd)),
         ("line", str(span.line)),
@@ -35,7 +37,8 @@ def annotation(d: Diagnostic, cwd: Path) -> str:
     ]
     if span.line == span.end_line:
         properties += [("col", str(span.column)), ("endColumn", str(span.end_column))]
-    properties.append(("title", f"{d.code} {d.name}"))
+    cell = f" ({cell_phrase(d.span)})" if d.span.cell is not None else ""
+    properties.append(("title", f"{d.code} {d.name}{cell}"))
     body = [f"{d.code} {d.message}"]
     if d.factor:
         body.append(f"Effect on the update: {d.factor}")
@@ -47,7 +50,7 @@ def annotation(d: Diagnostic, cwd: Path) -> str:
 
 def report_github(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     ordered = sorted(diagnostics, key=lambda d: d.sort_key)
-    lines = [annotation(d, Path(ctx.cwd)) for d in ordered]
+    lines = [annotation(d, Path(ctx.cwd), ctx.sources) for d in ordered]
     kinds = Counter(_COMMAND[d.severity] for d in ordered)
     files = len({d.path for d in ordered})
     summary = f"lossscale-lint: {len(ordered)} diagnostic{'s' if len(ordered) != 1 else ''}"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic, Severity
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.cells import cell_lines, cell_phrase, span_in_file
 from lossscale_lint.reporters.locations import repository_relative, source_line
 
 # The rules flag bugs in what the model learns, so an error is critical rather than merely major.
@@ -33,10 +34,13 @@ def report_gitlab(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     issues = []
     for d in sorted(diagnostics, key=lambda d: d.sort_key):
         path = repository_relative(d.path, cwd)
-        text = source_line(d.path, d.span.line, cwd, ctx.sources).strip()
+        text = _line_text(d, cwd, ctx.sources)
         occurrence = seen[(path, d.code, text)]
         seen[(path, d.code, text)] += 1
         description = f"{d.code} {d.message}"
+        if d.span.cell is not None:
+            description += f" ({cell_phrase(d.span)})"
+        span = span_in_file(d.path, d.span, cwd, ctx.sources)
         if d.suggestion:
             description = f"{description.rstrip('.')}. Fix: {d.suggestion}"
         issues.append(
@@ -50,10 +54,19 @@ def report_gitlab(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
                 "location": {
                     "path": path,
                     "positions": {
-                        "begin": {"line": d.span.line, "column": d.span.column},
-                        "end": {"line": d.span.end_line, "column": d.span.end_column},
+                        "begin": {"line": span.line, "column": span.column},
+                        "end": {"line": span.end_line, "column": span.end_column},
                     },
                 },
             }
         )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
+def _line_text(d: Diagnostic, cwd: Path, sources: dict[str, str]) -> str:
+    """The offending line's code, trimmed; in a notebook the cell's line (not the JSON around it),
+    and never the cell number, which changes whenever a cell is added above."""
+    if d.span.cell is None:
+        return source_line(d.path, d.span.line, cwd, sources).strip()
+    lines = cell_lines(d.path, d.span.cell, cwd, sources)
+    return lines[d.span.line - 1].strip() if 0 < d.span.line <= len(lines) else ""

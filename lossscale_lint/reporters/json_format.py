@@ -15,12 +15,15 @@ from lossscale_lint.reporters.base import ReportContext
 
 
 def span_fields(span: Span) -> dict[str, int]:
-    return {
+    fields = {
         "line": span.line,
         "column": span.column,
         "end_line": span.end_line,
         "end_column": span.end_column,
     }
+    if span.cell is not None:  # a notebook: the lines count inside this cell
+        fields["cell"] = span.cell
+    return fields
 
 
 def fix_object(fix: Fix | None) -> dict[str, Any] | None:
@@ -61,13 +64,20 @@ class MalformedDiagnostic(ValueError):
 
 
 SPAN_KEYS = ("line", "column", "end_line", "end_column")
+# Written only for a span in a notebook cell.
+OPTIONAL_SPAN_KEYS = ("cell",)
 DIAGNOSTIC_KEYS = {"code", "name", "severity", "message", "path", *SPAN_KEYS, "related", "factor", "suggestion", "fix"}
 
 
-def _fields(obj: Any, keys: set[str] | tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(obj, dict) or set(obj) != set(keys):
+def _fields(obj: Any, keys: set[str] | tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not isinstance(obj, dict) or not set(keys) <= set(obj) <= set(keys) | set(optional):
         raise MalformedDiagnostic(f"expected an object with the keys {sorted(keys)}")
     return obj
+
+
+def _spanned(obj: Any, keys: set[str] | tuple[str, ...]) -> dict[str, Any]:
+    """_fields for an object that holds a span (and so may name a notebook cell)."""
+    return _fields(obj, keys, OPTIONAL_SPAN_KEYS)
 
 
 def _typed(value: Any, kind: type, optional: bool = False) -> Any:
@@ -78,7 +88,10 @@ def _typed(value: Any, kind: type, optional: bool = False) -> Any:
 
 
 def _span(obj: dict[str, Any]) -> Span:
-    return Span(**{key: _typed(obj[key], int) for key in SPAN_KEYS})
+    cell = _typed(obj["cell"], int) if "cell" in obj else None
+    if cell is not None and cell < 1:
+        raise MalformedDiagnostic(f"cell numbers start at 1, found {cell}")
+    return Span(**{key: _typed(obj[key], int) for key in SPAN_KEYS}, cell=cell)
 
 
 def _list(value: Any) -> list[Any]:
@@ -93,21 +106,21 @@ def _fix(obj: Any) -> Fix | None:
         raise MalformedDiagnostic(f"unknown fix applicability {fix['applicability']!r}")
     edits = tuple(
         Edit(span=_span(edit), content=_typed(edit["content"], str))
-        for edit in (_fields(e, (*SPAN_KEYS, "content")) for e in _list(fix["edits"]))
+        for edit in (_spanned(e, (*SPAN_KEYS, "content")) for e in _list(fix["edits"]))
     )
     return Fix(applicability=fix["applicability"], description=_typed(fix["description"], str), edits=edits)
 
 
 def diagnostic_from_object(obj: Any) -> Diagnostic:
     """The inverse of `diagnostic_object`; MalformedDiagnostic for anything it would not write."""
-    fields = _fields(obj, DIAGNOSTIC_KEYS)
+    fields = _spanned(obj, DIAGNOSTIC_KEYS)
     try:
         severity = Severity(fields["severity"])
     except ValueError:
         raise MalformedDiagnostic(f"unknown severity {fields['severity']!r}") from None
     related = tuple(
         Related(span=_span(note), message=_typed(note["message"], str))
-        for note in (_fields(item, ("path", *SPAN_KEYS, "message")) for item in _list(fields["related"]))
+        for note in (_spanned(item, ("path", *SPAN_KEYS, "message")) for item in _list(fields["related"]))
     )
     return Diagnostic(
         code=_typed(fields["code"], str),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.cells import cell_phrase, place, span_in_file
 from lossscale_lint.reporters.locations import repository_relative
 
 SUITE_NAME = "lossscale-lint"
@@ -27,8 +28,8 @@ def _xml_safe(text: str) -> str:
 
 
 def _failure_text(d: Diagnostic, path: str) -> str:
-    lines = [f"{path}:{d.span.line}:{d.span.column}: {d.code} {d.message}"]
-    lines += [f"{path}:{r.span.line}:{r.span.column}: note: {r.message}" for r in d.related]
+    lines = [f"{path}:{place(d.span)}: {d.code} {d.message}"]
+    lines += [f"{path}:{place(r.span)}: note: {r.message}" for r in d.related]
     if d.factor:
         lines.append(f"Effect on the update: {d.factor}")
     if d.suggestion:
@@ -50,13 +51,15 @@ def report_junit(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
             root, "testsuite", name=path, tests=str(len(found)), failures=str(len(found)), errors="0"
         )
         for d in found:
+            where = cell_phrase(d.span) if d.span.cell is not None else f"line {d.span.line}, column {d.span.column}"
             case = ET.SubElement(
                 suite,
                 "testcase",
-                name=f"{d.code} {d.name} at line {d.span.line}, column {d.span.column}",
+                name=f"{d.code} {d.name} at {where}",
                 classname=path,
                 file=path,
-                line=str(d.span.line),
+                # The line in the file itself (for a notebook, in its JSON text), which widgets link to.
+                line=str(span_in_file(d.path, d.span, Path(ctx.cwd), ctx.sources).line),
             )
             failure = ET.SubElement(case, "failure", message=_xml_safe(f"{d.code} {d.message}"), type=d.severity.value)
             failure.text = _xml_safe(_failure_text(d, path))

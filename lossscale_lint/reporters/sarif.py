@@ -17,6 +17,7 @@ from urllib.parse import quote
 from lossscale_lint import __version__
 from lossscale_lint.diagnostics import Diagnostic, Fix, Severity, Span
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.cells import file_replacement, file_span
 from lossscale_lint.reporters.locations import repository_relative, repository_root
 from lossscale_lint.reporters.rule_info import RuleInfo, markdown_to_text, rule_info, short_form
 
@@ -91,7 +92,16 @@ def _region(span: Span) -> dict:
 
 
 def _location(path: str, span: Span, ctx: ReportContext, message: str | None = None) -> dict:
-    location: dict = {"physicalLocation": {"artifactLocation": _artifact(path, ctx), "region": _region(span)}}
+    if span.cell is None:
+        location: dict = {"physicalLocation": {"artifactLocation": _artifact(path, ctx), "region": _region(span)}}
+    else:
+        # A notebook: the region is in the .ipynb file itself (what code scanning shows); the cell
+        # and the place inside it go in the location's properties.
+        physical: dict = {"artifactLocation": _artifact(path, ctx)}
+        region = file_span(path, span, Path(ctx.cwd), ctx.sources)
+        if region is not None:
+            physical["region"] = _region(region)
+        location = {"physicalLocation": physical, "properties": {"cell": span.cell, "cellRegion": _region(span)}}
     if message:
         location["message"] = {"text": message}
     return location
@@ -107,15 +117,24 @@ def _message(d: Diagnostic) -> str:
     return " ".join(parts)
 
 
-def _fix(fix: Fix, path: str, ctx: ReportContext) -> dict:
+def _fix(fix: Fix, path: str, ctx: ReportContext) -> dict | None:
+    """The fix as SARIF replacements; None (no `fixes` entry) when it cannot be said in the file's
+    own coordinates: in a notebook, every edit must fall inside one JSON string of a cell's source
+    (the content is then JSON-escaped)."""
+    if any(edit.span.cell is not None for edit in fix.edits):
+        replacements = [file_replacement(path, edit, Path(ctx.cwd), ctx.sources) for edit in fix.edits]
+        if any(replacement is None for replacement in replacements):
+            return None
+    else:
+        replacements = [(edit.span, edit.content) for edit in fix.edits]
     return {
         "description": {"text": f"{fix.description} ({fix.applicability} fix)"},
         "artifactChanges": [
             {
                 "artifactLocation": _artifact(path, ctx),
                 "replacements": [
-                    {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.content}}
-                    for edit in fix.edits
+                    {"deletedRegion": _region(span), "insertedContent": {"text": content}}
+                    for span, content in replacements
                 ],
             }
         ],
@@ -135,6 +154,8 @@ def _result(d: Diagnostic, rule_index: int, ctx: ReportContext) -> dict:
         result["relatedLocations"] = [
             {"id": i, **_location(d.path, r.span, ctx, r.message)} for i, r in enumerate(d.related, 1)
         ]
-    if d.fix is not None:
-        result["fixes"] = [_fix(d.fix, d.path, ctx)]
+    fix = _fix(d.fix, d.path, ctx) if d.fix is not None else None
+    if fix is not None:
+        result["fixes"] = [fix]
     return result
+

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.reporters.cells import cell_lines, place
 from lossscale_lint.reporters.summary import summary_lines
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
@@ -81,16 +83,25 @@ def frame(span: Span, source_lines: list[str]) -> list[Line]:
 
 
 def location(path: str, span: Span) -> tuple[str, str]:
-    return (f"{path}:{span.line}:{span.column}:", "bold")
+    return (f"{path}:{place(span)}:", "bold")
 
 
-def diagnostic_block(diagnostic: Diagnostic, source_lines: list[str]) -> list[Line]:
+def diagnostic_block(
+    diagnostic: Diagnostic, source_lines: list[str], lines_of_cell: Callable[[int], list[str]] | None = None
+) -> list[Line]:
+    """The block of one diagnostic; a span in a notebook cell is framed by `lines_of_cell(cell)`."""
+
+    def lines_for(span: Span) -> list[str]:
+        if span.cell is None:
+            return source_lines
+        return lines_of_cell(span.cell) if lines_of_cell is not None else []
+
     style = SEVERITY_STYLE[diagnostic.severity]
     lines = [Line.of(location(diagnostic.path, diagnostic.span), " ", (diagnostic.code, style), " ", diagnostic.message)]
-    lines.extend(frame(diagnostic.span, source_lines))
+    lines.extend(frame(diagnostic.span, lines_for(diagnostic.span)))
     for related in diagnostic.related:
         lines.append(Line.of(location(diagnostic.path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
-        lines.extend(frame(related.span, source_lines))
+        lines.extend(frame(related.span, lines_for(related.span)))
     notes = []
     if diagnostic.factor:
         notes.append(("factor", diagnostic.factor))
@@ -124,6 +135,11 @@ def report_text(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     for diagnostic in diagnostics:
         if diagnostic.path not in split_sources:
             split_sources[diagnostic.path] = LINE_BREAK.split(ctx.sources.get(diagnostic.path, ""))
-        lines.extend(diagnostic_block(diagnostic, split_sources[diagnostic.path]))
+        path = diagnostic.path
+        lines.extend(
+            diagnostic_block(
+                diagnostic, split_sources[path], lambda cell: cell_lines(path, cell, Path(ctx.cwd), ctx.sources)
+            )
+        )
     lines.extend(Line.of((line, "bold")) for line in summary_lines(diagnostics, ctx))
     return render(lines, ctx.color)
