@@ -338,3 +338,64 @@ def test_unchanged_text_writes_nothing(tmp_path):
     before = path.stat().st_mtime_ns
     KIND.write(loaded, loaded.text)
     assert path.stat().st_mtime_ns == before
+
+
+# ------------------------------------------------------------------ JSON layouts other tools write
+
+
+def notebook_text(source_json: str, extra: str = "") -> str:
+    return ('{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], ' + extra + '"source": ' + source_json
+            + '}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+
+
+def rewrite(text: str, old: str, new: str) -> str:
+    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    assert old in loaded.text
+    return KIND.fixed_file_text(loaded, loaded.text.replace(old, new, 1))
+
+
+def test_strings_split_oddly_keep_their_split_where_the_fix_did_not_reach():
+    text = notebook_text('["a = 1\\nb = 2\\n", "c = \\/3\\/\\n", "d = 4"]')
+    written = rewrite(text, "d = 4", "d = 5")
+    assert written == text.replace('"d = 4"', '"d = 5"')
+    written = rewrite(text, "b = 2", "b = 0")
+    assert written == text.replace('"a = 1\\nb = 2\\n"', '"a = 1\\n", "b = 0\\n"')
+
+
+def test_the_last_of_repeated_source_keys_is_the_one_read_and_written():
+    text = notebook_text('"x = 1\\n"', extra='"source": "ignored = 0\\n", ')
+    assert loaded_notebook(Path("nb.ipynb"), text).module.cell_lines[1] == ("x = 1",)
+    assert rewrite(text, "x = 1", "x = 2") == text.replace('"x = 1\\n"', '"x = 2\\n"')
+
+
+def test_carriage_returns_alone_are_line_breaks_too():
+    text = notebook_text('"import torch.nn as nn\\rcrit = nn.MSELoss(reduce=False)\\r"')
+    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    (diagnostic,) = lint(loaded)
+    assert (diagnostic.span.cell, diagnostic.span.line) == (1, 2)
+    outcome = apply_fixes(loaded.text, lint_source(loaded.text, "nb.ipynb"), unsafe=False)
+    written = KIND.fixed_file_text(loaded, outcome.new_source)
+    assert json.loads(written)["cells"][0]["source"] == 'import torch.nn as nn\rcrit = nn.MSELoss(reduction="none")\r'
+
+
+def test_a_notebook_without_code_cells_is_empty_text_and_writes_nothing():
+    text = '{"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# hi"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    assert loaded.text == "" and lint(loaded) == []
+    assert KIND.fixed_file_text(loaded, "") == text
+
+
+def test_new_non_ascii_text_follows_the_files_escaping():
+    ascii_file = notebook_text('["s = \\"caf\\u00e9\\"\\n", "t = 1\\n"]')
+    assert rewrite(ascii_file, "t = 1", "t = 'é'") == ascii_file.replace('"t = 1\\n"', '"t = \'\\u00e9\'\\n"')
+    plain_file = notebook_text('["s = \\"café\\"\\n", "t = 1\\n"]')
+    assert rewrite(plain_file, "t = 1", "t = 'é'") == plain_file.replace('"t = 1\\n"', '"t = \'é\'\\n"')
+
+
+def test_a_loaded_notebook_and_the_kind_travel_to_worker_processes():
+    import pickle
+
+    loaded = load("train_sgd.ipynb")
+    copy = pickle.loads(pickle.dumps((KIND, loaded)))[1]
+    assert copy == loaded and copy.source_file == loaded.source_file
+    assert lint(copy) == lint(loaded)

@@ -3,6 +3,7 @@ that point into the file (SARIF, GitHub, GitLab, JUnit) point at the right place
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from test_reporters import JSON_FORMAT_SCHEMA, POSITION
 
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
@@ -223,3 +225,48 @@ def test_the_invalid_notebook_diagnostic_is_reported_like_a_file_diagnostic():
         "notebooks/invalid_json.ipynb:5:2: LSL000 cannot read this notebook: not a notebook: "
         "invalid JSON (Expecting ',' delimiter)"
     )
+
+
+def with_cells(schema: dict) -> dict:
+    """The documented JSON format plus the optional `cell` of notebook spans (README's table)."""
+    schema = copy.deepcopy(schema)
+    item = schema["items"]
+    spanned = [item, item["properties"]["related"]["items"], item["properties"]["fix"]["oneOf"][1]["properties"]["edits"]["items"]]
+    for obj in spanned:
+        obj["properties"]["cell"] = POSITION
+    return schema
+
+
+def test_notebook_json_matches_the_documented_format_with_cells():
+    diagnostics, ctx, _ = found("train_sgd.ipynb")
+    legacy, _, _ = found("legacy_crlf.ipynb")
+    data = json.loads(REPORTERS["json"](diagnostics + legacy, ctx))
+    jsonschema.validate(data, with_cells(JSON_FORMAT_SCHEMA))
+    with pytest.raises(jsonschema.ValidationError):  # the plain format has no cell
+        jsonschema.validate(data, JSON_FORMAT_SCHEMA)
+
+
+def test_file_regions_count_escapes_tabs_and_surrogate_pairs():
+    from lossscale_lint.reporters.cells import file_span
+
+    text = ('{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": '
+            '["x = \\"\\ud83d\\ude00\\"\\n", "\\tcrit = nn.MSELoss(reduce=False)\\n"]}], '
+            '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    cell_line = "\tcrit = nn.MSELoss(reduce=False)"
+    start = cell_line.index("reduce") + 1
+    span = Span(line=2, column=start, end_line=2, end_column=start + len("reduce=False"), cell=1)
+    region = file_span("nb.ipynb", span, Path("."), {"nb.ipynb": text})
+    assert region.line == region.end_line == 1
+    assert text[region.column - 1 : region.end_column - 1] == "reduce=False"
+    smile = Span(line=1, column=6, end_line=1, end_column=7, cell=1)  # the one code point 😀
+    region = file_span("nb.ipynb", smile, Path("."), {"nb.ipynb": text})
+    assert text[region.column - 1 : region.end_column - 1] == "\\ud83d\\ude00"
+
+
+def test_a_one_string_source_maps_onto_its_single_json_line():
+    diagnostics, ctx, text = found("escaped.ipynb")
+    (diagnostic,) = diagnostics
+    (result,) = json.loads(REPORTERS["sarif"](diagnostics, ctx))["runs"][0]["results"]
+    assert region_text(text, result["locations"][0]["physicalLocation"]["region"]) == "reduce=False"
+    (replacement,) = result["fixes"][0]["artifactChanges"][0]["replacements"]
+    assert replacement["insertedContent"]["text"] == 'reduction=\\"none\\"'
