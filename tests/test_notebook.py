@@ -399,3 +399,60 @@ def test_a_loaded_notebook_and_the_kind_travel_to_worker_processes():
     copy = pickle.loads(pickle.dumps((KIND, loaded)))[1]
     assert copy == loaded and copy.source_file == loaded.source_file
     assert lint(copy) == lint(loaded)
+
+
+# ------------------------------------------------------------------ every rule case as a notebook
+
+
+RULE_CASES = sorted((Path(__file__).parent / "rule_cases").glob("*.py"))
+
+
+def as_notebook(script: str) -> tuple[str, list[int]]:
+    """The script as a notebook: a new code cell after every blank line, a markdown cell between
+    code cells; and the script line where each code cell starts."""
+    cells, starts, current = [], [], []
+    for number, line in enumerate(script.splitlines(keepends=True), 1):
+        if not current:
+            starts.append(number)
+        current.append(line)
+        if not line.strip():
+            cells.append(current)
+            current = []
+    if current:
+        cells.append(current)
+    document = []
+    for lines in cells:
+        document.append({"cell_type": "markdown", "metadata": {}, "source": ["Next:\n"]})
+        document.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": lines})
+    text = json.dumps({"cells": document, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    return text, starts
+
+
+@pytest.mark.parametrize("case", RULE_CASES, ids=lambda p: p.stem)
+def test_a_rule_case_as_a_notebook_finds_and_fixes_the_same(case):
+    script = case.read_text(encoding="utf-8")
+    text, starts = as_notebook(script)
+    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    found = lint_source(loaded.text, "nb.ipynb")
+    expected = lint_source(script, "nb.ipynb")
+    mapped = [KIND.to_file_coordinates(loaded, d) for d in found]
+    # Code cell k is cell 2k (a markdown cell before each); its line n is script line start + n - 1.
+    assert [(d.code, starts[d.span.cell // 2 - 1] + d.span.line - 1, d.span.column) for d in mapped] == [
+        (d.code, d.span.line, d.span.column) for d in expected
+    ]
+    restricted = KIND.restrict_fixes(loaded, found)
+    fixed = apply_fixes(loaded.text, restricted, unsafe=True)
+    written = KIND.fixed_file_text(loaded, fixed.new_source)
+    joined = "".join("".join(c["source"]) for c in json.loads(written)["cells"] if c["cell_type"] == "code")
+    if all((a.fix is None) == (b.fix is None) for a, b in zip(restricted, expected)):
+        assert joined == apply_fixes(script, expected, unsafe=True).new_source
+    assert [c["source"] for c in json.loads(written)["cells"] if c["cell_type"] == "markdown"] == [["Next:\n"]] * len(starts)
+
+
+def test_the_rule_case_oracle_really_fixes_notebooks():
+    changed = 0
+    for case in RULE_CASES:
+        loaded = loaded_notebook(Path("nb.ipynb"), as_notebook(case.read_text(encoding="utf-8"))[0])
+        found = KIND.restrict_fixes(loaded, lint_source(loaded.text, "nb.ipynb"))
+        changed += apply_fixes(loaded.text, found, unsafe=True).changed
+    assert changed >= 10  # LSL104, LSL201, LSL202 and LSL401 cases, safe and unsafe fixes
