@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossscale_lint.diagnostics import Diagnostic, Edit, Related, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
 from lossscale_lint.fixes.atomic import FileWriteError, SourceFile, write_atomically
 from lossscale_lint.pipeline.notebook_mask import mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, split_source_lines
@@ -187,8 +187,10 @@ def cell_span(module: NotebookModule, span: Span) -> Span:
     end = _cell_point(module, span.end_line, span.end_column)
     if start is None:
         return span
-    if end is None or end[0] != start[0] or (end[1], end[2]) < (start[1], start[2]):
-        end = _cell_end(module, start[0]) if end is None or end[0] != start[0] else start
+    if end is None or end[0] != start[0]:
+        end = _cell_end(module, start[0])
+    elif (end[1], end[2]) < (start[1], start[2]):
+        end = start
     return Span(line=start[1], column=start[2], end_line=end[1], end_column=end[2], cell=start[0])
 
 
@@ -201,23 +203,21 @@ def edit_fits(module: NotebookModule, edit: Edit) -> bool:
     return all(e.cell == touched[0].cell and not e.is_marker and not e.masked for e in touched)
 
 
+def fix_fits(module: NotebookModule, fix: Fix | None) -> bool:
+    return fix is not None and all(edit_fits(module, edit) for edit in fix.edits)
+
+
 def notebook_fixes(module: NotebookModule, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """The diagnostics (module coordinates) without the fixes a notebook cannot take."""
-    return [
-        d if d.fix is None or all(edit_fits(module, e) for e in d.fix.edits) else dataclasses.replace(d, fix=None)
-        for d in diagnostics
-    ]
+    return [d if d.fix is None or fix_fits(module, d.fix) else dataclasses.replace(d, fix=None) for d in diagnostics]
 
 
 def to_cell_coordinates(module: NotebookModule, diagnostic: Diagnostic) -> Diagnostic:
     """A module-text diagnostic as the notebook shows it: every span names its cell."""
-    fix = diagnostic.fix
-    if fix is not None:
-        if all(edit_fits(module, e) for e in fix.edits):
-            edits = tuple(Edit(span=cell_span(module, e.span), content=e.content) for e in fix.edits)
-            fix = dataclasses.replace(fix, edits=edits)
-        else:
-            fix = None
+    fix = None  # a fix the notebook cannot take is not offered
+    if fix_fits(module, diagnostic.fix):
+        edits = tuple(Edit(span=cell_span(module, e.span), content=e.content) for e in diagnostic.fix.edits)
+        fix = dataclasses.replace(diagnostic.fix, edits=edits)
     return dataclasses.replace(
         diagnostic,
         span=cell_span(module, diagnostic.span),

@@ -1,7 +1,7 @@
 """Where each cell's `source` sits in a notebook's JSON text, and rewriting only those values.
 
 `json.loads` says what a notebook contains but not where; writing a fixed notebook with
-`json.dumps` would re-indent it, reorder nothing but still reformat numbers, escapes and outputs.
+`json.dumps` would re-serialise all of it (indentation, escapes, number forms, the outputs too).
 So the text is walked once more with the standard library's own pieces (`JSONDecoder.raw_decode`
 skips a value and tells where it ends, `scanstring` reads a key), recording the character range of
 every cell's `source` value and of each string in it. A rewrite then replaces just those ranges;
