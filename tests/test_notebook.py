@@ -456,3 +456,23 @@ def test_the_rule_case_oracle_really_fixes_notebooks():
         found = KIND.restrict_fixes(loaded, lint_source(loaded.text, "nb.ipynb"))
         changed += apply_fixes(loaded.text, found, unsafe=True).changed
     assert changed >= 10  # LSL104, LSL201, LSL202 and LSL401 cases, safe and unsafe fixes
+
+
+def test_later_fix_passes_judge_fixes_on_the_map_of_the_text_they_see():
+    notebook, _ = module_of("x = 1\n%time y\nw = 2\n")
+    loaded = loaded_notebook(Path("nb.ipynb"), notebook.text)
+    # module: 1 marker, 2 `x = 1`, 3 masked `%time y`, 4 `w = 2`
+
+    def lint_by_hand(text: str) -> list[Diagnostic]:
+        if "z = 0" not in text:  # pass 1: add a line below `x = 1`, moving the mask to line 4
+            return [diagnostic_with_fix(Edit(span=Span(line=2, column=6, end_line=2, end_column=6), content="\nz = 0"))]
+        # pass 2: a fix on line 4, which was `w = 2` before and is the masked line now
+        return [diagnostic_with_fix(Edit(span=Span(line=4, column=1, end_line=4, end_column=5), content="oops"))]
+
+    lint = KIND.fix_lint(loaded, lint_by_hand)
+    outcome = apply_fixes(loaded.text, lint(loaded.text), unsafe=False, lint=lint)
+    assert len(outcome.applied) == 1 and "oops" not in outcome.new_source
+    assert outcome.remaining[0].fix is None
+    after = KIND.after_fix(loaded, outcome.new_source)
+    assert json.loads(after.file_text)["cells"][0]["source"] == "x = 1\nz = 0\n%time y\nw = 2\n"
+    assert KIND.to_file_coordinates(after, outcome.remaining[0]).span == Span(line=3, column=1, end_line=3, end_column=5, cell=1)

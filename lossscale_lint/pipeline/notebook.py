@@ -26,6 +26,7 @@ import difflib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -354,6 +355,27 @@ class NotebookKind:
 
     def fixed_file_text(self, loaded: LoadedNotebook, new_text: str) -> str:
         return write_back(loaded.notebook, loaded.module, new_text)
+
+    def after_fix(self, loaded: LoadedNotebook, new_text: str) -> LoadedNotebook:
+        """The notebook as it is once `new_text` is written back (nothing is written): its map places
+        the diagnostics of the fixed text. NotebookError when the text cannot be written back."""
+        if new_text == loaded.text:
+            return loaded
+        return loaded_notebook(loaded.path, self.fixed_file_text(loaded, new_text), loaded.source_file)
+
+    def fix_lint(self, loaded: LoadedNotebook, lint: Callable[[str], list[Diagnostic]]) -> Callable[[str], list[Diagnostic]]:
+        """`lint` for `apply_fixes` on a notebook's text: every pass only offers the fixes the
+        notebook can take, judged on the map of the text that pass sees (earlier fixes move lines)."""
+
+        def notebook_lint(text: str) -> list[Diagnostic]:
+            found = lint(text)
+            try:
+                module = self.after_fix(loaded, text).module
+            except NotebookError:  # this text cannot be written back: fix nothing more in it
+                return [dataclasses.replace(d, fix=None) for d in found]
+            return notebook_fixes(module, found)
+
+        return notebook_lint
 
     def write(self, loaded: LoadedNotebook, new_text: str) -> None:
         """Write the fixed module text back into the notebook, atomically; FileWriteError if not."""
