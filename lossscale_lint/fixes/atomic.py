@@ -40,7 +40,9 @@ def write_atomically(original: LoadedFile, text: str) -> None:
         raise FileWriteError(f"{shown}: cannot write: {error.strerror or error}") from None
     if not stat.S_ISREG(before.st_mode):
         raise FileWriteError(f"{shown}: is no longer a regular file; fixes not written")
-    if original.stamp is None or (before.st_mtime_ns, before.st_size) != original.stamp:
+    if original.stamp is None:  # e.g. a version read from git: it describes no file on disk
+        raise FileWriteError(f"{shown}: was not read from this file on disk; fixes not written")
+    if (before.st_mtime_ns, before.st_size) != original.stamp:
         raise FileWriteError(f"{shown}: changed on disk while it was being fixed; fixes not written")
     # A rename only needs the folder to be writable; a read-only file is a wish to respect.
     if not os.access(target, os.W_OK):

@@ -27,7 +27,8 @@ class AnalysisError(Exception):
 def describe_exception(error: BaseException) -> str:
     """`Type: message (at file:line)`: enough for a bug report, in one line."""
     where = traceback.extract_tb(error.__traceback__)[-1]
-    return f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})"
+    text = " ".join(str(error).split())  # a message over several lines would break the one-line rule
+    return f"{type(error).__name__}: {text} (at {where.filename}:{where.lineno})"
 
 
 def lint_text(
