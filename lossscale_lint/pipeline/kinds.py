@@ -34,13 +34,11 @@ module imports it for the registry.
 
 from __future__ import annotations
 
-import io
 import os
-import tokenize
 from pathlib import Path
 
 from lossscale_lint.fixes.atomic import write_atomically
-from lossscale_lint.pipeline.sources import FileKind, LoadedFile, SourceError, decode_source
+from lossscale_lint.pipeline.sources import FileKind, LoadedFile, SourceError, decode_with_encoding
 
 __all__ = ["KINDS", "PYTHON", "FileKind", "LoadedFile", "SourceError", "collected_suffixes", "kind_for", "load_file"]
 
@@ -52,9 +50,7 @@ class PythonKind(FileKind):
     suffixes = (".py", ".pyi")
 
     def decode(self, path: str, data: bytes, stamp: tuple[int, int] | None) -> LoadedFile:
-        text = decode_source(data)
-        # decode_source succeeded, so the detection does too; it only reads the first two lines.
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text, encoding = decode_with_encoding(data)
         return LoadedFile(path, text, self, encoding, stamp)
 
     def write(self, loaded: LoadedFile, new_text: str) -> None:

@@ -67,6 +67,11 @@ class FileKind:
 
 
 def decode_source(data: bytes) -> str:
+    return decode_with_encoding(data)[0]
+
+
+def decode_with_encoding(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was decoded with (what a write must encode it with)."""
     if b"\x00" in data:
         raise SourceError("binary file (contains NUL bytes), not Python source")
     try:
@@ -78,7 +83,7 @@ def decode_source(data: bytes) -> str:
         # No cookie, and the first lines are not UTF-8: decoding below names the bad byte.
         encoding = "utf-8"
     try:
-        return codecs.decode(data, encoding)
+        return codecs.decode(data, encoding), encoding
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start : error.start + 1].hex()
