@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 
 from lossscale_lint.config.options import AnalysisOptions  # noqa: E402
 from lossscale_lint.pipeline.workers import _context, available_cores  # noqa: E402
-from lossscale_lint.pipeline.runner import lint_loaded  # noqa: E402
+from lossscale_lint.pipeline.linting import lint_text  # noqa: E402
 
 ROUNDS = 5
 
@@ -38,12 +38,12 @@ def main() -> None:
     scripts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((REPO / "examples").glob("*.py"))]
     options = AnalysisOptions()
     for name, text in scripts:  # warm up imports and caches
-        lint_loaded(name, text, options)
+        lint_text(text, name, options)
     per_file = []
     for _ in range(ROUNDS):
         start = time.perf_counter()
         for name, text in scripts:
-            lint_loaded(name, text, options)
+            lint_text(text, name, options)
         per_file.append((time.perf_counter() - start) / len(scripts))
     starts = [pool_start(workers) for _ in range(ROUNDS)]
     t, s = statistics.median(per_file), statistics.median(starts)

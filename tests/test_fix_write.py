@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from lossscale_lint.fixes.atomic import FileWriteError, read_source_file, write_atomically
+from lossscale_lint.fixes.atomic import FileWriteError, write_atomically
+from lossscale_lint.pipeline.kinds import load_file
 from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.fixes.runner import fix_file
@@ -29,7 +30,7 @@ def test_round_trip_keeps_bytes_encoding_and_mode(tmp_path):
         path = tmp_path / name
         path.write_bytes(data)
         path.chmod(0o640)
-        source = read_source_file(path)
+        source = load_file(path)
         assert "\ufeff" not in source.text and "ü" in source.text or name == "crlf.py"
         write_atomically(source, source.text.replace("1", "3").replace("ü", "ö"))
         encoding = source.encoding.removesuffix("-sig")  # the BOM itself is not part of the text
@@ -44,7 +45,7 @@ def test_a_symlink_stays_a_link_and_its_target_is_fixed(tmp_path):
     target.write_text("a = 1\n")
     link = tmp_path / "link.py"
     link.symlink_to(target)
-    write_atomically(read_source_file(link), "a = 2\n")
+    write_atomically(load_file(link), "a = 2\n")
     assert link.is_symlink() and target.read_text() == "a = 2\n"
 
 
@@ -60,7 +61,7 @@ def test_a_symlink_stays_a_link_and_its_target_is_fixed(tmp_path):
 def test_a_file_that_changed_after_reading_is_not_overwritten(tmp_path, change, message):
     path = tmp_path / "t.py"
     path.write_text("a = 1\n")
-    source = read_source_file(path)
+    source = load_file(path)
     change(path)
     with pytest.raises(FileWriteError, match=message):
         write_atomically(source, "a = 2\n")
@@ -79,7 +80,7 @@ def immutable(tmp_path):
 
 
 def test_a_read_only_file_gets_a_clear_error_and_stays_as_it_was(immutable):
-    source = read_source_file(immutable)
+    source = load_file(immutable)
     with pytest.raises(FileWriteError) as caught:
         write_atomically(source, "a = 2\n")
     assert str(caught.value) == f"{immutable}: the file is read-only; fixes not written"
@@ -89,7 +90,7 @@ def test_a_read_only_file_gets_a_clear_error_and_stays_as_it_was(immutable):
 def test_a_failing_rename_leaves_the_original_and_no_temporary_file(tmp_path, monkeypatch):
     path = tmp_path / "t.py"
     path.write_text("a = 1\n")
-    source = read_source_file(path)
+    source = load_file(path)
 
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied")
@@ -103,7 +104,7 @@ def test_a_failing_rename_leaves_the_original_and_no_temporary_file(tmp_path, mo
 def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "t.py"
     path.write_text("a = 1\n")
-    source = read_source_file(path)
+    source = load_file(path)
 
     def interrupt(fd):
         raise KeyboardInterrupt
@@ -118,21 +119,21 @@ def test_text_the_file_encoding_cannot_hold_is_refused(tmp_path):
     path = tmp_path / "latin.py"
     path.write_bytes(b"# coding: latin-1\nx = 1\n")
     with pytest.raises(FileWriteError, match="cannot be encoded as iso-8859-1"):
-        write_atomically(read_source_file(path), "# coding: latin-1\nx = '🙂'\n")
+        write_atomically(load_file(path), "# coding: latin-1\nx = '🙂'\n")
     assert path.read_bytes() == b"# coding: latin-1\nx = 1\n"
 
 
 def test_unreadable_paths_give_one_line_errors(tmp_path):
     with pytest.raises(SourceError, match=r"^cannot read: No such file or directory$"):
-        read_source_file(tmp_path / "gone.py")
+        load_file(tmp_path / "gone.py")
     with pytest.raises(SourceError, match=r"^is a directory, not a file$"):
-        read_source_file(tmp_path)
+        load_file(tmp_path)
 
 
 def test_fix_file_does_not_overwrite_a_file_edited_after_it_was_read(tmp_path):
     path = tmp_path / "t.py"
     path.write_text("import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n")
-    source = read_source_file(path)
+    source = load_file(path)
     diagnostics = lint_source(source.text, str(path))
     path.write_text("import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)  # edited\n")
     result = fix_file(source, str(path), diagnostics, unsafe=False, write=True, options=AnalysisOptions())

@@ -7,7 +7,7 @@ from cli_support import LOSS_LINE, MARKER_CODE, loss_source, marker_rule  # noqa
 
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.pipeline.noqa import parse_suppressions
-from lossscale_lint.pipeline.runner import lint_text
+from lossscale_lint.pipeline.linting import lint_text
 
 ONLY_MARKER = AnalysisOptions(is_selected=lambda code: code == MARKER_CODE)
 

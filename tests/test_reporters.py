@@ -13,7 +13,7 @@ from lossscale_lint.diagnostics import Diagnostic, Severity, Span
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.reporters.text import frame
-from lossscale_lint.pipeline.runner import lint_text
+from lossscale_lint.pipeline.linting import lint_text
 
 ONLY_MARKER = AnalysisOptions(is_selected=lambda code: code == MARKER_CODE)
 

@@ -1,26 +1,23 @@
 """The fix options of `lossscale-lint check`: --fix, --diff, --unsafe-fixes, --show-fixes.
 
-`cli.run_check` calls in here: `--diff` is its own small command (a diff on stdout, nothing
-written, exit 1 when there is something to fix, like ruff); `--fix` replaces the plain lint by
-`fix_paths` and then reports what remains through the normal reporters. Messages about fixing go
-to stderr so that stdout stays the chosen output format.
+`cli.run_check` runs `lint_paths` with a `FixRequest` for both and calls in here: `--diff` is its
+own small report (a diff on stdout, nothing written, exit 1 when there is something to fix, like
+ruff); `--fix` reports what remains through the normal reporters. Messages about fixing go to
+stderr so that stdout stays the chosen output format.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
-from lossscale_lint.config.settings import Settings
 from lossscale_lint.reporters.summary import plural
 
 # The fix machinery is imported where it is used: a plain `check` (the pre-commit case) should not
 # pay for loading it at start-up.
 if TYPE_CHECKING:
-    from lossscale_lint.fixes.runner import FixRun
+    from lossscale_lint.pipeline.runner import RunResult
 
 PREFIX = "lossscale-lint"  # cli.PROG; cli imports this module, so it cannot be imported here
 
@@ -36,17 +33,17 @@ def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --fix, list the fixes that were applied (on stderr)")
 
 
-def fix_counts(run: FixRun | None, unsafe: bool) -> dict[str, int]:
+def fix_counts(run: RunResult | None, unsafe: bool) -> dict[str, int]:
     """The ReportContext fields for the summary line."""
     if run is None:
         return {}
     from lossscale_lint.fixes.runner import count_fixable
 
-    hidden = 0 if unsafe else count_fixable(run.result.diagnostics)["unsafe"]
+    hidden = 0 if unsafe else count_fixable(run.diagnostics)["unsafe"]
     return {"fixes_applied": run.fixes_applied, "unsafe_fixes_available": hidden}
 
 
-def report_fix_problems(run: FixRun, *, show_fixes: bool) -> bool:
+def report_fix_problems(run: RunResult, *, show_fixes: bool) -> bool:
     """Print skipped fixes, write errors and (if asked) the applied fixes; True if a write failed."""
     from lossscale_lint.fixes.runner import describe_applied, describe_skipped
 
@@ -60,25 +57,25 @@ def report_fix_problems(run: FixRun, *, show_fixes: bool) -> bool:
     return bool(run.write_errors)
 
 
-def run_diff(args: argparse.Namespace, paths: Sequence[str], settings: Settings) -> int:
-    from lossscale_lint.fixes.runner import fix_paths, unified_diff
+def report_diff(run: RunResult, *, unsafe: bool) -> int:
+    """`--diff`: the fixes as a patch on stdout, a summary on stderr; the exit code."""
+    from lossscale_lint.fixes.runner import unified_diff
 
-    run = fix_paths(paths, settings, unsafe=args.unsafe_fixes, write=False, force_exclude=args.force_exclude)
     changed = [fix for fix in run.fixes if fix.outcome.changed]
     for fix in changed:
         sys.stdout.write(unified_diff(fix.path, fix.outcome.source, fix.outcome.new_source))
     sys.stdout.flush()
     report_fix_problems(run, show_fixes=False)
-    for missing in run.result.missing:
+    for missing in run.missing:
         sys.stderr.write(f"{PREFIX}: error: {missing}: no such file or directory\n")
-    for file_error in run.result.errors:
+    for file_error in run.errors:
         sys.stderr.write(f"{PREFIX}: error: {file_error}\n")
     would_apply = sum(len(fix.outcome.applied) for fix in changed)
-    hidden = fix_counts(run, args.unsafe_fixes)["unsafe_fixes_available"]
+    hidden = fix_counts(run, unsafe)["unsafe_fixes_available"]
     summary = f"Would apply {plural(would_apply, 'fix', 'fixes')}" if would_apply else "No fixes to apply"
     if hidden:
         summary += f" ({plural(hidden, 'more fix', 'more fixes')} with --unsafe-fixes)"
     sys.stderr.write(summary + ".\n")
-    if run.result.missing or run.result.errors:
+    if run.missing or run.errors:
         return 2
     return 1 if changed else 0

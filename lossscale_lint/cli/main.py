@@ -20,14 +20,15 @@ from lossscale_lint.config.settings import ConfigError, load_settings
 from lossscale_lint.config.table import SELECTOR_PATTERN
 from lossscale_lint.cli.console import terminal_console
 from lossscale_lint.rules.pages import PageNotFound, read_rule_page
-from lossscale_lint.cli.fix_options import add_fix_arguments, fix_counts, report_fix_problems, run_diff
+from lossscale_lint.cli.fix_options import add_fix_arguments, fix_counts, report_diff, report_fix_problems
+from lossscale_lint.pipeline.jobs import FixRequest
 from lossscale_lint.pipeline.workers import job_count
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.pipeline.runner import lint_paths
 from lossscale_lint.advisor.cli import AdviceError, add_advise_command
 from lossscale_lint.cli.integrations import add_integration_commands
-from lossscale_lint.pipeline.git_base import GitBaseError, lint_paths_against_base
+from lossscale_lint.pipeline.git_base import GitBaseError
 
 PROG = "lossscale-lint"
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
@@ -100,26 +101,22 @@ def run_check(args: argparse.Namespace) -> int:
     settings = settings.with_overrides(select=args.select, extend_select=args.extend_select, ignore=args.ignore)
     if args.base is not None and (args.fix or args.diff):
         raise UsageError("--base only reports; it cannot be combined with --fix or --diff")
+    fix = FixRequest(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
+    cache = None
+    if not args.no_cache:
+        # A fix run uses the cache a check made but creates none in the tree it rewrites.
+        root = project_root(Path(paths[0]), settings.config_path)
+        cache = DiagnosticsCache.open(root, create=fix is None)
+    result = lint_paths(paths, settings, force_exclude=args.force_exclude, jobs=args.jobs, cache=cache,
+                        base=args.base, fix=fix)
     if args.diff:
-        return run_diff(args, paths, settings)
-    fix_run = None
-    if args.fix:
-        from lossscale_lint.fixes.runner import fix_paths  # only when fixing (see fix_cli)
-
-        fix_run = fix_paths(paths, settings, unsafe=args.unsafe_fixes, write=True, force_exclude=args.force_exclude)
-    if fix_run:
-        result = fix_run.result
-    elif args.base is not None:
-        result = lint_paths_against_base(paths, settings, args.base, force_exclude=args.force_exclude)
-    else:
-        cache = None if args.no_cache else DiagnosticsCache.open(project_root(Path(paths[0]), settings.config_path))
-        result = lint_paths(paths, settings, force_exclude=args.force_exclude, jobs=args.jobs, cache=cache)
+        return report_diff(result, unsafe=args.unsafe_fixes)
     context = ReportContext(
         files_checked=result.files_checked,
         color=use_color(args.color),
         sources=result.sources,
         files_failed=len(result.errors) + len(result.missing),  # a missing path is not a pass either
-        **fix_counts(fix_run, args.unsafe_fixes),
+        **fix_counts(result if args.fix else None, args.unsafe_fixes),
     )
     sys.stdout.write(REPORTERS[args.output_format](result.diagnostics, context))
     sys.stdout.flush()
@@ -127,7 +124,7 @@ def run_check(args: argparse.Namespace) -> int:
         error_line(f"{missing}: no such file or directory")
     for file_error in result.errors:
         error_line(str(file_error))
-    write_failed = fix_run is not None and report_fix_problems(fix_run, show_fixes=args.show_fixes)
+    write_failed = args.fix and report_fix_problems(result, show_fixes=args.show_fixes)
     if result.missing or result.errors or write_failed:
         return EXIT_ERROR
     return EXIT_FOUND if result.diagnostics and not args.exit_zero else EXIT_CLEAN

@@ -9,14 +9,12 @@ applied; the fix that breaks parsing is dropped and reported, the others still g
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lossscale_lint.diagnostics import Diagnostic, Edit
-from lossscale_lint.pipeline.engine import lint_source
-from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
+from lossscale_lint.pipeline.linting import lint_text
 from lossscale_lint.config.options import AnalysisOptions
 
 # The line breaks LibCST (and the Python tokenizer) count; str.splitlines would also split on
@@ -242,8 +240,8 @@ def apply_fixes(
 ) -> FixOutcome:
     """Apply the eligible fixes of `diagnostics` (found on `source`) until nothing is left to fix.
 
-    `lint` re-analyses a text; by default it is `lint_source` with the given path and options,
-    with syntax errors always reported because they are how a broken fix is recognised.
+    `lint` re-analyses a text; by default it is `linting.lint_text` with the given path and
+    options, with syntax errors always reported because they are how a broken fix is recognised.
     """
     if lint is None:
         lint = _default_lint(path, options or AnalysisOptions())
@@ -251,21 +249,9 @@ def apply_fixes(
 
 
 def _default_lint(path: str, options: AnalysisOptions) -> Lint:
-    """lint_source plus suppression comments, as `runner.lint_text`, but a syntax error always shows.
+    """The one `lint_text`, with syntax errors always reported.
 
     A syntax error is how a broken fix is recognised, so it must appear even when the user
     deselected LSL000 or a `# noqa` sits on the line where the fix broke the code.
     """
-    selected = options.is_selected
-    always_parse = dataclasses.replace(
-        options, is_selected=lambda code: code == SYNTAX_ERROR or selected(code)
-    )
-
-    def lint(text: str) -> list[Diagnostic]:
-        found = lint_source(text, path, always_parse)
-        if any(d.code == SYNTAX_ERROR for d in found):
-            return found
-        suppressions = parse_suppressions(text)
-        return [] if suppressions.skip_file else without_suppressed(found, suppressions)
-
-    return lint
+    return lambda text: lint_text(text, path, options, always_report_syntax_errors=True)

@@ -1,60 +1,30 @@
-"""Reading a source file exactly and writing its fixed version atomically.
+"""Writing a fixed file atomically.
 
-The text is decoded like every file the linter reads (`sources.decode_source`: no newline
-translation, so CRLF files stay CRLF; BOM or coding cookie, UTF-8 otherwise) and written back with
-the same encoding. A write goes to a temporary file in the same folder that then replaces
-the original with one rename, so an interrupted run leaves the old or the new file, never half
-of one.
+A file is read by its kind (`pipeline/kinds.py`: for Python the text as `sources.decode_source`
+gives it, with no newline translation, so CRLF files stay CRLF) together with its encoding and
+stamp, and written back here with the same encoding. A write goes to a temporary file in the same
+folder that then replaces the original with one rename, so an interrupted run leaves the old or
+the new file, never half of one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import stat
 import tempfile
-import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 
-from lossscale_lint.pipeline.sources import SourceError, decode_source
+from lossscale_lint.pipeline.sources import LoadedFile
 
 
 class FileWriteError(Exception):
     """A fixed file could not be written; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    text: str
-    encoding: str  # "utf-8-sig" when the file starts with a byte order mark
-    # (mtime_ns, size) when read: a file that changed since is not overwritten.
-    stamp: tuple[int, int]
-
-
-def read_source_file(path: Path) -> SourceFile:
-    """Read a file for fixing: its text as `sources.read_source` decodes it, plus what a write needs.
-
-    Raises SourceError with a one-line reason.
-    """
-    try:
-        with open(path, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            data = handle.read()
-    except IsADirectoryError:
-        raise SourceError("is a directory, not a file") from None
-    except OSError as error:
-        raise SourceError(f"cannot read: {error.strerror or error}") from None
-    text = decode_source(data)
-    # decode_source succeeded, so the detection does too; it only reads the first two lines.
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return SourceFile(path, text, encoding, (status.st_mtime_ns, status.st_size))
-
-
-def write_atomically(original: SourceFile, text: str) -> None:
-    """Replace `original.path` by `text`, keeping encoding and permission bits.
+def write_atomically(original: LoadedFile, text: str) -> None:
+    """Replace the file `original` was read from by `text` (the file's whole new content, in the
+    file's encoding), keeping permission bits.
 
     Raises FileWriteError (and leaves the file as it was) when the file vanished, changed since it
     was read, is read-only, or the folder does not accept the temporary file.
@@ -70,6 +40,8 @@ def write_atomically(original: SourceFile, text: str) -> None:
         raise FileWriteError(f"{shown}: cannot write: {error.strerror or error}") from None
     if not stat.S_ISREG(before.st_mode):
         raise FileWriteError(f"{shown}: is no longer a regular file; fixes not written")
+    if original.stamp is None:  # e.g. a version read from git: it describes no file on disk
+        raise FileWriteError(f"{shown}: was not read from this file on disk; fixes not written")
     if (before.st_mtime_ns, before.st_size) != original.stamp:
         raise FileWriteError(f"{shown}: changed on disk while it was being fixed; fixes not written")
     # A rename only needs the folder to be writable; a read-only file is a wish to respect.

@@ -1,28 +1,23 @@
-"""Fixing many paths: lint each file as `check` does, fix the fixable ones, write or diff them.
+"""Fixing one file, and what the fix options print: diffs, applied and skipped fixes.
 
-Each file is read once, with what the atomic write needs (encoding, stamp), and linted by
-`runner.lint_loaded` (same suppressions and error handling as a plain check). A file that cannot
-be written keeps its old text and its old diagnostics; its error is reported and the other files
-are still fixed.
+The runner (`pipeline/runner.lint_paths` with a `FixRequest`) reads and lints each file as a plain
+check does; the file's job (`pipeline/jobs.py`) calls `fix_file` for a file with applicable fixes,
+in this process or in a worker. A file that cannot be written keeps its old text and its old
+diagnostics; its error is reported and the other files are still fixed.
 """
 
 from __future__ import annotations
 
 import difflib
-import traceback
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from lossscale_lint.fixes.atomic import FileWriteError, SourceFile, read_source_file, write_atomically
-from lossscale_lint.config.settings import Settings
-from lossscale_lint.diagnostics import Diagnostic
-from lossscale_lint.pipeline.discovery import discover
-from lossscale_lint.fixes.apply import FixOutcome, LineOffsets, apply_fixes, is_eligible
 from lossscale_lint.config.options import AnalysisOptions
-from lossscale_lint.pipeline.runner import FileError, FileResult, RunResult, collect, lint_loaded
-from lossscale_lint.pipeline.sources import SourceError
+from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.fixes.apply import FixOutcome, LineOffsets, apply_fixes
+from lossscale_lint.fixes.atomic import FileWriteError
+from lossscale_lint.pipeline.sources import LoadedFile
 
 
 @dataclass
@@ -45,22 +40,8 @@ class FileFix:
         return self.outcome.new_source if self.written else self.outcome.source
 
 
-@dataclass
-class FixRun:
-    result: RunResult  # what to report after fixing, as a plain check would
-    fixes: list[FileFix] = field(default_factory=list)
-
-    @property
-    def fixes_applied(self) -> int:
-        return sum(len(f.outcome.applied) for f in self.fixes if f.written)
-
-    @property
-    def write_errors(self) -> list[str]:
-        return [f.error for f in self.fixes if f.error is not None]
-
-
 def fix_file(
-    source: SourceFile,
+    source: LoadedFile,
     display: str,
     linted: Sequence[Diagnostic],
     *,
@@ -68,44 +49,17 @@ def fix_file(
     write: bool,
     options: AnalysisOptions,
 ) -> FileFix:
-    """Fix one file read as `source`, whose diagnostics are `linted`; write it if asked."""
+    """Fix one file read as `source`, whose diagnostics are `linted`; write it (through its kind)
+    if asked. Raises AnalysisError when re-linting a fixed text fails."""
     outcome = apply_fixes(source.text, linted, unsafe=unsafe, path=display, options=options)
     result = FileFix(display, outcome, list(linted))
     if write and outcome.changed:
         try:
-            write_atomically(source, outcome.new_source)
+            source.kind.write(source, outcome.new_source)
             result.written = True
         except FileWriteError as error:
             result.error = str(error)
     return result
-
-
-def fix_paths(
-    paths: Sequence[str], settings: Settings, *, unsafe: bool, write: bool, force_exclude: bool = False
-) -> FixRun:
-    found = discover(paths, settings, force_exclude=force_exclude)
-    file_results: list[FileResult] = []
-    fixes: list[FileFix] = []
-    for path in found.files:
-        options = settings.analysis_options(path)
-        try:
-            source = read_source_file(Path(path))
-        except SourceError as error:
-            file_results.append(FileResult(path, error=FileError(path, str(error))))
-            continue
-        linted = lint_loaded(path, source.text, options)
-        if linted.error is None and any(is_eligible(d, unsafe) for d in linted.diagnostics):
-            try:
-                fix = fix_file(source, path, linted.diagnostics, unsafe=unsafe, write=write, options=options)
-            except Exception as error:  # noqa: BLE001 - a bug on one file must not stop the others
-                where = traceback.extract_tb(error.__traceback__)[-1]
-                detail = f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})"
-                linted = FileResult(path, error=FileError(path, f"internal error while fixing: {detail}"))
-            else:
-                fixes.append(fix)
-                linted = FileResult(path, tuple(fix.diagnostics), fix.text if fix.diagnostics else None)
-        file_results.append(linted)
-    return FixRun(collect(file_results, RunResult(missing=found.missing)), fixes)
 
 
 def split_lines(text: str) -> list[str]:

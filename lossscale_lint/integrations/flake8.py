@@ -3,8 +3,9 @@
 flake8 decides what a plugin receives by the names of its `__init__` parameters: `tree` (required,
 unused: LibCST re-parses the text, which keeps comments and exact positions), `filename` and
 `lines`. Configuration comes from the file's closest `[tool.lossscale-lint]`, as for the CLI, so a
-project's `batch-size-names`, `ignore` and `per-file-ignores` hold under flake8 too. `# noqa` is left
-to flake8, which handles `# noqa: LSL401` itself.
+project's `batch-size-names`, `ignore` and `per-file-ignores` hold under flake8 too. The text goes
+through the same `lint_text` as `check` (skip-file comments, pre-check, engine); `# noqa` is left
+to flake8, which handles `# noqa: LSL401` itself (and `--disable-noqa`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from typing import Any
 
 from lossscale_lint import __version__
 from lossscale_lint.config.settings import ConfigError, load_settings
-from lossscale_lint.pipeline.engine import lint_source
-from lossscale_lint.pipeline.noqa import parse_suppressions
+from lossscale_lint.pipeline.linting import AnalysisError, lint_text
 
 # flake8 names standard input "stdin" (or "-" on the command line); its config is the working folder's.
 STDIN_NAMES = ("stdin", "-")
@@ -42,8 +42,11 @@ class LossScaleChecker:
             return
         if not is_stdin and settings.is_excluded(path, check_parents=True):
             return
-        if parse_suppressions(source).skip_file:
+        try:
+            diagnostics = lint_text(source, self.filename, settings.analysis_options(path), noqa=False)
+        except AnalysisError as error:
+            yield 1, 0, f"LSL000 lossscale-lint could not analyse this file: {error}", type(self)
             return
-        for d in lint_source(source, self.filename, settings.analysis_options(path)):
+        for d in diagnostics:
             # flake8 prints column + 1, so it wants the 0-based column.
             yield d.span.line, d.span.column - 1, f"{d.code} {d.message}", type(self)

@@ -9,13 +9,14 @@ development checkout) starts a new folder; the folders of other versions are del
 for a week (the current one is touched on every run), so that two installed versions - the
 pre-commit hook's and the one in the virtualenv - do not wipe each other's cache.
 
-An entry is used only when its key matches the key computed for this run: the SHA-256 of the
-file's text; the tool's fingerprint (its version plus a hash of the package's own sources, since a
-development checkout changes rules without changing the version, and the LibCST and Python
-versions, which decide what parses); the file's path as reported; and every analysis option,
-including the set of selected rule codes. Anything else - a truncated or foreign file, an older
-format, a different key - is a miss, never an error. Writes go to a temporary file that is
-renamed over the entry, so a reader sees the old entry or the new one.
+An entry is used only when its key matches the key computed for this run: the SHA-256 of the file's
+text (and, for `check --base`, of the file's text at the base); the tool's fingerprint (its version
+plus a hash of the package's own sources, since a development checkout changes rules without
+changing the version, and the LibCST and Python versions, which decide what parses); the file's
+path as reported; and every analysis option, including the set of selected rule codes. Anything
+else - a truncated or foreign file, an older format, a different key - is a miss, never an error.
+Writes go to a temporary file that is renamed over the entry, so a reader sees the old entry or the
+new one.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def _sha256(*parts: str) -> str:
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -128,9 +133,14 @@ class DiagnosticsCache:
     tool: str
 
     @classmethod
-    def open(cls, root: Path) -> DiagnosticsCache | None:
-        """The cache under `root`, created if needed; None when the folder cannot be written."""
+    def open(cls, root: Path, *, create: bool = True) -> DiagnosticsCache | None:
+        """The cache under `root`, created if needed; None when the folder cannot be written.
+
+        `create=False` uses only a cache that already exists (a `--fix`/`--diff` run leaves no
+        new folder in the tree it rewrites)."""
         top = root / CACHE_DIR_NAME
+        if not create and not top.is_dir():
+            return None
         tool = tool_fingerprint()
         folder = top / tool[:16]
         try:
@@ -144,9 +154,17 @@ class DiagnosticsCache:
         prune_other_versions(top, folder)
         return cls(folder, tool)
 
-    def key(self, path: str, source: str, options: AnalysisOptions) -> CacheKey:
-        slot = _sha256(self.tool, os.path.abspath(path), path, options_fingerprint(options))
-        return CacheKey(slot, _sha256(slot, hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()))
+    def key(self, path: str, source: str, options: AnalysisOptions, base_source: str | None = None) -> CacheKey:
+        """`base_source`: the file at the git base of `check --base`, which the result depends on.
+        A run with a base keeps its own entry per file (beside the plain one), replaced when the
+        file or its base changes; pass None when the base is missing or equal to the file."""
+        parts = [self.tool, os.path.abspath(path), path, options_fingerprint(options)]
+        texts = [_text_hash(source)]
+        if base_source is not None:
+            parts.append("with a git base")
+            texts.append(_text_hash(base_source))
+        slot = _sha256(*parts)
+        return CacheKey(slot, _sha256(slot, *texts))
 
     def _entry(self, key: CacheKey) -> Path:
         return self.folder / f"{key.slot}.json"

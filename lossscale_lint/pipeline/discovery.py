@@ -1,4 +1,5 @@
-"""Which files a run checks: `.py`/`.pyi` files below each given path, in a deterministic order.
+"""Which files a run checks: below each given path, the files of every registered kind
+(`kinds.collected_suffixes`: `.py`/`.pyi` today), in a deterministic order.
 
 Paths keep the form the user gave them (`src` yields `src/pkg/train.py`, `.` yields `pkg/train.py`,
 absolute stays absolute) because that is how every reporter prints them. A file named on the
@@ -14,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lossscale_lint.config.settings import Settings
-
-PYTHON_SUFFIXES = (".py", ".pyi")
+from lossscale_lint.pipeline.kinds import collected_suffixes
 
 
 @dataclass
@@ -35,11 +35,12 @@ def is_virtualenv(folder: str) -> bool:
 
 
 def walk(top: str, settings: Settings) -> list[str]:
-    """The Python files below `top`, ordered as a sorted recursive listing would be.
+    """The files below `top` that some kind reads, ordered as a sorted recursive listing would be.
 
     An explicit stack rather than recursion: a folder tree deeper than Python's recursion limit
     must not end the run.
     """
+    suffixes = collected_suffixes()
     found: list[str] = []
     pending = [top]
     while pending:
@@ -59,7 +60,7 @@ def walk(top: str, settings: Settings) -> list[str]:
             if is_dir:
                 if not settings.is_excluded(path) and not is_virtualenv(path):
                     pending.append(path)
-            elif is_file and name.endswith(PYTHON_SUFFIXES) and not settings.is_excluded(path):
+            elif is_file and name.endswith(suffixes) and not settings.is_excluded(path):
                 found.append(display_path(path))
     # Sorting by components puts pkg/sub/y.py before pkg/z.py, as a sorted tree walk would.
     return sorted(found, key=lambda path: path.split(os.sep))

@@ -4,7 +4,8 @@ The base version is read with the real `git` command line (`git rev-parse`, `git
 by importing anything. A file that does not exist at REV (new) or that is byte-for-byte the same has
 nothing to compare, and is linted like any other file; so is every file for `HEAD` before the
 first commit. Outside a git repository, with an unknown REV or without git, the run stops with one
-clear line (exit 2).
+clear line (exit 2). The base version is decoded by the file's own kind (`kinds.py`), so it is the
+same kind of text as the file it is compared with; the runner hands it to the file's job.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from lossscale_lint.config.settings import Settings
-from lossscale_lint.pipeline.discovery import discover
-from lossscale_lint.pipeline.runner import RunResult, collect, lint_file
-from lossscale_lint.pipeline.sources import SourceError, decode_source
+from lossscale_lint.pipeline.sources import LoadedFile, SourceError
 
 GIT_TIMEOUT_SECONDS = 30
 
@@ -71,11 +69,12 @@ class GitBase:
                 raise GitBaseError(f"--base {self.revision}: unknown revision in the repository at {root}")
         return self._commits[root]
 
-    def source_of(self, path: str | Path) -> str | None:
-        """The file's text at the revision, or None when it did not exist there or cannot be decoded."""
+    def source_of(self, loaded: LoadedFile) -> str | None:
+        """The file's engine text at the revision, or None when it did not exist there or cannot
+        be decoded (nothing to compare with)."""
         # Resolve the folder, not the file: a symlinked file is looked up where it is tracked.
-        folder = Path(path).absolute().parent.resolve()
-        file = folder / Path(path).name
+        folder = Path(loaded.path).absolute().parent.resolve()
+        file = folder / Path(loaded.path).name
         root = self.root_of(folder)
         commit = self.commit_in(root)
         if commit is None:
@@ -85,9 +84,9 @@ class GitBase:
         if done.returncode != 0:
             return None  # a new file, or not a regular file at REV
         try:
-            return decode_source(done.stdout)
+            return loaded.kind.decode(loaded.path, done.stdout, None).text
         except SourceError:
-            return None  # the base cannot be read as Python source: nothing to compare with
+            return None
 
     def check(self, paths: Sequence[str]) -> None:
         """Fail early, before any output, when a named path is outside git or REV is unknown."""
@@ -97,16 +96,3 @@ class GitBase:
             if folder.is_dir():
                 self.commit_in(self.root_of(folder))
 
-
-def lint_paths_against_base(
-    paths: Sequence[str], settings: Settings, revision: str, *, force_exclude: bool = False
-) -> RunResult:
-    """`lint_paths` with each file's base version handed to the change-aware rules."""
-    base = GitBase(revision)
-    base.check(paths)
-    found = discover(paths, settings, force_exclude=force_exclude)
-    results = []
-    for path in found.files:
-        source_at_base = base.source_of(path)
-        results.append(lint_file(path, settings.analysis_options(path), base_source=source_at_base))
-    return collect(results, RunResult(missing=found.missing))

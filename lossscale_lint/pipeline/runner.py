@@ -1,87 +1,56 @@
-"""Linting many paths: discover -> read -> engine.lint_source -> suppressions -> one result.
+"""Linting many paths, the one loop: discover -> load -> (git base) -> cache -> jobs -> one result.
 
-Every file is handled on its own: a file that cannot be read or that crashes the analysis becomes
-a `FileError` and the other files are still checked. `lint_file` is a top-level function of plain
-values so that it can later run in worker processes.
+`lint_paths` serves `check`, `check --base`, `check --fix` and `check --diff` alike. Each file is
+read once, through its kind (`kinds.load_file`); with `--base` its version at the revision is read
+too. Both texts make the cache key, so an entry is reused only for the same file against the same
+base. What the cache does not answer becomes a `jobs.FileJob` (carrying the base text and the fix
+request) that runs in this process or in worker processes (`workers.run_jobs`). A file that cannot
+be read, that crashes the analysis or that cannot be written becomes a `FileError` and the other
+files are still checked.
+
+Fix runs use the cache for their lint part: a file whose cached diagnostics hold nothing to fix is
+answered from the cache; a file with fixes is fixed from its cached diagnostics (the fixer re-lints
+the fixed text itself). The fixed text is not stored: the next run reads it and misses once.
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.config.settings import Settings
 from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.discovery import discover
-from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
-from lossscale_lint.config.options import AnalysisOptions
-from lossscale_lint.pipeline.precheck import lint_source_prechecked
-from lossscale_lint.pipeline.sources import SourceError, read_source
+from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, FixRequest, reported
+from lossscale_lint.pipeline.kinds import load_file
+from lossscale_lint.pipeline.sources import SourceError
+from lossscale_lint.pipeline.workers import job_cost, run_jobs
 
-
-@dataclass(frozen=True)
-class FileError:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    diagnostics: tuple[Diagnostic, ...] = ()
-    # The text, kept only when there are diagnostics (the text reporter shows the lines).
-    source: str | None = None
-    error: FileError | None = None
+if TYPE_CHECKING:
+    from lossscale_lint.fixes.runner import FileFix
+    from lossscale_lint.pipeline.git_base import GitBase
 
 
 @dataclass
 class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # path -> text, for files with diagnostics (the text reporter shows their lines).
     sources: dict[str, str] = field(default_factory=dict)
     files_checked: int = 0
     errors: list[FileError] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # Fix runs: what fixing each file with applicable fixes did, in the order of the files.
+    fixes: list[FileFix] = field(default_factory=list)
 
+    @property
+    def fixes_applied(self) -> int:
+        return sum(len(f.outcome.applied) for f in self.fixes if f.written)
 
-def lint_text(
-    source: str, path: str, options: AnalysisOptions, base_source: str | None = None
-) -> list[Diagnostic]:
-    """Lint one file's text with its suppression comments applied (also for editors and plugins).
-
-    `base_source` is the file at the git base of `check --base` (an unchanged file compares nothing).
-    """
-    suppressions = parse_suppressions(source)
-    if suppressions.skip_file:
-        return []
-    base_source = None if base_source == source else base_source
-    # No LibCST parse (nor import) when the text proves nothing selected can fire (issue 6).
-    return without_suppressed(lint_source_prechecked(source, path, options, base_source), suppressions)
-
-
-def lint_file(path: str, options: AnalysisOptions, base_source: str | None = None) -> FileResult:
-    try:
-        source = read_source(path)
-    except SourceError as error:
-        return FileResult(path, error=FileError(path, str(error)))
-    return lint_loaded(path, source, options, base_source)
-
-
-def lint_loaded(path: str, source: str, options: AnalysisOptions, base_source: str | None = None) -> FileResult:
-    """`lint_file` for text already read (the parallel runner reads first, to look up the cache)."""
-    try:
-        diagnostics = lint_text(source, path, options, base_source)
-    except RecursionError:
-        return FileResult(path, error=FileError(path, "too deeply nested to analyse"))
-    except Exception as error:  # noqa: BLE001 - a bug on one file must not stop the others
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        detail = f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})"
-        return FileResult(path, error=FileError(path, f"internal error while analysing: {detail}"))
-    return FileResult(path, tuple(diagnostics), source if diagnostics else None)
+    @property
+    def write_errors(self) -> list[str]:
+        return [f.error for f in self.fixes if f.error is not None]
 
 
 def collect(results: Sequence[FileResult], result: RunResult) -> RunResult:
@@ -93,8 +62,35 @@ def collect(results: Sequence[FileResult], result: RunResult) -> RunResult:
         result.diagnostics.extend(file_result.diagnostics)
         if file_result.source is not None:
             result.sources[file_result.path] = file_result.source
+        if file_result.fix is not None:
+            result.fixes.append(file_result.fix)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+def prepare(
+    index: int,
+    path: str,
+    settings: Settings,
+    cache: DiagnosticsCache | None,
+    base: GitBase | None,
+    fix: FixRequest | None,
+) -> FileResult | FileJob:
+    """The file's result when reading it or the cache settles it, else its job."""
+    try:
+        loaded = load_file(path)
+    except SourceError as error:
+        return FileResult(path, error=FileError(path, str(error)))
+    options = settings.analysis_options(path)
+    base_source = base.source_of(loaded) if base is not None else None
+    if base_source == loaded.text:
+        base_source = None  # nothing changed, nothing to compare: the plain result and entry
+    key = cache.key(path, loaded.text, options, base_source) if cache is not None else None
+    known = cache.load(key) if cache is not None and key is not None else None
+    if known is not None and (fix is None or not fix.wants(known)):
+        return reported(loaded, known)
+    cost = job_cost(loaded.text, options)
+    return FileJob(index, path, loaded, options, key, cost, base_source, fix, known)
 
 
 def lint_paths(
@@ -104,10 +100,27 @@ def lint_paths(
     force_exclude: bool = False,
     jobs: int | None = 1,
     cache: DiagnosticsCache | None = None,
+    base: str | None = None,
+    fix: FixRequest | None = None,
 ) -> RunResult:
-    """`jobs`: worker processes (None: every core); `cache`: where to reuse and keep results."""
-    from lossscale_lint.pipeline.workers import lint_files  # it imports this module
+    """`jobs`: worker processes (None: every core); `cache`: where to reuse and keep results;
+    `base`: a git revision to compare each file with (raises GitBaseError before any work when it
+    cannot be read); `fix`: fix (or diff) the files."""
+    git_base = None
+    if base is not None:
+        from lossscale_lint.pipeline.git_base import GitBase  # only `--base` runs git
 
+        git_base = GitBase(base)
+        git_base.check(paths)
     found = discover(paths, settings, force_exclude=force_exclude)
-    results = lint_files(found.files, settings.analysis_options, jobs=jobs, cache=cache)
-    return collect(results, RunResult(missing=found.missing))
+    results: list[FileResult | None] = [None] * len(found.files)
+    pending: list[FileJob] = []
+    for index, path in enumerate(found.files):
+        prepared = prepare(index, path, settings, cache, git_base, fix)
+        if isinstance(prepared, FileJob):
+            pending.append(prepared)
+        else:
+            results[index] = prepared
+    for index, result in run_jobs(pending, jobs, cache).items():
+        results[index] = result
+    return collect(results, RunResult(missing=found.missing))  # type: ignore[arg-type] - all filled

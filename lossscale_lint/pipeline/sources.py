@@ -3,6 +3,10 @@
 The encoding comes from the PEP 263 coding cookie or a UTF-8 BOM (`tokenize.detect_encoding` only
 looks at the first two lines; nothing is executed), else UTF-8. Line endings are kept as they are
 so that fixes can write the file back byte for byte.
+
+`LoadedFile` and `FileKind` are the vocabulary of file kinds (`pipeline/kinds.py` describes the
+interface and holds the registry); they live here, next to `SourceError`, so that a module that
+implements a kind needs only this low-level module, never the registry that imports it.
 """
 
 from __future__ import annotations
@@ -10,16 +14,64 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import os
 import re
 import tokenize
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from lossscale_lint.diagnostics import Diagnostic
 
 
 class SourceError(Exception):
     """A file that cannot be linted, with the reason as one line."""
 
 
+@dataclass(frozen=True)
+class LoadedFile:
+    """A file as read for linting: a plain value, so a worker process receives it whole."""
+
+    path: str  # as the user gave it or discovery found it: what every reporter prints
+    text: str  # the Python text the engine lints; diagnostics' positions refer to it
+    kind: FileKind
+    encoding: str = "utf-8"  # "utf-8-sig" when the file starts with a byte order mark
+    # (mtime_ns, size) when read: a write refuses a file that changed since. None: not read from
+    # disk (a version from git), which is never written.
+    stamp: tuple[int, int] | None = None
+    layout: Any = None  # what the kind needs beyond `text` to write back or to locate (None for Python)
+
+
+class FileKind:
+    """One kind of file the pipeline lints; see `pipeline/kinds.py` for the contract."""
+
+    name = "file"
+    suffixes: tuple[str, ...] = ()
+
+    def load(self, path: str | Path) -> LoadedFile:
+        """Read the file once (bytes and stamp) and decode it; raises SourceError (one line)."""
+        data, stamp = read_bytes(path)
+        return self.decode(os.fspath(path), data, stamp)
+
+    def decode(self, path: str, data: bytes, stamp: tuple[int, int] | None) -> LoadedFile:
+        """The file's bytes (from disk, or from git for `--base`) as a LoadedFile; raises SourceError."""
+        raise NotImplementedError
+
+    def write(self, loaded: LoadedFile, new_text: str) -> None:
+        """Write back the file whose engine text is now `new_text`; raises FileWriteError (one line)."""
+        raise NotImplementedError
+
+    def locate(self, loaded: LoadedFile, diagnostic: Diagnostic) -> Diagnostic:
+        """The diagnostic (positions in `loaded.text`) in the file's own coordinates, for reporting."""
+        return diagnostic
+
+
 def decode_source(data: bytes) -> str:
+    return decode_with_encoding(data)[0]
+
+
+def decode_with_encoding(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was decoded with (what a write must encode it with)."""
     if b"\x00" in data:
         raise SourceError("binary file (contains NUL bytes), not Python source")
     try:
@@ -31,7 +83,7 @@ def decode_source(data: bytes) -> str:
         # No cookie, and the first lines are not UTF-8: decoding below names the bad byte.
         encoding = "utf-8"
     try:
-        return codecs.decode(data, encoding)
+        return codecs.decode(data, encoding), encoding
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start : error.start + 1].hex()
@@ -42,14 +94,22 @@ def decode_source(data: bytes) -> str:
         ) from None
 
 
-def read_source(path: Path | str) -> str:
+def read_bytes(path: Path | str) -> tuple[bytes, tuple[int, int]]:
+    """The file's bytes and its (mtime_ns, size) stamp, from one open; raises SourceError."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            return handle.read(), (status.st_mtime_ns, status.st_size)
     except IsADirectoryError:
         raise SourceError("is a directory, not a file") from None
     except OSError as error:
         raise SourceError(f"cannot read: {error.strerror or error}") from None
-    return decode_source(data)
+
+
+def read_source(path: Path | str) -> str:
+    """A Python file's text, for callers outside the pipeline such as `advise` (the pipeline reads
+    through `kinds.load_file`, which also keeps what a write needs)."""
+    return decode_source(read_bytes(path)[0])
 
 
 # LibCST's native parser recurses on the C stack and crashes the whole process (a segfault, not an

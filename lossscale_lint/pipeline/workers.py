@@ -1,10 +1,10 @@
-"""Checking many files: cached results first, then the remaining files across worker processes.
+"""Running the per-file jobs (`jobs.run_job`) in worker processes or in this one.
 
-The parent reads every file once (the cache key needs its text) and answers what the cache
-knows. The rest is analysed by `runner.lint_loaded`, in worker processes when there is enough of
-it to pay for starting them (`IN_PROCESS_BELOW`), else right here. Whatever the number of
-workers, the results come back in the order of the input files, so `--jobs 1` and `--jobs 8`
-print the same bytes.
+The runner has read every file and answered what the cache knows; what is left comes here as
+jobs, plain values that a worker receives whole. They run in worker processes when there are
+enough of them to pay for starting them (`IN_PROCESS_BELOW`), else right here. Whatever the
+number of workers, each result goes back to its job's index, so `--jobs 1` and `--jobs 8` print
+the same bytes.
 
 Workers are forked where the platform allows it: they inherit the imported modules instead of
 importing them again, which is most of a worker's start-up cost. Work is handed out in batches,
@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import partial
 
-from lossscale_lint.pipeline.cache import CacheKey, DiagnosticsCache
 from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.cache import DiagnosticsCache
+from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, run_job
 from lossscale_lint.pipeline.precheck import may_report
-from lossscale_lint.pipeline.runner import FileError, FileResult, lint_loaded
-from lossscale_lint.pipeline.sources import SourceError, read_source
 
 # Below this many files to analyse, the run stays in this process. benchmarks/startup.py measured
 # on a 2-core machine: two forked workers answer after ~9 ms and one training script takes
@@ -43,14 +41,9 @@ LIBCST_COST = 30
 BATCHES_PER_WORKER = 24
 
 
-@dataclass(frozen=True)
-class FileJob:
-    index: int  # position in the input, which is where the result goes
-    path: str
-    source: str
-    options: AnalysisOptions
-    key: CacheKey | None
-    cost: int
+def job_cost(text: str, options: AnalysisOptions) -> int:
+    """A job's estimated cost, to balance the batches."""
+    return len(text) * (LIBCST_COST if may_report(text, options.is_selected) else 1)
 
 
 def available_cores() -> int:
@@ -77,13 +70,7 @@ def worker_count(jobs: int | None) -> int:
 
 
 def run_batch(batch: Sequence[FileJob], cache: DiagnosticsCache | None) -> list[tuple[int, FileResult]]:
-    done = []
-    for job in batch:
-        result = lint_loaded(job.path, job.source, job.options)
-        if cache is not None and job.key is not None and result.error is None:
-            cache.store(job.key, result.diagnostics)
-        done.append((job.index, result))
-    return done
+    return [(job.index, run_job(job, cache)) for job in batch]
 
 
 def batches(jobs: Sequence[FileJob], workers: int) -> list[list[FileJob]]:
@@ -126,6 +113,9 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
     # workers inherit them instead of each importing LibCST again (~0.15 s and its memory each).
     import lossscale_lint.pipeline.engine  # noqa: F401
 
+    if any(job.fix is not None for job in pending):
+        import lossscale_lint.fixes.runner  # noqa: F401 - the fixer, likewise
+
     results: dict[int, FileResult] = {}
     work = batches(pending, workers)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=_context(),
@@ -146,35 +136,9 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
     return results
 
 
-def lint_files(
-    files: Sequence[str],
-    options_for: Callable[[str], AnalysisOptions],
-    *,
-    jobs: int | None = None,
-    cache: DiagnosticsCache | None = None,
-) -> list[FileResult]:
-    """One result per file, in the order of `files`."""
-    results: list[FileResult | None] = [None] * len(files)
-    pending: list[FileJob] = []
-    for index, path in enumerate(files):
-        try:
-            source = read_source(path)
-        except SourceError as error:
-            results[index] = FileResult(path, error=FileError(path, str(error)))
-            continue
-        options = options_for(path)
-        key = cache.key(path, source, options) if cache is not None else None
-        cached = cache.load(key) if cache is not None and key is not None else None
-        if cached is not None:
-            results[index] = FileResult(path, cached, source if cached else None)
-            continue
-        cost = len(source) * (LIBCST_COST if may_report(source, options.is_selected) else 1)
-        pending.append(FileJob(index, path, source, options, key, cost))
+def run_jobs(pending: Sequence[FileJob], jobs: int | None, cache: DiagnosticsCache | None) -> dict[int, FileResult]:
+    """Each job's result by its index. `jobs`: worker processes (None: one per core)."""
     workers = worker_count(jobs)
     if workers > 1 and len(pending) >= IN_PROCESS_BELOW:
-        analysed = run_in_workers(pending, workers, cache)
-    else:
-        analysed = dict(run_batch(pending, cache))
-    for index, result in analysed.items():
-        results[index] = result
-    return results  # type: ignore[return-value] - every index was filled above
+        return run_in_workers(pending, workers, cache)
+    return dict(run_batch(pending, cache))

@@ -8,15 +8,14 @@ may be slow; the server runs it in a worker thread.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from lossscale_lint.config.settings import CONFIG_FILE_NAMES, ConfigError, Settings, load_settings
 from lossscale_lint.diagnostics import Diagnostic
-from lossscale_lint.fixes.apply import SYNTAX_ERROR, apply_fixes
+from lossscale_lint.fixes.apply import apply_fixes
 from lossscale_lint.config.options import AnalysisOptions
-from lossscale_lint.pipeline.runner import lint_text
+from lossscale_lint.pipeline.linting import AnalysisError, lint_text
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,8 @@ def analyse(source: str, version: int | None, path: str | None, fallback_folder:
     display = path or "untitled.py"
     try:
         diagnostics = tuple(lint_text(source, display, options))
-    except RecursionError:
-        return Analysis(version, source, problem=f"{display}: too deeply nested to analyse")
-    except Exception as error:  # noqa: BLE001 - a bug in one rule must not take the server down
-        return Analysis(version, source, problem=f"internal error while analysing {display}: "
-                                                 f"{type(error).__name__}: {error} (please report this)")
+    except AnalysisError as error:  # a bug in one rule must not take the server down
+        return Analysis(version, source, problem=f"{display}: {error}")
     return Analysis(version, source, diagnostics, options, display)
 
 
@@ -70,17 +66,10 @@ def fix_all(analysis: Analysis) -> str | None:
     """The document with every safe fix applied, as `check --fix` would write it; None if unchanged."""
     if analysis.options is None or not any(d.fix and d.fix.applicability == "safe" for d in analysis.diagnostics):
         return None
-    options = analysis.options
-    selected = options.is_selected
-    # Re-lint between passes with suppressions applied, and always report syntax errors: they are
-    # how the fixer recognises a fix that broke the file.
-    always_parse = dataclasses.replace(options, is_selected=lambda code: code == SYNTAX_ERROR or selected(code))
-    outcome = apply_fixes(
-        analysis.source,
-        analysis.diagnostics,
-        unsafe=False,
-        path=analysis.path,
-        options=options,
-        lint=lambda text: lint_text(text, analysis.path, always_parse),
-    )
+    try:
+        # The fixer re-lints between passes with the one `lint_text`, as `check --fix` does.
+        outcome = apply_fixes(analysis.source, analysis.diagnostics, unsafe=False, path=analysis.path,
+                              options=analysis.options)
+    except AnalysisError:
+        return None  # a fixed text the analysis fails on: offer no fix rather than a broken one
     return outcome.new_source if outcome.changed else None

@@ -1,0 +1,75 @@
+"""The one way to lint a text above the engine: suppressions, pre-check, engine, error containment.
+
+`check` (with or without `--base`, `--fix`, `--diff`), the fixer's re-lint between passes, the
+language server and the flake8 plugin all call `lint_text`; `engine.lint_source` underneath it is
+the analysis itself (parse once -> facts -> rules). Nothing but `AnalysisError` leaves `lint_text`:
+a crash in a rule, or code too deep to analyse, becomes that one-line message, and each caller
+decides where the line goes (a per-file error, an editor message, a flake8 result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+
+from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
+from lossscale_lint.pipeline.precheck import lint_source_prechecked
+
+SYNTAX_ERROR = "LSL000"
+
+
+class AnalysisError(Exception):
+    """Analysing one text failed; the message is one line for the user (without the path)."""
+
+
+def describe_exception(error: BaseException) -> str:
+    """`Type: message (at file:line)`: enough for a bug report, in one line."""
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    text = " ".join(str(error).split())  # a message over several lines would break the one-line rule
+    return f"{type(error).__name__}: {text} (at {where.filename}:{where.lineno})"
+
+
+def lint_text(
+    source: str,
+    path: str,
+    options: AnalysisOptions,
+    base_source: str | None = None,
+    *,
+    noqa: bool = True,
+    always_report_syntax_errors: bool = False,
+) -> list[Diagnostic]:
+    """The diagnostics of one file's text, sorted, with its suppression comments applied.
+
+    `base_source`: the file at the git base of `check --base` (None, or the same text, compares
+    nothing). `noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own);
+    `# lossscale-lint: skip-file` always counts. `always_report_syntax_errors`: LSL000 shows even
+    when deselected or suppressed, which is how the fixer sees that a fix broke the file.
+    Raises AnalysisError, and nothing else, when the analysis fails.
+    """
+    try:
+        return _lint(source, path, options, base_source, noqa, always_report_syntax_errors)
+    except RecursionError:
+        raise AnalysisError("too deeply nested to analyse") from None
+    except Exception as error:  # noqa: BLE001 - a bug on one file must not stop the others
+        raise AnalysisError(f"internal error while analysing: {describe_exception(error)}") from None
+
+
+def _lint(
+    source: str, path: str, options: AnalysisOptions, base_source: str | None, noqa: bool, show_syntax: bool
+) -> list[Diagnostic]:
+    if show_syntax:
+        selected = options.is_selected
+        options = dataclasses.replace(options, is_selected=lambda code: code == SYNTAX_ERROR or selected(code))
+    suppressions = parse_suppressions(source)
+    if suppressions.skip_file and not show_syntax:
+        return []
+    base_source = None if base_source == source else base_source
+    # No LibCST parse (nor import) when the text proves nothing selected can fire (issue 6).
+    found = lint_source_prechecked(source, path, options, base_source)
+    if show_syntax and any(d.code == SYNTAX_ERROR for d in found):
+        return found
+    if suppressions.skip_file:
+        return []
+    return without_suppressed(found, suppressions) if noqa else found
