@@ -29,7 +29,7 @@ from run_training_scripts import run_for_real
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
 
-# The engine itself produces LSL000 for files that do not parse; it is not a registered rule.
+# The engine itself produces LSL000 for files that do not parse (its registry entry only describes it).
 ENGINE_CODES = {"LSL000": ("syntax-error", "error", "none")}
 SECTIONS = ("What it detects", "Why it matters", "Example", "Corrected", "Fix safety")
 TITLE = re.compile(r"^# (LSL\d{3}): ([a-z0-9]+(?:-[a-z0-9]+)*)$")
