@@ -23,6 +23,7 @@ class RuleInfo:
     summary: str
     fix: str | None  # "safe", "unsafe" or None
     page: str  # the rule's markdown page, "" when it has none
+    url: str | None = None  # where the page is published (registered rules only)
 
     @property
     def short_form(self) -> str:
@@ -39,7 +40,7 @@ def rule_info(code: str, seen: Diagnostic | None = None) -> RuleInfo:
     page = rule_page(code)
     rule = ALL_RULES.get(code)
     if rule is not None:
-        return RuleInfo(code, rule.name, rule.severity, rule.summary, rule.fix, page)
+        return RuleInfo(code, rule.name, rule.severity, rule.summary, rule.fix, page, rule.url)
     name = seen.name if seen else code
     severity = seen.severity if seen else Severity.WARNING
     return RuleInfo(code, name, severity, seen.message if seen else code, None, page)
