@@ -232,3 +232,39 @@ def test_table_row_uses_finds_and_escapes_pipes():
                 finds="a | b")
     assert table.table_row(rule) == "| [LSL999](rules/LSL999.md) | `x` | info | none | a \\| b |"
     assert table.table_row(dataclasses.replace(rule, finds="")).endswith("| plain summary |")
+
+
+# --- evidence: names from the catalog, searched as the declarations say --------------------------
+
+def test_the_evidence_names_come_from_the_catalog():
+    from lossscale_lint.facts import catalog
+    from lossscale_lint.rules.reads import Call, Keyword, Text
+
+    backwards = {clue for group in FACT_KINDS["backwards"].evidence.all_of for clue in group}
+    assert {Call("backward"), Call("manual_backward"), Text("training_step")} == backwards
+    keywords, names = FACT_KINDS["legacy_args"].evidence.all_of
+    assert set(keywords) == {Keyword("size_average"), Keyword("reduce")}
+    assert {clue.text for clue in names} == set(catalog.LOSS_MODULES) | set(catalog.LOSS_FUNCTIONS)
+
+
+def test_text_groups_are_folded_into_stems_only_where_the_stems_occur():
+    from lossscale_lint.rules.reads import Text
+
+    assert precheck.group_test((Text("training_step"),))[1] == ("training_step",)
+    test, stems = precheck.group_test((Text("MSELoss"), Text("l1_loss"), Text("kl_div")))
+    assert stems == ("Loss", "_loss", "kl_div")
+    assert test("x = HuberLoss()") and test("F.kl_div(a, b)") and not test("kl = div(a, b)")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("crit = nn.MSELoss(size_average=False)", True),
+        ("crit = nn.MSELoss(reduce  # old\n = False)", True),
+        ("crit = nn.MSELoss(reduction='sum')", False),  # no legacy keyword
+        ("total = functools.reduce(add, xs, size_average=1)", False),  # no loss name
+        ("crit = nn.MSELoss(my_reduce=False)", False),  # not the whole identifier
+    ],
+)
+def test_legacy_evidence_needs_a_keyword_and_a_loss_name(text, expected):
+    assert precheck.EVIDENCE_TESTS["legacy_args"](text, None) is expected
