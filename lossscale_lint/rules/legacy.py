@@ -42,6 +42,7 @@ def check_legacy_arguments(ctx: RuleContext) -> Iterator[Diagnostic]:
 LEGACY_ARGUMENTS = Rule("LSL401", "deprecated-size-average-reduce", Severity.WARNING,
                         "The deprecated size_average= / reduce= arguments on a PyTorch loss.",
                         check_legacy_arguments, fix="safe", reads=("legacy_args",),
-                        finds="`size_average=` / `reduce=` on a loss; the message names the equivalent `reduction=`.")
+                        finds="`size_average=` / `reduce=` on a loss; the message names the "
+                              "equivalent `reduction=`.")
 
 RULES = (LEGACY_ARGUMENTS,)
