@@ -172,6 +172,7 @@ def test_missing_and_unparsable_files_are_one_line(tmp_path, capsys):
     assert f"{broken}:1:" in err and "cannot parse" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs_on_a_shipped_example():
     done = subprocess.run(
         [sys.executable, "-m", "lossscale_lint", "advise", str(EXAMPLES / "summed_loss_sgd_decay_clipping.py"),

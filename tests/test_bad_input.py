@@ -85,6 +85,7 @@ def test_permission_denied(project, capsys):
     assert_one_error_line(err, "secret.py", "Permission denied")
 
 
+@pytest.mark.slow
 def test_missing_path_gives_2_but_the_other_paths_are_checked(project):
     result = run_console_script(["check", "nope.py", "broken.py", "gone/"], project)
     assert result.returncode == 2
@@ -107,6 +108,7 @@ def test_a_crashing_rule_is_reported_per_file_and_the_others_are_checked(project
     assert "broken.py:1:7: LSL000" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
@@ -146,6 +148,7 @@ def make_unrelated_tree(root, count: int) -> None:
         )
 
 
+@pytest.mark.slow
 def test_three_thousand_unrelated_files_finish_in_seconds(tmp_path, monkeypatch):
     make_unrelated_tree(tmp_path, 3000)
     settings = Settings(root=tmp_path)

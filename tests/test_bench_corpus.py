@@ -8,6 +8,8 @@ import hashlib
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -25,6 +27,7 @@ def digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_the_corpus_is_deterministic_and_large_enough(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     counts = build_corpus(first)

@@ -57,12 +57,14 @@ def project(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_advise_example_is_what_advise_prints(project):
     shown = console_block(documentation(), "lossscale-lint advise train.py --batch-size 256 --dataset-size 60000")
     actual = run(project, "advise", "train.py", "--batch-size", "256", "--dataset-size", "60000").splitlines()
     assert shown == actual
 
 
+@pytest.mark.slow
 def test_the_change_aware_example_is_what_check_base_prints(project):
     (project / "train.py").write_text(EXAMPLE.read_text(encoding="utf-8").replace(OLD_LINE, NEW_LINE), encoding="utf-8")
     shown = console_block(documentation(), "lossscale-lint check --base HEAD --select LSL5 train.py")

@@ -153,6 +153,7 @@ def check(repo: Path, output_format: str, *paths: str) -> subprocess.CompletedPr
                           cwd=repo, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output_format", ["github", "gitlab", "junit"])
 def test_formats_from_the_command_line(repo, output_format):
     (repo / "pkg").mkdir()
@@ -170,6 +171,7 @@ def test_formats_from_the_command_line(repo, output_format):
         assert failure.get("message").startswith("LSL401 ")
 
 
+@pytest.mark.slow
 def test_files_that_could_not_be_checked_are_not_reported_as_clean(repo):
     (repo / "ok.py").write_text("x = 1\n", encoding="utf-8")
     (repo / "latin1.py").write_bytes(b"x = '\xe9'\n")  # not UTF-8 and no coding cookie

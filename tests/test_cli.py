@@ -39,12 +39,14 @@ def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_version_from_the_script_and_the_module(project):
     for run in (run_console_script, run_module):
         result = run(["--version"], project)
         assert (result.returncode, result.stdout.strip()) == (0, f"lossscale-lint {__version__}")
 
 
+@pytest.mark.slow
 def test_exit_codes_and_default_path(project):
     found = run_console_script(["check"], project)  # default: "."
     no_traceback(found)
@@ -92,6 +94,7 @@ def test_usage_errors_exit_2(cli, args, message):
     assert message in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_usage_error_from_the_real_script_is_one_line(project):
     result = run_console_script(["check", "--select", "E501"], project)
     assert (result.returncode, result.stdout) == (2, "")
@@ -101,6 +104,7 @@ def test_a_usage_error_from_the_real_script_is_one_line(project):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("config", "message"),
     [
@@ -119,6 +123,7 @@ def test_config_errors_are_one_line_exit_2(project, config, message):
     assert message in line
 
 
+@pytest.mark.slow
 def test_no_command_prints_help_and_exits_2(project):
     result = run_console_script([], project)
     assert result.returncode == 2 and "usage: lossscale-lint" in result.stderr
@@ -170,6 +175,7 @@ def test_json_output_is_the_documented_shape(project, cli):
     assert all({"line", "column", "end_line", "end_column", "content"} == set(e) for e in legacy["fix"]["edits"])
 
 
+@pytest.mark.slow
 def test_text_colour_only_when_asked_or_on_a_terminal(project):
     piped = run_console_script(["check", "legacy.py"], project)
     assert "\x1b[" not in piped.stdout
@@ -187,6 +193,7 @@ def test_rules_lists_every_rule_with_its_fix(cli):
     assert "LSL000" in out
 
 
+@pytest.mark.slow
 def test_explain_renders_the_rule_page(project):
     result = run_console_script(["explain", "lsl401"], project)
     assert result.returncode == 0
@@ -209,6 +216,7 @@ def test_the_package_list_covers_every_subpackage():
     assert listed == on_disk | {"lossscale_lint._rule_pages"}
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_the_rule_pages_and_explain_works_from_it(tmp_path):
     # Build from a copy so that the build's scratch files never land in the shared checkout.
     source = tmp_path / "src"
@@ -238,6 +246,7 @@ def test_the_wheel_ships_the_rule_pages_and_explain_works_from_it(tmp_path):
     assert result.stdout == (ROOT / "rules" / "LSL401.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_in_process_main_reports_the_same_as_the_script(project, capsys, monkeypatch):
     monkeypatch.chdir(project)
     code, out, err = run_main(["check", "--output-format", "concise", "--no-cache", "."], capsys)

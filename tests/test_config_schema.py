@@ -93,6 +93,7 @@ def test_the_model_has_one_field_per_setting():
     assert {name: field.alias for name, field in Config.model_fields.items()} == {s.name: s.key for s in SETTINGS}
 
 
+@pytest.mark.slow
 def test_cli_prints_the_schema():
     result = subprocess.run([sys.executable, "-m", "lossscale_lint", "config", "--schema"],
                             capture_output=True, text=True, timeout=60)

@@ -45,6 +45,7 @@ def test_example_reports_exactly_the_expected_codes(path):
     ]
 
 
+@pytest.mark.slow
 def test_readme_quick_start_command_reports_the_examples():
     # `lossscale-lint check examples/` from the README, as JSON so that we can compare per file
     # (and without the result cache, which would otherwise be written into the checkout).
@@ -65,6 +66,7 @@ def test_readme_quick_start_command_reports_the_examples():
     assert reported == expected
 
 
+@pytest.mark.slow
 def test_examples_train_with_real_torch():
     has_accelerate = importlib.util.find_spec("accelerate") is not None
     # Accelerate is not a test dependency (the linter never imports the code it reads).

@@ -134,6 +134,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.glob("*.py"))}
 
 
+@pytest.mark.slow
 def test_unsafe_fixes_rewrite_every_sample_exactly_and_a_second_run_changes_nothing(tmp_path):
     write_samples(tmp_path)
     first = run_module(["check", "--fix", "--unsafe-fixes", "."], tmp_path)
@@ -147,6 +148,7 @@ def test_unsafe_fixes_rewrite_every_sample_exactly_and_a_second_run_changes_noth
     assert snapshot(tmp_path) == before_second  # not even rewritten with the same bytes
 
 
+@pytest.mark.slow
 def test_safe_fixes_only_and_the_summary_counts_the_unsafe_ones(tmp_path):
     write_samples(tmp_path)
     run = run_module(["check", "--fix", "--show-fixes", "--output-format", "concise", "."], tmp_path)
@@ -165,6 +167,7 @@ def test_safe_fixes_only_and_the_summary_counts_the_unsafe_ones(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_diff_writes_nothing_and_its_patch_equals_the_fix(tmp_path):
     write_samples(tmp_path)
     before = snapshot(tmp_path)
@@ -191,6 +194,7 @@ def test_diff_writes_nothing_and_its_patch_equals_the_fix(tmp_path):
     assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "No fixes to apply.\n")
 
 
+@pytest.mark.slow
 def test_crlf_files_stay_crlf(tmp_path):
     write_samples(tmp_path, newline="\r\n")
     run = run_module(["check", "--fix", "--unsafe-fixes", "legacy.py", "accumulate.py"], tmp_path)
@@ -210,6 +214,7 @@ def locked_sample(tmp_path):
     subprocess.run(["chattr", "-i", str(locked)], check=True)
 
 
+@pytest.mark.slow
 def test_a_read_only_file_is_reported_and_the_others_are_still_fixed(locked_sample, tmp_path):
     run = run_module(["check", "--fix", "--output-format", "concise", "legacy.py", "accelerate.py"], tmp_path)
     assert run.returncode == 2

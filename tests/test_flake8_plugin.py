@@ -46,6 +46,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_bad_file_reported_with_flake8_columns_clean_and_noqa_files_silent(project):
     result = flake8(project, "bad.py", "clean.py", "quiet.py", "other_noqa.py")
     assert result.returncode == 1, result.stderr
@@ -57,11 +58,13 @@ def test_bad_file_reported_with_flake8_columns_clean_and_noqa_files_silent(proje
     assert len(lines) == 2
 
 
+@pytest.mark.slow
 def test_clean_file_passes(project):
     result = flake8(project, "clean.py")
     assert (result.returncode, result.stdout) == (0, ""), result.stderr
 
 
+@pytest.mark.slow
 def test_project_configuration_is_honoured(tmp_path):
     (tmp_path / "train.py").write_text(CUSTOM_BATCH_NAME, encoding="utf-8")
     assert flake8(tmp_path, "train.py").stdout == ""
@@ -74,6 +77,7 @@ def test_project_configuration_is_honoured(tmp_path):
     assert flake8(tmp_path, "train.py").stdout == ""
 
 
+@pytest.mark.slow
 def test_broken_configuration_is_one_clear_result_not_a_traceback(tmp_path):
     (tmp_path / "train.py").write_text(LEGACY, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text('[tool.lossscale-lint]\nbatch-size-names = "chunk"\n', encoding="utf-8")

@@ -66,6 +66,7 @@ def test_a_few_files_stay_in_process(tree, capsys, worker_runs):
     assert worker_runs == []
 
 
+@pytest.mark.slow
 def test_the_real_command_with_workers_matches_serial(tree):
     serial = run_module(["check", "--no-cache", ".", "--jobs", "1"], tree)
     with_workers = run_module(["check", "--no-cache", ".", "--jobs", "2"], tree)

@@ -110,6 +110,7 @@ def test_hook_definition_matches_the_documented_contract():
     assert hook["minimum_pre_commit_version"] == "2.9.2"
 
 
+@pytest.mark.slow
 def test_hook_fails_on_the_bad_script_and_passes_on_the_clean_one(
     hook_repo, user_project, pre_commit_home
 ):

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from test_change_aware import BATCH_128, SCRIPT, edited
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@invalid",
@@ -39,6 +41,7 @@ def run(project: Path, home: Path, *command: str) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.slow
 def test_commit_that_rescales_the_sgd_step_is_stopped_and_a_compensated_one_passes(tmp_path):
     project, home = tmp_path / "project", tmp_path / "home"
     project.mkdir()

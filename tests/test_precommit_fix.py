@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ def pre_commit(project: Path, home: Path, *args: str) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow
 def test_the_manifest_offers_the_fix_hook_and_pre_commit_accepts_it(tmp_path):
     hook = fix_hook()
     assert hook["entry"] == "lossscale-lint check --fix"
@@ -61,6 +63,7 @@ def test_the_manifest_offers_the_fix_hook_and_pre_commit_accepts_it(tmp_path):
     assert validated.returncode == 0, validated.stdout + validated.stderr
 
 
+@pytest.mark.slow
 def test_the_fix_hook_rewrites_the_bad_file_and_a_second_run_passes(tmp_path):
     project = tmp_path / "project"
     project.mkdir()

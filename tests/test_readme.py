@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 INSTALL_AND_RUN = "pip install . && lossscale-lint check examples/"
@@ -64,6 +66,7 @@ def test_ci_runs_the_readme_commands():
     assert "LOSSSCALE_REQUIRE_TORCH=1 python -m pytest" in ci
 
 
+@pytest.mark.slow
 def test_readme_configuration_example_is_accepted(tmp_path):
     [config] = [block for block in fenced_blocks("toml") if "[tool.lossscale-lint]" in block]
     for key in ("select", "extend-select", "ignore", "per-file-ignores", "exclude",
@@ -77,6 +80,7 @@ def test_readme_configuration_example_is_accepted(tmp_path):
     assert "LSL101" in completed.stdout
 
 
+@pytest.mark.slow
 def test_readme_noqa_example_suppresses_the_diagnostic(tmp_path):
     [suppressed_line] = [
         line for block in fenced_blocks("python") for line in block.splitlines()

@@ -96,11 +96,12 @@ JSON_FORMAT_SCHEMA = {
     "items": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["code", "name", "severity", "message", "path", "line", "column", "end_line",
+        "required": ["code", "name", "url", "severity", "message", "path", "line", "column", "end_line",
                      "end_column", "related", "fix", "factor", "suggestion"],
         "properties": {
             "code": {"type": "string", "pattern": "^LSL[0-9]{3}$"},
             "name": {"type": "string"},
+            "url": {"type": ["string", "null"]},
             "severity": {"enum": ["error", "warning", "info"]},
             "message": {"type": "string"},
             "path": {"type": "string"},

@@ -46,8 +46,11 @@ def test_cases_cover_every_rule_both_ways() -> None:
 
     positive = {code for case in CASES for code in expected(case.read_text())[0]}
     negative = {case.stem.split("_")[0].upper() for case in CASES if case.stem.split("_")[1] == "ok"}
-    assert set(ALL_RULES) - {c for c, r in ALL_RULES.items() if r.needs_base} <= positive
-    assert set(ALL_RULES) - {c for c, r in ALL_RULES.items() if r.needs_base} <= negative
+    # LSL000's cases are files that do not parse, which the other readers of rule_cases (the walk,
+    # the facts types, the benchmark corpus) cannot take; tests/test_engine.py covers it.
+    engine_reported = {"LSL000"}
+    assert set(ALL_RULES) - engine_reported - {c for c, r in ALL_RULES.items() if r.needs_base} <= positive
+    assert set(ALL_RULES) - engine_reported - {c for c, r in ALL_RULES.items() if r.needs_base} <= negative
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])

@@ -146,6 +146,7 @@ def test_real_diagnostics_count_columns_in_code_points(validator, repo):
     assert rule["help"]["markdown"].startswith("# LSL401")
 
 
+@pytest.mark.slow
 def test_sarif_from_the_command_line(validator, repo):
     (repo / "src" / "train.py").write_text("import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n",
                                            encoding="utf-8")

@@ -44,21 +44,25 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output_format", ["text", "concise", "json", "sarif", "github"])
 def test_a_pre_commit_run_loads_libcst_only(project, output_format):
     code, modules = loaded(project, "check", "--no-cache", "--output-format", output_format, "train.py", "util.py")
     assert code == 1 and modules == {"libcst"}
 
 
+@pytest.mark.slow
 def test_files_the_pre_check_skips_need_no_libcst(project):
     assert loaded(project, "check", "--no-cache", "util.py") == (0, set())
 
 
+@pytest.mark.slow
 def test_a_rerun_the_cache_answers_loads_none_of_them(project):
     assert loaded(project, "check", "train.py", "util.py") == (1, {"libcst"})
     assert loaded(project, "check", "train.py", "util.py") == (1, set())
 
 
+@pytest.mark.slow
 def test_a_configuration_table_is_checked_without_pydantic(project):
     (project / "lossscale-lint.toml").write_text('ignore = ["LSL4"]\nper-file-ignores = { "x/*" = ["LSL1"] }\n')
     assert loaded(project, "check", "--no-cache", "train.py") == (1, {"libcst"})
@@ -66,5 +70,6 @@ def test_a_configuration_table_is_checked_without_pydantic(project):
     assert loaded(project, "check", "--no-cache", "train.py") == (2, set())  # and a bad one is refused
 
 
+@pytest.mark.slow
 def test_the_schema_comes_from_the_pydantic_model(project):
     assert loaded(project, "config", "--schema") == (0, {"pydantic"})

@@ -71,7 +71,11 @@ def first_difference(path: Path) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("path", OURS + STDLIB[::20], ids=lambda p: p.name)
+# The standard library sample is the slow part (marked `slow`: `pytest -m "not slow"` skips it).
+WALKED = [*OURS, *(pytest.param(path, marks=pytest.mark.slow) for path in STDLIB[::20])]
+
+
+@pytest.mark.parametrize("path", WALKED, ids=lambda p: p.name)
 def test_walk_order_is_libcsts(path: Path) -> None:
     assert first_difference(path) is None
 

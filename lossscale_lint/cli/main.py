@@ -32,8 +32,6 @@ from lossscale_lint.pipeline.git_base import GitBaseError
 
 PROG = "lossscale-lint"
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-# LSL000 is produced by the engine itself, not by a registered rule; it is listed with the rules.
-SYNTAX_ERROR_ROW = ("LSL000", "syntax-error", "error", "no", "The file cannot be parsed; nothing else is checked in it.")
 
 
 class UsageError(Exception):
@@ -136,7 +134,6 @@ def run_rules(args: argparse.Namespace) -> int:
     table = Table(title=None, show_lines=False)
     for column in ("Code", "Name", "Severity", "Fix", "Summary"):
         table.add_column(column, no_wrap=column != "Summary")
-    table.add_row(*SYNTAX_ERROR_ROW)
     for rule in ALL_RULES.values():
         fix = f"yes ({rule.fix})" if rule.fix else "no"
         table.add_row(rule.code, rule.name, rule.severity.value, fix, rule.summary)
@@ -146,8 +143,7 @@ def run_rules(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     code = args.code.strip().upper()
-    known = {SYNTAX_ERROR_ROW[0], *ALL_RULES}
-    if code not in known:
+    if code not in ALL_RULES:
         raise UsageError(f"unknown rule code '{args.code}' (see `{PROG} rules`)")
     try:
         page = read_rule_page(code)

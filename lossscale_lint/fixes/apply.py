@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from lossscale_lint.diagnostics import Diagnostic, Edit
 from lossscale_lint.pipeline.linting import lint_text
 from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.rules import syntax
 
 # The line breaks LibCST (and the Python tokenizer) count; str.splitlines would also split on
 # form feeds and other characters that Python treats as ordinary whitespace inside a line.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
-SYNTAX_ERROR = "LSL000"
+SYNTAX_ERROR = syntax.SYNTAX_ERROR.code  # a code string: the language server imports it from here
 MAX_PASSES = 10
 CONTEXT_CHARS = 20
 

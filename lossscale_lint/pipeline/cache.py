@@ -44,7 +44,6 @@ from lossscale_lint.rules import ALL_RULES
 CACHE_DIR_NAME = ".lossscale_lint_cache"
 STALE_AFTER_SECONDS = 7 * 24 * 3600
 ENTRY_FORMAT = 2  # 2: diagnostics in the `json` output format
-SYNTAX_ERROR = "LSL000"
 
 @dataclass(frozen=True)
 class CacheKey:
@@ -92,7 +91,7 @@ def options_fingerprint(options: AnalysisOptions) -> str:
     parts = []
     for option in dataclasses.fields(options):
         if option.name == "is_selected":
-            codes = [SYNTAX_ERROR, *ALL_RULES]
+            codes = list(ALL_RULES)
             parts.append("selected=" + ",".join(c for c in codes if options.is_selected(c)))
         else:
             parts.append(f"{option.name}={getattr(options, option.name)!r}")

@@ -10,21 +10,22 @@ import ast
 
 import libcst as cst
 
-from lossscale_lint.diagnostics import Diagnostic, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic, Span
 from lossscale_lint.facts.extract import extract_facts
 from lossscale_lint.facts.model import ModuleFacts
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import RuleContext
+from lossscale_lint.rules.syntax import SYNTAX_ERROR
 from lossscale_lint.pipeline.sources import too_deep_to_parse
 
 
 def syntax_error(path: str, error: SyntaxError) -> Diagnostic:
     line, column = error.lineno or 1, max(error.offset or 1, 1)
     return Diagnostic(
-        code="LSL000",
-        name="syntax-error",
-        severity=Severity.ERROR,
+        code=SYNTAX_ERROR.code,
+        name=SYNTAX_ERROR.name,
+        severity=SYNTAX_ERROR.severity,
         message=f"cannot parse this file: {error.msg}",
         span=Span(line=line, column=column, end_line=line, end_column=column),
         path=path,
@@ -87,7 +88,7 @@ def lint_source(
     options = options or AnalysisOptions()
     facts = module_facts(source, path, options)
     if isinstance(facts, Diagnostic):
-        return [facts] if options.is_selected("LSL000") else []
+        return [facts] if options.is_selected(SYNTAX_ERROR.code) else []
     # A base that does not parse has nothing to compare against, which is not this file's problem.
     base = module_facts(base_source, path, options) if base_source is not None else None
     base = None if isinstance(base, Diagnostic) else base

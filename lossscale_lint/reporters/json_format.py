@@ -12,6 +12,8 @@ from typing import Any
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
 from lossscale_lint.reporters.base import ReportContext
+from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.base import rule_url
 
 
 def span_fields(span: Span) -> dict[str, int]:
@@ -36,10 +38,16 @@ def fix_object(fix: Fix | None) -> dict[str, Any] | None:
     }
 
 
+def page_url(code: str) -> str | None:
+    """The published page of a registered rule (what ruff's JSON calls `url`); None for other codes."""
+    return rule_url(code) if code in ALL_RULES else None
+
+
 def diagnostic_object(diagnostic: Diagnostic) -> dict[str, Any]:
     return {
         "code": diagnostic.code,
         "name": diagnostic.name,
+        "url": page_url(diagnostic.code),
         "severity": diagnostic.severity.value,
         "message": diagnostic.message,
         "path": diagnostic.path,
@@ -66,7 +74,7 @@ class MalformedDiagnostic(ValueError):
 SPAN_KEYS = ("line", "column", "end_line", "end_column")
 # Written only for a span in a notebook cell.
 OPTIONAL_SPAN_KEYS = ("cell",)
-DIAGNOSTIC_KEYS = {"code", "name", "severity", "message", "path", *SPAN_KEYS, "related", "factor", "suggestion", "fix"}
+DIAGNOSTIC_KEYS = {"code", "name", "url", "severity", "message", "path", *SPAN_KEYS, "related", "factor", "suggestion", "fix"}
 
 
 def _fields(obj: Any, keys: set[str] | tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -114,6 +122,9 @@ def _fix(obj: Any) -> Fix | None:
 def diagnostic_from_object(obj: Any) -> Diagnostic:
     """The inverse of `diagnostic_object`; MalformedDiagnostic for anything it would not write."""
     fields = _spanned(obj, DIAGNOSTIC_KEYS)
+    # The url follows from the code; one that does not is not what `diagnostic_object` wrote.
+    if fields["url"] != page_url(_typed(fields["code"], str)):
+        raise MalformedDiagnostic(f"url {fields['url']!r} is not the page of {fields['code']}")
     try:
         severity = Severity(fields["severity"])
     except ValueError:

@@ -14,9 +14,6 @@ from lossscale_lint.diagnostics import Diagnostic, Severity
 from lossscale_lint.rules.pages import PageNotFound, read_rule_page
 from lossscale_lint.rules import ALL_RULES
 
-# LSL000 is produced by the engine itself, not by a registered rule.
-_SYNTAX_ERROR = ("syntax-error", Severity.ERROR, "The file cannot be parsed, so nothing in it was checked.")
-
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -26,6 +23,7 @@ class RuleInfo:
     summary: str
     fix: str | None  # "safe", "unsafe" or None
     page: str  # the rule's markdown page, "" when it has none
+    url: str | None = None  # where the page is published (registered rules only)
 
     @property
     def short_form(self) -> str:
@@ -42,10 +40,7 @@ def rule_info(code: str, seen: Diagnostic | None = None) -> RuleInfo:
     page = rule_page(code)
     rule = ALL_RULES.get(code)
     if rule is not None:
-        return RuleInfo(code, rule.name, rule.severity, rule.summary, rule.fix, page)
-    if code == "LSL000":
-        name, severity, summary = _SYNTAX_ERROR
-        return RuleInfo(code, name, severity, summary, None, page)
+        return RuleInfo(code, rule.name, rule.severity, rule.summary, rule.fix, page, rule.url)
     name = seen.name if seen else code
     severity = seen.severity if seen else Severity.WARNING
     return RuleInfo(code, name, severity, seen.message if seen else code, None, page)

@@ -60,6 +60,7 @@ def _rule(info: RuleInfo) -> dict:
         "name": info.name,
         "shortDescription": {"text": info.summary},
         "fullDescription": {"text": full or info.summary},
+        **({"helpUri": info.url} if info.url else {}),
         "help": {"text": markdown_to_text(info.help_markdown), "markdown": info.help_markdown},
         "defaultConfiguration": {"level": _LEVEL[info.severity]},
         "properties": {

@@ -1,11 +1,12 @@
-"""The rule registry: every rule, keyed by code, in code order."""
+"""The rule registry: every rule, keyed by code, in code order (LSL000, the parse failure the
+engine reports, included)."""
 
 from __future__ import annotations
 
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules import accumulation, change_aware, legacy, reduction
+from lossscale_lint.rules import accumulation, change_aware, legacy, reduction, syntax
 
-_MODULES = (reduction, accumulation, legacy, change_aware)
+_MODULES = (syntax, reduction, accumulation, legacy, change_aware)
 
 ALL_RULES: dict[str, Rule] = {
     rule.code: rule for module in _MODULES for rule in module.RULES

@@ -1,4 +1,9 @@
-"""The rule interface: a rule is a small pure function from module facts to diagnostics."""
+"""The rule interface: a rule is a small pure function from module facts to diagnostics.
+
+Everything else the tool says about a rule (the `rules` listing, the README table, SARIF rule
+descriptors, the JSON `url`, the text pre-check) is read from its `Rule` record, so a rule is
+described in one place.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,15 @@ class RuleContext:
     base: ModuleFacts | None = None
 
 
+# Where each rule's page is published; `{code}` is the rule code. pyproject.toml's [project.urls]
+# names the same folder (tests/test_rule_metadata.py keeps the two in step).
+RULE_PAGE_URL = "https://github.com/lossscale-lint/lossscale-lint/blob/main/rules/{code}.md"
+
+
+def rule_url(code: str) -> str:
+    return RULE_PAGE_URL.format(code=code)
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
@@ -28,8 +42,22 @@ class Rule:
     summary: str  # one line, for `lossscale-lint rules` and SARIF short descriptions
     check: Callable[[RuleContext], Iterable[Diagnostic]] = field(repr=False)
     fix: Literal["safe", "unsafe"] | None = None  # the applicability of the fix this rule offers
-    # Rules that compare a change against a git base only run with `--base`.
-    needs_base: bool = False
+    # The fact kinds the rule's findings start from (names in `rules/reads.py: FACT_KINDS`): with
+    # none of them in a module the rule reports nothing there. The text pre-check is derived from
+    # these; a rule that declares nothing, or a kind without text evidence, turns it off.
+    reads: tuple[str, ...] = ()
+    # What it finds, in markdown with the effect on the update (the README rule table's last
+    # column); the plain `summary` when empty.
+    finds: str = ""
+
+    @property
+    def needs_base(self) -> bool:
+        """Rules that compare a change against a git base only run with `--base`."""
+        return "base" in self.reads
+
+    @property
+    def url(self) -> str:
+        return rule_url(self.code)
 
     def diagnostic(
         self,

@@ -285,15 +285,23 @@ def check_batch_size_lr_advice(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 BATCH_RESCALES_STEP = Rule("LSL501", "batch-size-change-rescales-step", Severity.ERROR,
                            "The batch size changed with a summed loss and SGD, and lr did not follow: every step is rescaled.",
-                           check_batch_size_rescales_step, needs_base=True)
+                           check_batch_size_rescales_step, reads=("base",),
+                           finds="With `--base`: the batch size changed with a summed loss and "
+                                 "SGD, lr not scaled by `B/B'`: every step `x B'/B`.")
 REDUCTION_RESCALES_STEP = Rule("LSL502", "reduction-change-rescales-step", Severity.ERROR,
                                "The loss reduction changed between sum and mean with SGD and lr not compensated.",
-                               check_reduction_rescales_step, needs_base=True)
+                               check_reduction_rescales_step, reads=("base",),
+                               finds="With `--base`: the reduction changed between sum and mean "
+                                     "with SGD, lr not compensated: every step `x B` or `x 1/B`.")
 SHIFTS_REGULARIZATION = Rule("LSL503", "batch-size-change-shifts-regularization", Severity.WARNING,
                              "The batch size or lr changed so that weight decay or a penalty weighs differently.",
-                             check_batch_size_shifts_regularization, needs_base=True)
+                             check_batch_size_shifts_regularization, reads=("base",),
+                             finds="With `--base`: B or lr changed so that decay weighs "
+                                   "differently (`wd / B` coupled, `(N/B) * lr * wd` decoupled).")
 LR_ADVICE = Rule("LSL505", "batch-size-change-lr-advice", Severity.INFO,
                  "The batch size changed with a mean loss and lr unchanged: the linear or square-root rule may apply.",
-                 check_batch_size_lr_advice, needs_base=True)
+                 check_batch_size_lr_advice, reads=("base",),
+                 finds="With `--base`: B changed with a mean loss and lr unchanged: the linear "
+                       "(SGD) or square-root (Adam) heuristic.")
 
 RULES = (BATCH_RESCALES_STEP, REDUCTION_RESCALES_STEP, SHIFTS_REGULARIZATION, LR_ADVICE)

@@ -41,6 +41,8 @@ def check_legacy_arguments(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 LEGACY_ARGUMENTS = Rule("LSL401", "deprecated-size-average-reduce", Severity.WARNING,
                         "The deprecated size_average= / reduce= arguments on a PyTorch loss.",
-                        check_legacy_arguments, fix="safe")
+                        check_legacy_arguments, fix="safe", reads=("legacy_args",),
+                        finds="`size_average=` / `reduce=` on a loss; the message names the "
+                              "equivalent `reduction=`.")
 
 RULES = (LEGACY_ARGUMENTS,)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 # `sys.modules[name] = None` is Python's own way to make a module unimportable.
 WITHOUT_PYGLS = (
     "import sys; sys.modules['pygls'] = None; "
@@ -12,6 +14,7 @@ WITHOUT_PYGLS = (
 )
 
 
+@pytest.mark.slow
 def test_missing_pygls_says_how_to_install_it():
     result = subprocess.run([sys.executable, "-c", WITHOUT_PYGLS], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

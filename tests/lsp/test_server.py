@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -43,6 +44,7 @@ def code_action_params(uri: str, rng: types.Range, diagnostics=(), only=None) ->
     )
 
 
+@pytest.mark.slow
 async def test_push_client_gets_diagnostics_in_utf16_with_code_severity_and_source(client: LanguageClient, project):
     capabilities = client.initialize_result.capabilities
     assert capabilities.diagnostic_provider is None  # this client cannot pull, so nothing to pull from
@@ -62,6 +64,7 @@ async def test_push_client_gets_diagnostics_in_utf16_with_code_severity_and_sour
     assert codes(await next_diagnostics(client, untitled)) == ["LSL401"]
 
 
+@pytest.mark.slow
 async def test_related_sites_and_an_unsafe_fix_that_is_offered_but_not_preferred(client: LanguageClient, project):
     text = (
         "import torch\n"
@@ -93,6 +96,7 @@ async def test_related_sites_and_an_unsafe_fix_that_is_offered_but_not_preferred
     assert not [a for a in actions if a.kind == "source.fixAll.lossscale-lint"]
 
 
+@pytest.mark.slow
 async def test_form_feed_lines_do_not_shift_positions(client: LanguageClient, project):
     # A form feed is whitespace inside a Python line, not a line break (pygls's TextDocument.lines
     # would split there and measure the wrong line's text).
@@ -102,6 +106,7 @@ async def test_form_feed_lines_do_not_shift_positions(client: LanguageClient, pr
     assert d.range == expected_range(text, ARGUMENT, "utf-16")
 
 
+@pytest.mark.slow
 async def test_did_change_updates_and_did_close_clears(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", BAD)
     assert codes(await next_diagnostics(client, uri)) == ["LSL401"]
@@ -128,6 +133,7 @@ async def test_did_change_updates_and_did_close_clears(client: LanguageClient, p
     assert codes(await next_diagnostics(client, uri)) == []
 
 
+@pytest.mark.slow
 async def test_quick_fix_edit_fixes_the_file(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", BAD)
     [d] = await next_diagnostics(client, uri)
@@ -143,6 +149,7 @@ async def test_quick_fix_edit_fixes_the_file(client: LanguageClient, project):
     assert fixed.startswith('import torch.nn as nn\nlabel = "ü🙂"; crit = nn.MSELoss(')
 
 
+@pytest.mark.slow
 async def test_eglot_negotiates_utf32_gets_pushed_diagnostics_and_a_working_quick_fix(emacs_client: LanguageClient,
                                                                                      project):
     # eglot lists utf-32 first, so positions are plain code points, like LibCST's.
@@ -155,6 +162,7 @@ async def test_eglot_negotiates_utf32_gets_pushed_diagnostics_and_a_working_quic
     assert "LSL401" not in codes(lint_source(apply_edits(BAD, quick_fix.edit.changes[uri], "utf-32"), "train.py"))
 
 
+@pytest.mark.slow
 async def test_fix_all_source_action(client: LanguageClient, project):
     text = BAD + "other = nn.L1Loss(reduce=False)\n"
     uri = open_document(client, project / "train.py", text)
@@ -172,6 +180,7 @@ async def test_fix_all_source_action(client: LanguageClient, project):
     assert all(a.kind == types.CodeActionKind.QuickFix for a in quick_only)
 
 
+@pytest.mark.slow
 async def test_hover_on_a_diagnostic_shows_the_rule_page_short_form(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", BAD)
     [d] = await next_diagnostics(client, uri)
@@ -188,6 +197,7 @@ async def test_hover_on_a_diagnostic_shows_the_rule_page_short_form(client: Lang
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=outside))) is None
 
 
+@pytest.mark.slow
 async def test_pull_client_gets_utf8_diagnostics_and_no_push(nvim_client: LanguageClient, project):
     capabilities = nvim_client.initialize_result.capabilities
     assert capabilities.position_encoding == types.PositionEncodingKind.Utf8
@@ -210,6 +220,7 @@ async def test_pull_client_gets_utf8_diagnostics_and_no_push(nvim_client: Langua
     assert uri not in nvim_client.diagnostics
 
 
+@pytest.mark.slow
 async def test_project_configuration_and_noqa_apply_as_on_the_command_line(client: LanguageClient, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lossscale-lint]\nper-file-ignores = {"legacy/*" = ["LSL401"]}\n', encoding="utf-8")
@@ -222,6 +233,7 @@ async def test_project_configuration_and_noqa_apply_as_on_the_command_line(clien
     assert codes(await next_diagnostics(client, suppressed)) == []
 
 
+@pytest.mark.slow
 async def test_broken_configuration_is_reported_once_and_nothing_is_linted(client: LanguageClient, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text('[tool.lossscale-lint]\nselct = ["LSL1"]\n', encoding="utf-8")
     uri = open_document(client, tmp_path / "train.py", BAD)
@@ -231,6 +243,7 @@ async def test_broken_configuration_is_reported_once_and_nothing_is_linted(clien
     assert "selct" in message.message and "pyproject.toml" in message.message
 
 
+@pytest.mark.slow
 async def test_slow_analysis_does_not_block_other_requests(client: LanguageClient, project):
     small = open_document(client, project / "small.py", BAD)
     [d] = await next_diagnostics(client, small)
@@ -258,6 +271,7 @@ async def test_slow_analysis_does_not_block_other_requests(client: LanguageClien
     assert len(found) == 400
 
 
+@pytest.mark.slow
 async def test_saving_the_configuration_re_checks_open_files(client: LanguageClient, project):
     uri = open_document(client, project / "train.py", BAD)
     assert codes(await next_diagnostics(client, uri)) == ["LSL401"]
@@ -271,6 +285,7 @@ async def test_saving_the_configuration_re_checks_open_files(client: LanguageCli
     assert config.as_uri() not in client.diagnostics  # a TOML file is never linted as Python
 
 
+@pytest.mark.slow
 async def test_pull_client_is_asked_to_refresh_after_a_configuration_save(refreshing_client: LanguageClient, project):
     uri = open_document(refreshing_client, project / "train.py", BAD)
     request = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))

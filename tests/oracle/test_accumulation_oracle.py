@@ -10,7 +10,7 @@ from oracle_rig import cross_entropy, make_batches, make_data, sgd, train  # noq
 
 from lossscale_lint.facts import scaling  # noqa: E402
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("divisions", [0, 1, 2], ids=["missing", "correct", "double"])

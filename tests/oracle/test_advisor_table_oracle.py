@@ -33,7 +33,7 @@ from oracle_rig import (  # noqa: E402
     train,
 )
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """\

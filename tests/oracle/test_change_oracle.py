@@ -30,7 +30,7 @@ from lossscale_lint.advisor.advice import advise  # noqa: E402
 from lossscale_lint.pipeline.engine import lint_source  # noqa: E402
 from lossscale_lint.facts.extract import extract_facts  # noqa: E402
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 STEPS = 3
 TEMPLATE = """\

@@ -10,7 +10,7 @@ from oracle_rig import cross_entropy, make_batches, replicate, sgd, train  # noq
 
 from lossscale_lint.facts import scaling  # noqa: E402
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 BATCH = 32
 # clip_grad_norm_ divides by (norm + 1e-6); that constant does not scale with the loss, so

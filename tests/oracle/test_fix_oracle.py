@@ -20,6 +20,8 @@ from oracle_rig import (  # noqa: E402
     train,
 )
 
+pytestmark = pytest.mark.slow
+
 BATCH = 8
 SCRIPT = f"""\
 import torch

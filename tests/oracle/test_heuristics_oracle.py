@@ -24,7 +24,7 @@ from oracle_rig import (  # noqa: E402
 
 from lossscale_lint.facts import scaling  # noqa: E402
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 DATASET, SMALL, LARGE = 256, 16, 64
 

@@ -23,7 +23,7 @@ from oracle_rig import (  # noqa: E402
 
 from lossscale_lint.facts import scaling  # noqa: E402
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 BATCH = 32
 TINY_EPS = 1e-16

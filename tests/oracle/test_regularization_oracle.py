@@ -26,7 +26,7 @@ from oracle_rig import (  # noqa: E402
 
 from lossscale_lint.facts import scaling  # noqa: E402
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 
 def test_sum_with_weight_decay_equals_mean_with_decay_over_b() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 ORACLE_MODULE = "tests/oracle/test_accumulation_oracle.py"

@@ -1,0 +1,23 @@
+"""Pre-check evidence: the framework names that must appear in a file's text before a fact can be
+extracted from it. `rules/reads.py` builds each fact kind's evidence from these lists and
+`pipeline/precheck.py` searches the text for them; nothing else reads this module.
+
+Each list must hold every name the extractor reacts to for that fact (a missing name would let the
+pre-check skip a file with a finding; `tests/test_precheck.py` compares results with and without
+it). When the framework modules of this catalog declare these calls as records, derive the lists
+from those records instead of repeating the names.
+"""
+
+from __future__ import annotations
+
+from lossscale_lint.facts.catalog.torch import LOSS_FUNCTIONS, LOSS_MODULES
+
+# Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
+# `fabric.backward(loss)`, `engine.backward(loss)` (DeepSpeed) and Lightning's manual optimization.
+BACKWARD_METHODS = ("backward", "manual_backward")
+# Methods whose returned loss the framework backpropagates itself (Lightning's automatic optimization).
+BACKWARD_HOOKS = ("training_step",)
+# Deprecated reduction keywords of torch losses (`size_average=`, `reduce=`).
+LEGACY_REDUCTION_KEYWORDS = ("size_average", "reduce")
+# The loss names a loss site needs as its last dotted component (in the call or its import).
+LOSS_NAMES = tuple(sorted({*LOSS_MODULES, *LOSS_FUNCTIONS}))

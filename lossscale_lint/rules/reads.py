@@ -1,0 +1,93 @@
+"""The fact kinds a rule can declare in `Rule.reads`, and the evidence each one needs.
+
+A fact kind's evidence is what a file must show before the fact can exist in it, so that the text
+pre-check (`pipeline/precheck.py`) can skip a file when no selected rule reads a fact whose evidence
+is present:
+
+- `TextEvidence`: for every group, one of its clues appears in the source text;
+- `BaseVersion`: the run compares the file with a version at a git base (`check --base`);
+- `ParseFailure`: the file does not parse (checked last: it costs a parse with `ast`).
+
+A kind whose evidence is None (nothing declared yet) turns the pre-check off for every run that
+selects a rule reading it, as does a kind this table does not know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lossscale_lint.facts.catalog import evidence as names
+
+
+@dataclass(frozen=True)
+class Call:
+    """`name` as a whole identifier followed by a call's `(` (whitespace, comments, line
+    continuations and the `)` of a parenthesised callee may sit in between)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """`name` as a whole identifier followed by `=` (a keyword argument)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """`text` anywhere in the source."""
+
+    text: str
+
+
+Clue = Call | Keyword | Text
+
+
+@dataclass(frozen=True)
+class TextEvidence:
+    all_of: tuple[tuple[Clue, ...], ...]  # every group needs one of its clues
+
+
+@dataclass(frozen=True)
+class BaseVersion:
+    pass
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    pass
+
+
+Evidence = TextEvidence | BaseVersion | ParseFailure
+
+
+@dataclass(frozen=True)
+class FactKind:
+    name: str
+    meaning: str
+    evidence: Evidence | None
+
+
+FACT_KINDS: dict[str, FactKind] = {
+    kind.name: kind
+    for kind in (
+        FactKind(
+            "backwards",
+            "the backward sites (`ModuleFacts.backwards`) with their loss flow, step, guard and clips",
+            TextEvidence((
+                (*(Call(method) for method in names.BACKWARD_METHODS), *(Text(hook) for hook in names.BACKWARD_HOOKS)),
+            )),
+        ),
+        FactKind(
+            "legacy_args",
+            "loss sites with deprecated reduction keywords (`LossSite.legacy_args`)",
+            TextEvidence((
+                tuple(Keyword(keyword) for keyword in names.LEGACY_REDUCTION_KEYWORDS),
+                tuple(Text(loss) for loss in names.LOSS_NAMES),
+            )),
+        ),
+        FactKind("base", "the same module's facts at the git base (`RuleContext.base`)", BaseVersion()),
+        FactKind("parse_failure", "the module does not parse (reported by the engine, before any facts)", ParseFailure()),
+    )
+}
