@@ -153,16 +153,17 @@ def gradient_scale_statement(node: cst.AugAssign) -> GradientScale | None:
 def gradient_scale_call(node: cst.Call, qualified: str) -> tuple[GradientScale, cst.BaseExpression | None] | None:
     """`p.grad.div_(K)` (gradients None: the receiver is one) or `torch._foreach_div_(grads, K)`
     (with `grads`, which the caller must show to be gradients)."""
+    op = catalog.GRADIENT_SCALE_FUNCTIONS.get(qualified)
+    method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+    if op is None and method not in catalog.GRADIENT_SCALE_METHODS:
+        return None  # most calls: decided without looking at the arguments
     positional = [a.value for a in node.args if a.keyword is None and not a.star]
     if len(positional) != len(node.args):
         return None
-    op = catalog.GRADIENT_SCALE_FUNCTIONS.get(qualified)
     if op is not None and len(positional) == 2:
         return _scale(op, positional[1]), positional[0]
-    if isinstance(node.func, cst.Attribute) and len(positional) == 1:
-        op = catalog.GRADIENT_SCALE_METHODS.get(node.func.attr.value)
-        if op is not None and gradient_of(node.func.value) is not None:
-            return _scale(op, positional[0]), None
+    if method is not None and len(positional) == 1 and gradient_of(node.func.value) is not None:
+        return _scale(catalog.GRADIENT_SCALE_METHODS[method], positional[0]), None
     return None
 
 

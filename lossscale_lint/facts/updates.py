@@ -70,6 +70,8 @@ class UpdateBuilder:
         self.x = extractor  # the Extractor: index, resolver, tracer and the sites it collected
         self.index = extractor.index
         self.resolver = extractor.resolver
+        # Steps only matter next to a backward call: other functions are not searched.
+        self.backward_scopes = {c.scope for c in self.index.calls if _method(c.node) in catalog.BACKWARD_METHODS}
         self.steps_by_scope: dict[int, list[_Step]] = {}
         for step in self._steps():
             self.steps_by_scope.setdefault(step.site.scope, []).append(step)
@@ -120,6 +122,8 @@ class UpdateBuilder:
 
     def _steps(self):
         for call in self.index.calls:
+            if call.scope not in self.backward_scopes:
+                continue
             node = call.node
             if _method(node) in catalog.STEP_METHODS:
                 args = positional(node)
@@ -135,6 +139,8 @@ class UpdateBuilder:
                 if update.on_data or call.in_no_grad:
                     yield _Step(call, "manual", self._manual_sgd(update, call))
         for statement in self.index.augmented:
+            if statement.scope not in self.backward_scopes:
+                continue
             update = gradients.manual_update_statement(statement.node)
             if update is not None and (update.on_data or statement.in_no_grad):
                 yield _Step(statement, "manual", self._manual_sgd(update, statement))
