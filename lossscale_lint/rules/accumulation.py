@@ -65,10 +65,13 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
         steps = division.steps
         if steps.number is not None and steps.number <= 1:
             continue
-        for term in backward.flow.scaled_terms or ():
-            divisions = [op for op in term.ops if op.op == "div" and (
+        # The loss's own scaling, then the gradients' (`p.grad /= K` between backward and step).
+        scalings = [("the loss is", term.ops) for term in backward.flow.scaled_terms or ()]
+        scalings.append(("the gradients are", backward.gradient_scale))
+        for what, ops in scalings:
+            divisions = [op for op in ops if op.op == "div" and (
                 op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
-            multiplications = [op for op in term.ops if op.op == "mul" and (
+            multiplications = [op for op in ops if op.op == "mul" and (
                 op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
             if not divisions or len(multiplications) >= len(divisions):
                 continue
@@ -82,7 +85,7 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             yield DOUBLE_DIVISION.diagnostic(
                 ctx,
                 op.span,
-                f"the loss is divided by {op.factor.source} by hand, but {who} already divides "
+                f"{what} divided by {op.factor.source} by hand, but {who} already divides "
                 f"by the accumulation steps ({steps.source}): gradients end up K times too small",
                 related=(Related(span=division.span, message=where), related_backward(backward)),
                 factor=f"gradient x 1/K ({format_factor(factor)})" if factor else "gradient x 1/K",
