@@ -38,6 +38,10 @@ class Extractor:
             elif name in catalog.ACCELERATOR_NAMES:
                 self.accelerators[id(call.node)] = self.sites.accelerator(call)
 
+    def site_of(self, table: str, node: cst.Call):
+        """The site `node` made, from this module's `table` ("optimizers", "loaders", "accelerators")."""
+        return getattr(self, table).get(id(node))
+
     def dataloader_of(self, call: CallSite):
         """The DataLoader iterated by the loops around `call` (through enumerate/tqdm wrappers)."""
         for loop in reversed(call.loops):
@@ -48,8 +52,8 @@ class Extractor:
                    and (self.resolver.qualified(iterator.func) or "").split(".")[-1] in catalog.LOADER_WRAPPERS):
                 iterator = iterator.args[0].value
             site, _ = self.resolver.origin_call(Where(iterator, call.scope, call.position))
-            if site is not None and id(site.node) in self.loaders:
-                return self.loaders[id(site.node)]
+            if site is not None and self.site_of("loaders", site.node) is not None:
+                return self.site_of("loaders", site.node)
         return None
 
     def batch_sizes(self) -> list[BatchSizeSource]:

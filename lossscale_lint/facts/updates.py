@@ -87,7 +87,7 @@ class UpdateBuilder:
         optimizers = self.x.optimizers
         site, _ = self.resolver.origin_call(Where(expr, call.scope, call.position))
         if site is not None:
-            return optimizers.get(id(site.node))
+            return self.x.site_of("optimizers", site.node)
         binding = self.resolver.lookup(expr, call.scope, call.position)
         # A parameter of a function nobody in this module calls: with a single optimizer in the
         # module, that is the one it steps.
@@ -307,7 +307,7 @@ class UpdateBuilder:
         if classified is None:
             return None
         record, value, made_by = classified
-        accelerator = self.x.accelerators.get(id(made_by.node)) if made_by is not None else None
+        accelerator = self.x.site_of("accelerators", made_by.node) if made_by is not None else None
         configured = accelerator.gradient_accumulation_steps if accelerator is not None else None
         divides = {"never": False, "always": True, "unknown": None,
                    "when_configured": configured is not None}[record.divides_by_accumulation]
@@ -371,7 +371,7 @@ class UpdateBuilder:
             if configure is not None and len(self.index.scopes[configure].returns) == 1:
                 returned = self.index.scopes[configure].returns[0]
                 site, _ = self.resolver.origin_call(Where(returned, configure, self.index.start(returned)))
-                optimizer = self.x.optimizers.get(id(site.node)) if site is not None else None
+                optimizer = self.x.site_of("optimizers", site.node) if site is not None else None
             division = self._configured_division(record)
             for returned in self.index.scopes[step_scope].returns:
                 value = _dict_entry(returned, record.loss_key) if isinstance(returned, cst.Dict) else returned
