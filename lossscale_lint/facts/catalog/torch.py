@@ -113,7 +113,7 @@ NOT_OPTIMIZER_WORDS = ("sched",)
 
 # Clipping called as a method (`accelerator.clip_grad_norm_`, `fabric.clip_gradients`...): the
 # method names, and the receivers whose methods are the functions above (already counted).
-CLIP_METHODS = frozenset(CLIP_FUNCTIONS.values())
+CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_"})
 CLIP_METHOD_RECEIVERS_EXCLUDED = ("torch*",)
 
 # Wrappers a training loop puts around its DataLoader: `enumerate(loader)`, `tqdm(loader)`.
