@@ -13,7 +13,8 @@ from lossscale_lint.facts.catalog.records import BackwardCall, FrameworkDivision
 # Accelerator was created with it (accelerator.py: `loss = loss / self.gradient_accumulation_steps`).
 BACKWARD_CALLS = (
     BackwardCall(kind="accelerate", method="backward", loss_at="argument",
-                 receiver_made_by=tuple(sorted(ACCELERATOR_NAMES)), divides_by_accumulation="when_configured"),
+                 receiver_made_by=("accelerate.Accelerator", "accelerate.accelerator.Accelerator"),
+                 divides_by_accumulation="when_configured"),
 )
 DIVISION_WORDS = FrameworkDivisionWords(
     framework="accelerate", who="`accelerator.backward`",
