@@ -59,6 +59,19 @@ class CallSite:
 
 
 @dataclass
+class StatementSite:
+    """An augmented assignment (`p.grad /= K`) with the same context a `CallSite` records."""
+
+    node: cst.AugAssign
+    scope: int
+    position: tuple[int, int]
+    guards: tuple[tuple[cst.BaseExpression, bool], ...]
+    skip_guards: tuple[cst.BaseExpression, ...]
+    loops: tuple[cst.CSTNode, ...]
+    in_no_grad: bool
+
+
+@dataclass
 class CodeIndex:
     module: cst.Module
     positions: dict
@@ -70,8 +83,9 @@ class CodeIndex:
     # Assignments that are the only statement on their line(s), keyed by id(): a fix may delete
     # such a line whole instead of leaving `loss = loss` behind.
     sole_statements: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
-    # In-place divisions of gradients (`p.grad /= K`): scope and divisor.
-    grad_divisions: list[tuple[int, cst.BaseExpression]] = field(default_factory=list)
+    # Every augmented assignment with the context around it: in-place gradient scaling
+    # (`p.grad /= K`) and manual parameter updates (`p.data -= lr * p.grad`) are read from these.
+    augmented: list[StatementSite] = field(default_factory=list)
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range: CodeRange = self.positions[node]
@@ -222,8 +236,11 @@ class _Collector(Walker):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         operator = node.operator.__class__.__name__.replace("Assign", "")
         symbol = {"Divide": "/", "Multiply": "*", "Add": "+", "Subtract": "-"}.get(operator)
-        if symbol == "/" and isinstance(node.target, cst.Attribute) and node.target.attr.value == "grad":
-            self.index.grad_divisions.append((self.scope, node.value))
+        self.index.augmented.append(StatementSite(
+            node=node, scope=self.scope, position=self.index.start(node), guards=tuple(self.guards),
+            skip_guards=tuple(self.skip_guards[-1]) if self.loops else (), loops=tuple(self.loops),
+            in_no_grad=self.no_grad_depth > 0,
+        ))
         self._bind_target(node.target, node, "aug", node.value, operator=symbol)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from lossscale_lint.diagnostics import Span
 from lossscale_lint.facts.model import (
-    BackwardSite,
     BatchSizeSource,
     DataTerm,
     ModuleFacts,
     OptimizerSite,
+    UpdateSite,
     Value,
 )
 from lossscale_lint.facts.views import batch_scale, same_quantity, sum_location
@@ -30,7 +30,7 @@ _SCALE_TO_REDUCTION: dict[str, ReductionKind] = {"sum": "sum", "mean": "mean", "
 
 @dataclass(frozen=True)
 class TrainingLoop:
-    backward: BackwardSite
+    backward: UpdateSite
     optimizer: OptimizerSite
     reduction: ReductionKind | None  # how the backpropagated data term scales with B
     terms: tuple[DataTerm, ...]
@@ -64,7 +64,7 @@ def has_decay(weight_decay: Value | None) -> bool:
     return weight_decay is not None and weight_decay.value != 0
 
 
-def loop_reduction(backward: BackwardSite, facts: ModuleFacts) -> ReductionKind | None:
+def loop_reduction(backward: UpdateSite, facts: ModuleFacts) -> ReductionKind | None:
     flow = backward.flow
     if flow is None or not flow.data_terms or flow.other_terms:
         return None
@@ -76,7 +76,7 @@ def loop_reduction(backward: BackwardSite, facts: ModuleFacts) -> ReductionKind 
 
 def training_loops(facts: ModuleFacts) -> list[TrainingLoop]:
     loops = []
-    for backward in facts.backwards:
+    for backward in facts.updates:
         optimizer = backward.step.optimizer if backward.step else None
         if optimizer is None:
             continue

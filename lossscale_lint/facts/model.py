@@ -205,15 +205,27 @@ class FrameworkDivision:
     framework: Literal["accelerate", "lightning"]
     steps: Value
     span: Span  # where K is configured (the Accelerator or Trainer call)
+    # How a diagnostic names the framework and the place K is configured (from the catalog).
+    who: str = ""
+    configured_here: str = ""
+    # Spellings that read the framework's own K (`self.trainer.accumulate_grad_batches`).
+    steps_attributes: tuple[str, ...] = ()
 
 
 @record
 class StepSite:
+    """Where the gradients are applied to the parameters."""
+
     span: Span
+    # The optimizer that steps. A manual update (`p.data -= lr * p.grad`) is described as a plain
+    # SGD optimizer whose lr and coupled decay are the ones written in the update.
     optimizer: OptimizerSite | None = None
     guard: AccumulationGuard | None = None
-    # Gradients divided in place by some factor before the step (`p.grad /= K`).
-    grad_divisors: tuple[Value, ...] = ()
+    # "optimizer": `opt.step()`, `scaler.step(opt)`; "manual": an update written by hand;
+    # "engine": an engine that steps itself (`engine.step()`); "automatic": the framework steps
+    # (Lightning); "apply_gradients": Keras `optimizer.apply_gradients`; "optax": `optax`
+    # `update` + `apply_updates`.
+    kind: Literal["optimizer", "manual", "engine", "automatic", "apply_gradients", "optax"] = "optimizer"
 
 
 @record
@@ -226,32 +238,62 @@ class BatchSizeSource:
 
 
 @record
-class BackwardSite:
-    # "lightning": the loss a LightningModule's training_step returns (automatic optimization).
-    kind: Literal["tensor", "amp_scaler", "accelerate", "fabric", "lightning", "lightning_manual", "deepspeed", "other"]
+class UpdateSite:
+    """One place where gradients of a loss become a parameter update.
+
+    It starts where the gradients are made (`loss.backward()`, `scaler.scale(loss).backward()`,
+    `accelerator.backward(loss)`, what Lightning's `training_step` returns, Keras
+    `tape.gradient`, `jax.grad`) and ends at the step that applies them (`step`); in between,
+    gradients may be scaled in place (`gradient_scale`) and clipped (`clips`).
+    """
+
+    # How the gradients are made. "lightning": the loss a LightningModule's training_step returns
+    # (automatic optimization); "keras_tape": `tape.gradient(loss, ...)`; "keras_fit": a compiled
+    # model's `fit`; "jax_grad": `jax.grad` / `jax.value_and_grad`.
+    kind: Literal["tensor", "amp_scaler", "accelerate", "fabric", "lightning", "lightning_manual", "deepspeed",
+                  "keras_tape", "keras_fit", "jax_grad", "other"]
     span: Span
     scope: str  # the qualified name of the enclosing function, "<module>" at the top level
     flow: LossFlow | None = None  # None when the backpropagated value could not be resolved
     # The expression handed to backward (`loss` in `loss.backward()` or `scaler.scale(loss)`).
     value_source: str = ""
     value_span: Span | None = None
+    # Whether making the gradients divides the loss by the accumulation steps K on its own: True
+    # (`accelerator.backward` with K configured, a DeepSpeed engine, Lightning with
+    # accumulate_grad_batches), False (the loss passes through unchanged), None (unknown).
+    divides_by_accumulation: bool | None = False
+    # How a fix may divide the loss by K: "wrap" turns `loss` into `(loss / K)` (a receiver, as in
+    # `loss.backward()`), "plain" into `loss / K` (an argument); None: no fix is offered.
+    loss_edit: Literal["wrap", "plain"] | None = None
     accelerator: AcceleratorSite | None = None
     framework_division: FrameworkDivision | None = None
     step: StepSite | None = None
+    # Gradients scaled in place between backward and the step (`p.grad /= K`, `p.grad.mul_(1 / K)`,
+    # `torch._foreach_div_(grads, K)`), each as a division or multiplication by its factor.
+    gradient_scale: tuple[ScaleOp, ...] = ()
     clips: tuple[ClipSite, ...] = ()
     # The DataLoader the training loop around this backward iterates, when it can be followed.
     dataloader: DataLoaderSite | None = None
+
+
+# The name this fact had while it only described backward calls.
+BackwardSite = UpdateSite
 
 
 @record
 class ModuleFacts:
     path: str
     losses: tuple[LossSite, ...] = ()
-    backwards: tuple[BackwardSite, ...] = ()
+    updates: tuple[UpdateSite, ...] = ()
     optimizers: tuple[OptimizerSite, ...] = ()
     dataloaders: tuple[DataLoaderSite, ...] = ()
     accelerators: tuple[AcceleratorSite, ...] = ()
     batch_sizes: tuple[BatchSizeSource, ...] = ()
+
+    @property
+    def backwards(self) -> tuple[UpdateSite, ...]:
+        """The update sites under their former name (readers not yet moved to `updates`)."""
+        return self.updates
 
     def training_batch_size(self) -> BatchSizeSource | None:
         """Where the script sets the batch size it trains with, when statically known and unambiguous.
@@ -263,7 +305,7 @@ class ModuleFacts:
         """
         training = [
             BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=b.dataloader.batch_size)
-            for b in self.backwards
+            for b in self.updates
             if b.dataloader is not None and b.dataloader.batch_size is not None and b.dataloader.batch_size.number
         ]
         known = [s for s in self.batch_sizes if s.value.number]

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
-from lossscale_lint.facts.model import DataTerm, OtherTerm, ScaleRole, Value
+from lossscale_lint.facts.model import ScaleOp, ScaleRole, Value
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.facts.views import needs_parentheses, related_backward, same_quantity
 from lossscale_lint.facts.scaling import accumulation_factor, format_factor
 
-# Backward calls that pass the loss through unchanged (Accelerate and DeepSpeed divide by K).
-PLAIN_BACKWARDS = {"tensor", "amp_scaler", "fabric", "lightning_manual"}
-
-
-def _divides_by(term: DataTerm | OtherTerm, steps: Value) -> bool:
+def _divides_by(ops: tuple[ScaleOp, ...], steps: Value) -> bool:
+    """Whether these ops divide by K once more than they multiply by it."""
     net = 0
-    for op in term.ops:
+    for op in ops:
         if op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps):
             net += 1 if op.op == "div" else -1
     return net > 0
@@ -27,28 +24,26 @@ def _steps_label(steps: Value) -> str:
 
 
 def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for backward in ctx.facts.backwards:
+    for backward in ctx.facts.updates:
         step = backward.step
-        if step is None or step.guard is None or backward.flow is None:
+        # Only a backward that passes the loss through unchanged: one that divides by K itself
+        # (Accelerate with K, DeepSpeed) is LSL202's business, an unknown one stays silent.
+        if step is None or step.guard is None or backward.flow is None or backward.divides_by_accumulation is not False:
             continue
-        plain = backward.kind in PLAIN_BACKWARDS or (
-            backward.kind == "accelerate" and backward.accelerator is not None
-            and backward.accelerator.gradient_accumulation_steps is None
-        )
         steps = step.guard.steps
         terms = backward.flow.scaled_terms
-        if terms is None or not plain or any(op.role is ScaleRole.OTHER for t in terms for op in t.ops):
+        if terms is None or any(op.role is ScaleRole.OTHER for t in terms for op in (*t.ops, *backward.gradient_scale)):
             continue  # an unclassified divisor (a token count, ...) may already normalise
-        if any(_divides_by(t, steps) for t in terms) or any(same_quantity(d, steps) for d in step.grad_divisors):
+        if any(_divides_by(t.ops, steps) for t in terms) or _divides_by(backward.gradient_scale, steps):
             continue
         factor = accumulation_factor(int(steps.number), 0) if steps.number else None
         fix = None
-        if backward.value_span is not None and backward.kind in ("tensor", "amp_scaler"):
+        if backward.value_span is not None and backward.loss_edit is not None:
             value = backward.value_source
             value = f"({value})" if needs_parentheses(value) else value
             divided = f"{value} / {steps.source}"
             fix = Fix(applicability="unsafe", description=f"divide the loss by {steps.source} before backward",
-                      edits=(Edit(span=backward.value_span, content=f"({divided})" if backward.kind == "tensor" else divided),))
+                      edits=(Edit(span=backward.value_span, content=f"({divided})" if backward.loss_edit == "wrap" else divided),))
         yield MISSING_DIVISION.diagnostic(
             ctx,
             backward.value_span or backward.span,
@@ -62,38 +57,35 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
         )
 
 
-FRAMEWORK_WORDS = {
-    "accelerate": ("`accelerator.backward`", "Accelerator with gradient accumulation created here"),
-    "lightning": ("Lightning's automatic optimization", "Trainer with accumulate_grad_batches created here"),
-}
-
-
 def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for backward in ctx.facts.backwards:
+    for backward in ctx.facts.updates:
         division = backward.framework_division
         if division is None or backward.flow is None:
             continue
         steps = division.steps
         if steps.number is not None and steps.number <= 1:
             continue
-        for term in backward.flow.scaled_terms or ():
-            divisions = [op for op in term.ops if op.op == "div" and (
+        # The loss's own scaling, then the gradients' (`p.grad /= K` between backward and step).
+        scalings = [("the loss is", term.ops) for term in backward.flow.scaled_terms or ()]
+        scalings.append(("the gradients are", backward.gradient_scale))
+        for what, ops in scalings:
+            divisions = [op for op in ops if op.op == "div" and (
                 op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
-            multiplications = [op for op in term.ops if op.op == "mul" and (
+            multiplications = [op for op in ops if op.op == "mul" and (
                 op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps))]
             if not divisions or len(multiplications) >= len(divisions):
                 continue
             op = divisions[0]
             fix = None
             # Safe only when the divisor is exactly what the framework divides by.
-            if same_quantity(op.factor, steps) or op.factor.canonical.endswith("trainer.accumulate_grad_batches"):
+            if same_quantity(op.factor, steps) or any(op.factor.canonical.endswith(own) for own in division.steps_attributes):
                 fix = _remove_division(op)
             factor = accumulation_factor(int(steps.number), 2) if steps.number else None
-            who, where = FRAMEWORK_WORDS[division.framework]
+            who, where = division.who, division.configured_here
             yield DOUBLE_DIVISION.diagnostic(
                 ctx,
                 op.span,
-                f"the loss is divided by {op.factor.source} by hand, but {who} already divides "
+                f"{what} divided by {op.factor.source} by hand, but {who} already divides "
                 f"by the accumulation steps ({steps.source}): gradients end up K times too small",
                 related=(Related(span=division.span, message=where), related_backward(backward)),
                 factor=f"gradient x 1/K ({format_factor(factor)})" if factor else "gradient x 1/K",

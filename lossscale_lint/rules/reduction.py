@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
-from lossscale_lint.facts.model import BackwardSite, DataTerm, OptimizerSite
+from lossscale_lint.facts.model import DataTerm, OptimizerSite, UpdateSite
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.facts.views import (
     batch_example,
@@ -34,7 +34,7 @@ def _optimizer_related(optimizer: OptimizerSite) -> Related:
     return Related(span=optimizer.span, message=f"{optimizer.name} optimizer created here")
 
 
-def _keep_step_fix(term: DataTerm, backward: BackwardSite, optimizer: OptimizerSite, ctx: RuleContext) -> Fix | None:
+def _keep_step_fix(term: DataTerm, backward: UpdateSite, optimizer: OptimizerSite, ctx: RuleContext) -> Fix | None:
     """reduction="mean", lr x today's B and coupled weight decay / today's B: the very same update
     today (lr*(B*g + wd*w) = (lr*B)*(g + (wd/B)*w)), and no dependence on B after."""
     known, _ = batch_example(ctx.facts)
@@ -70,7 +70,7 @@ def _operand(source: str) -> str:
 
 
 def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for backward in ctx.facts.backwards:
+    for backward in ctx.facts.updates:
         optimizer = backward.step.optimizer if backward.step else None
         if optimizer is None or optimizer.family != "sgd":
             continue
@@ -92,7 +92,7 @@ def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for backward in ctx.facts.backwards:
+    for backward in ctx.facts.updates:
         optimizer = backward.step.optimizer if backward.step else None
         coupled = (
             optimizer is not None
@@ -131,7 +131,7 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
 
 
 def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for backward in ctx.facts.backwards:
+    for backward in ctx.facts.updates:
         terms = summed_terms(backward, ctx.facts)
         if not terms:
             continue
@@ -157,7 +157,7 @@ def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 def check_fixed_normalizer(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for backward in ctx.facts.backwards:
+    for backward in ctx.facts.updates:
         if backward.flow is None:
             continue
         for term in backward.flow.data_terms:

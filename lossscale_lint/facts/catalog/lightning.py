@@ -1,3 +1,36 @@
 """Lightning (lightning, lightning.pytorch, pytorch_lightning): Trainer, LightningModule, Fabric."""
 
 from __future__ import annotations
+
+
+# -- update sites ----------------------------------------------------------------------------------
+
+from lossscale_lint.facts.catalog.records import AutomaticUpdate, BackwardCall, FrameworkDivisionWords  # noqa: E402
+
+BACKWARD_CALLS = (
+    # Manual optimization: `self.manual_backward(loss)` passes the loss through unchanged.
+    BackwardCall(kind="lightning_manual", method="manual_backward", loss_at="argument"),
+    # `fabric.backward(loss)` does not divide by anything.
+    BackwardCall(kind="fabric", method="backward", loss_at="argument", receiver_made_by=("*Fabric",)),
+)
+
+# Automatic optimization: Lightning runs backward on what `training_step` returns and steps the
+# optimizer `configure_optimizers` returns; with `Trainer(accumulate_grad_batches=K)` it divides
+# the loss by K first.
+AUTOMATIC_UPDATES = (
+    AutomaticUpdate(
+        kind="lightning",
+        base_class_suffixes=("LightningModule",),
+        step_method="training_step",
+        loss_key="loss",
+        optimizers_method="configure_optimizers",
+        trainer_suffixes=(".Trainer",),
+        accumulation_keyword="accumulate_grad_batches",
+        steps_attributes=("trainer.accumulate_grad_batches",),
+    ),
+)
+DIVISION_WORDS = FrameworkDivisionWords(
+    framework="lightning", who="Lightning's automatic optimization",
+    configured_here="Trainer with accumulate_grad_batches created here",
+    steps_attributes=("trainer.accumulate_grad_batches",),
+)

@@ -87,3 +87,48 @@ LEGACY_TO_REDUCTION = {
 
 def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     return LEGACY_TO_REDUCTION[(size_average is not False, reduce is not False)]
+
+
+# -- update sites: backward, step, gradient scaling and manual updates ----------------------------
+# (records.py: BackwardCall, GradientScaleCall, ManualUpdateCall)
+
+from lossscale_lint.facts.catalog.records import BackwardCall, GradientScaleCall, ManualUpdateCall  # noqa: E402
+
+BACKWARD_CALLS = (
+    # `scaler.scale(loss).backward()`: the scale factor is undone by `scaler.step` / `unscale_`.
+    BackwardCall(kind="amp_scaler", method="backward", loss_at="scaled_receiver", scale_method="scale",
+                 loss_edit="plain"),
+    BackwardCall(kind="tensor", method="backward", loss_at="receiver", loss_edit="wrap"),
+    # `something.backward(loss)` made by a library we do not know: it may divide by K or not.
+    BackwardCall(kind="other", method="backward", loss_at="argument", divides_by_accumulation="unknown"),
+)
+
+# `opt.step()` / `scaler.step(opt)`: the methods that apply an optimizer step.
+STEP_METHODS = frozenset({"step"})
+# An unresolved step target still counts as an optimizer when its name says so (`self.optim`,
+# `opt_g`), unless it also says scheduler.
+OPTIMIZER_NAME_WORDS = ("optim",)
+OPTIMIZER_NAMES = frozenset({"opt", "opt_g", "opt_d"})
+NOT_OPTIMIZER_WORDS = ("sched",)
+
+# Clipping called as a method (`accelerator.clip_grad_norm_`, `fabric.clip_gradients`...): the
+# method names, and the receivers whose methods are the functions above (already counted).
+CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_"})
+CLIP_METHOD_RECEIVERS_EXCLUDED = ("torch*",)
+
+# Wrappers a training loop puts around its DataLoader: `enumerate(loader)`, `tqdm(loader)`.
+LOADER_WRAPPERS = frozenset({"enumerate", "tqdm", "iter"})
+
+# Gradients: `p.grad`, and `p.grad.data` / `p.data` for the same tensor without autograd.
+GRADIENT_ATTRIBUTE = "grad"
+DATA_ATTRIBUTE = "data"
+
+GRADIENT_SCALE_CALLS = (
+    GradientScaleCall(op="div", method="div_"),
+    GradientScaleCall(op="mul", method="mul_"),
+    GradientScaleCall(op="div", function="torch._foreach_div_"),
+    GradientScaleCall(op="mul", function="torch._foreach_mul_"),
+)
+
+# `p.add_(p.grad, alpha=-lr)`: plain SGD written by hand.
+MANUAL_UPDATE_CALLS = (ManualUpdateCall(method="add_", scale_keyword="alpha"),)
