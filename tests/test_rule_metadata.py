@@ -61,8 +61,8 @@ def test_explain_knows_lsl000(capsys):
 def without(kind: str, ctx: RuleContext) -> RuleContext:
     """The context with every fact of `kind` taken away."""
     facts = ctx.facts
-    if kind == "backwards":
-        return dataclasses.replace(ctx, facts=dataclasses.replace(facts, backwards=()))
+    if kind == "updates":
+        return dataclasses.replace(ctx, facts=dataclasses.replace(facts, updates=()))
     if kind == "legacy_args":
         losses = tuple(dataclasses.replace(loss, legacy_args=()) for loss in facts.losses)
         return dataclasses.replace(ctx, facts=dataclasses.replace(facts, losses=losses))
@@ -130,13 +130,13 @@ WITHOUT_BACKWARD = "loss = model(x).sum()\nprint(loss)\n"
 
 
 def test_a_new_rule_reading_backwards_gets_the_backward_evidence(monkeypatch, parses_with_libcst):
-    options = probe_rule(monkeypatch, ("backwards",))
+    options = probe_rule(monkeypatch, ("updates",))
     precheck.lint_source_prechecked(WITHOUT_BACKWARD, "skipped.py", options)
     precheck.lint_source_prechecked(WITH_BACKWARD, "parsed.py", options)
     assert parses_with_libcst == ["parsed.py"]
 
 
-@pytest.mark.parametrize("reads", [(), ("no_such_fact",), ("backwards", "no_such_fact")])
+@pytest.mark.parametrize("reads", [(), ("no_such_fact",), ("updates", "no_such_fact")])
 def test_a_rule_reading_an_undeclared_fact_turns_the_precheck_off(monkeypatch, parses_with_libcst, reads):
     options = probe_rule(monkeypatch, reads)
     precheck.lint_source_prechecked(WITHOUT_BACKWARD, "parsed.py", options)
@@ -228,7 +228,7 @@ def test_table_script_without_markers_is_one_clear_error(tmp_path, capsys):
 
 
 def test_table_row_uses_finds_and_escapes_pipes():
-    rule = Rule("LSL999", "x", Severity.INFO, "plain summary", lambda ctx: iter(()), reads=("backwards",),
+    rule = Rule("LSL999", "x", Severity.INFO, "plain summary", lambda ctx: iter(()), reads=("updates",),
                 finds="a | b")
     assert table.table_row(rule) == "| [LSL999](rules/LSL999.md) | `x` | info | none | a \\| b |"
     assert table.table_row(dataclasses.replace(rule, finds="")).endswith("| plain summary |")
@@ -240,7 +240,7 @@ def test_the_evidence_names_come_from_the_catalog():
     from lossscale_lint.facts import catalog
     from lossscale_lint.rules.reads import Call, Keyword, Text
 
-    backwards = {clue for group in FACT_KINDS["backwards"].evidence.all_of for clue in group}
+    backwards = {clue for group in FACT_KINDS["updates"].evidence.all_of for clue in group}
     assert {Call("backward"), Call("manual_backward"), Text("training_step")} == backwards
     keywords, names = FACT_KINDS["legacy_args"].evidence.all_of
     assert set(keywords) == {Keyword("size_average"), Keyword("reduce")}

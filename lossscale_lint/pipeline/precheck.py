@@ -9,9 +9,10 @@ The proof is derived from the rules: each rule declares the fact kinds its findi
 (`rules/reads.py: FACT_KINDS`, with the framework names from `facts/catalog/evidence.py`). A file
 is skipped when no selected rule reads a fact whose evidence is present. Today:
 
-- `backwards` (LSL101-104, LSL201, LSL202): a backward site is made from a call whose callee is an
-  attribute named exactly `backward` or `manual_backward` (`facts/extract.py: Extractor.backward`),
-  or from what a method named exactly `training_step` returns (`Extractor.lightning_backwards`).
+- `updates` (LSL101-104, LSL201, LSL202): an update site is made from a call whose callee is an
+  attribute named exactly like one of the catalog's backward calls (`backward`, `manual_backward`;
+  `facts/updates.py: UpdateBuilder.backward`), or from what a framework's automatic-update hook
+  (`training_step`) returns (`UpdateBuilder.automatic`); the names come from the catalog records.
   LibCST keeps identifiers as written (no NFKC normalisation), so the name appears verbatim in the
   text, as a whole identifier, followed by the call's `(` with nothing but whitespace, line
   continuations, comments and the `)` of a parenthesised callee (`(loss.backward)()`) in between.
@@ -136,7 +137,7 @@ LOSS_NAME_STEMS = group_test(FACT_KINDS["legacy_args"].evidence.all_of[1])[1]
 
 
 def may_have_backward_call(source: str) -> bool:
-    return EVIDENCE_TESTS["backwards"](source, None)
+    return EVIDENCE_TESTS["updates"](source, None)
 
 
 def read_kinds(is_selected: Callable[[str], bool]) -> list[str] | None:

@@ -108,12 +108,12 @@ def _remove_division(op) -> Fix | None:
 
 MISSING_DIVISION = Rule("LSL201", "accumulation-missing-division", Severity.ERROR,
                         "Gradients are accumulated over K micro-batches but the loss is not divided by K.",
-                        check_missing_division, fix="unsafe", reads=("backwards",),
+                        check_missing_division, fix="unsafe", reads=("updates",),
                         finds="Gradients accumulated over K micro-batches without dividing by K: "
                               "`K * g`.")
 DOUBLE_DIVISION = Rule("LSL202", "accumulation-double-division", Severity.ERROR,
                        "The loss is divided by the accumulation steps by hand although the framework already divides.",
-                       check_double_division, fix="safe", reads=("backwards",),
+                       check_double_division, fix="safe", reads=("updates",),
                        finds="A manual `/ K` on top of `accelerator.backward` or Lightning's "
                              "`accumulate_grad_batches`, which divide already: `g / K`.")
 

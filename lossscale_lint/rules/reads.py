@@ -73,8 +73,8 @@ FACT_KINDS: dict[str, FactKind] = {
     kind.name: kind
     for kind in (
         FactKind(
-            "backwards",
-            "the backward sites (`ModuleFacts.backwards`) with their loss flow, step, guard and clips",
+            "updates",
+            "the update sites (`ModuleFacts.updates`) with their loss flow, step, guard and clips",
             TextEvidence((
                 (*(Call(method) for method in names.BACKWARD_METHODS), *(Text(hook) for hook in names.BACKWARD_HOOKS)),
             )),

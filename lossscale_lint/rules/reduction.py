@@ -189,21 +189,21 @@ def check_fixed_normalizer(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 SUM_WITH_SGD = Rule("LSL101", "sum-loss-with-sgd", Severity.ERROR,
                     "A loss summed over the batch is stepped by plain SGD: the step grows with the batch size.",
-                    check_sum_with_sgd, fix="unsafe", reads=("backwards",),
+                    check_sum_with_sgd, fix="unsafe", reads=("updates",),
                     finds="A summed loss stepped by SGD/ASGD: each step is `lr * B * g`.")
 SUM_WITH_REGULARIZER = Rule("LSL102", "sum-loss-with-coupled-regularizer", Severity.WARNING,
                             "A summed loss with coupled weight decay or an explicit penalty: the regularizer weakens as 1/B.",
-                            check_sum_with_coupled_regularizer, reads=("backwards",),
+                            check_sum_with_coupled_regularizer, reads=("updates",),
                             finds="A summed loss with coupled weight decay or an explicit penalty: "
                                   "the regularizer acts as `wd / B`.")
 SUM_WITH_CLIPPING = Rule("LSL103", "sum-loss-with-clipping", Severity.WARNING,
                          "Gradient clipping with a fixed threshold on a summed loss: clipping tightens as B grows.",
-                         check_sum_with_clipping, reads=("backwards",),
+                         check_sum_with_clipping, reads=("updates",),
                          finds="A fixed clipping threshold on a summed loss's gradient: it acts as "
                                "`c / B`.")
 FIXED_NORMALIZER = Rule("LSL104", "fixed-batch-size-normalizer", Severity.WARNING,
                         "A summed loss divided by the configured batch size while the last batch is smaller.",
-                        check_fixed_normalizer, fix="unsafe", reads=("backwards",),
+                        check_fixed_normalizer, fix="unsafe", reads=("updates",),
                         finds="A summed loss divided by the configured batch size while the last "
                               "batch is smaller: weight `r / B`.")
 

@@ -4,19 +4,19 @@ extracted from it. `rules/reads.py` builds each fact kind's evidence from these 
 
 Each list must hold every name the extractor reacts to for that fact (a missing name would let the
 pre-check skip a file with a finding; `tests/test_precheck.py` compares results with and without
-it). When the framework modules of this catalog declare these calls as records, derive the lists
-from those records instead of repeating the names.
+it), so the update-site lists are derived from the catalog's records, never repeated here.
 """
 
 from __future__ import annotations
 
+from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, BACKWARD_METHODS as BACKWARD_CALL_METHODS
 from lossscale_lint.facts.catalog.torch import LOSS_FUNCTIONS, LOSS_MODULES
 
 # Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
 # `fabric.backward(loss)`, `engine.backward(loss)` (DeepSpeed) and Lightning's manual optimization.
-BACKWARD_METHODS = ("backward", "manual_backward")
+BACKWARD_METHODS = tuple(sorted(BACKWARD_CALL_METHODS))
 # Methods whose returned loss the framework backpropagates itself (Lightning's automatic optimization).
-BACKWARD_HOOKS = ("training_step",)
+BACKWARD_HOOKS = tuple(sorted({update.step_method for update in AUTOMATIC_UPDATES}))
 # Deprecated reduction keywords of torch losses (`size_average=`, `reduce=`).
 LEGACY_REDUCTION_KEYWORDS = ("size_average", "reduce")
 # The loss names a loss site needs as its last dotted component (in the call or its import).
