@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lossscale_lint.diagnostics import Span
+from lossscale_lint.facts import catalog
 from lossscale_lint.facts.walk import Walker
 
 MODULE_SCOPE = 0
@@ -108,8 +109,7 @@ def _is_no_grad(item: cst.WithItem) -> bool:
     expr = item.item
     if isinstance(expr, cst.Call):
         expr = expr.func
-    name = dotted_name(expr) or ""
-    return name.endswith(("no_grad", "inference_mode"))
+    return catalog.is_no_grad_context(dotted_name(expr) or "")
 
 
 def _ends_with_continue(suite: cst.BaseSuite) -> bool:
@@ -222,7 +222,7 @@ class _Collector(Walker):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         operator = node.operator.__class__.__name__.replace("Assign", "")
         symbol = {"Divide": "/", "Multiply": "*", "Add": "+", "Subtract": "-"}.get(operator)
-        if symbol == "/" and isinstance(node.target, cst.Attribute) and node.target.attr.value == "grad":
+        if symbol == "/" and isinstance(node.target, cst.Attribute) and node.target.attr.value == catalog.TENSOR_METHODS.gradient_attribute:
             self.index.grad_divisions.append((self.scope, node.value))
         self._bind_target(node.target, node, "aug", node.value, operator=symbol)
 

@@ -6,18 +6,44 @@ rules only read them. Every site keeps its span so that diagnostics and fixes ca
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Literal
 
 from lossscale_lint.diagnostics import Span, record
 
 
-class Reduction(str, Enum):
+class Reduction(StrEnum):
+    """The one reduction vocabulary: what a loss call applies, and how a data term scales with B.
+
+    On a loss call: the reduction it applies. On a data term as it reaches backward (`facts.views`):
+    SUM grows with the batch size B, MEAN does not (a sum divided by the configured B counts as
+    MEAN), UNKNOWN means we cannot tell and nobody reports anything. The scaling math
+    (`facts.scaling`) takes SUM or MEAN. A StrEnum, so that it prints and serialises as its value.
+    """
+
     MEAN = "mean"
     SUM = "sum"
     NONE = "none"
     BATCHMEAN = "batchmean"
     UNKNOWN = "unknown"
+
+
+class MeanDivisor(StrEnum):
+    """What a loss's "mean" divides the summed loss by (ml-scaling-semantics.md section 2.1)."""
+
+    BATCH = "batch"  # the number of samples B (triplet losses, KLDiv "batchmean")
+    # CrossEntropy/NLL: the summed weights of the non-ignored targets, which is B without class
+    # weights or ignored targets.
+    TARGET_WEIGHTS = "target_weights"
+    # CTC: each sample's loss divided by its target length, then the mean over the batch: not sum / B.
+    LENGTH_NORMALISED_BATCH = "length_normalised_batch"
+    ELEMENTS = "elements"  # every element, B*D (MSE, L1, BCE, SmoothL1, Huber, KLDiv "mean", ...)
+    UNKNOWN = "unknown"
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether sum -> mean divides the gradient by (as good as) exactly the batch size B."""
+        return self in (MeanDivisor.BATCH, MeanDivisor.TARGET_WEIGHTS)
 
 
 @record
@@ -73,6 +99,13 @@ class LossSite:
     legacy_removal: tuple[Span, ...] = ()
     # The span right before the closing parenthesis of the call, for inserting an argument.
     args_end: Span | None = None
+    # What the loss's "mean" divides by (from the catalog; a hand-written `.mean()`: every element).
+    mean_divides_by: MeanDivisor = MeanDivisor.UNKNOWN
+
+    @property
+    def mean_is_per_sample(self) -> bool:
+        """Whether switching this loss between sum and mean scales its gradient by exactly B."""
+        return self.mean_divides_by.per_sample
 
 
 class ScaleRole(str, Enum):

@@ -25,9 +25,8 @@ from lossscale_lint.facts.scaling import (
     last_batch_weight,
 )
 
-# Losses whose "mean" divides by the batch length (not by every element), so that switching
-# sum -> mean divides the gradient by exactly B.
-PER_SAMPLE_MEAN = {"CrossEntropyLoss", "NLLLoss", "cross_entropy", "nll_loss"}
+# Whether a loss's "mean" divides by the batch length (so that switching sum -> mean divides the
+# gradient by exactly B) is a fact of the loss site: `LossSite.mean_is_per_sample` (from the catalog).
 
 
 def _optimizer_related(optimizer: OptimizerSite) -> Related:
@@ -41,7 +40,7 @@ def _keep_step_fix(term: DataTerm, backward: BackwardSite, optimizer: OptimizerS
     loss = term.loss
     if (
         known is None
-        or loss.name not in PER_SAMPLE_MEAN
+        or not loss.mean_is_per_sample
         or loss.reduction_arg_span is None
         or loss.legacy_args
         or term.reduction is not loss.reduction
