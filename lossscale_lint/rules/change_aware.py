@@ -169,7 +169,7 @@ def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
                 f"{change} with {new.optimizer.name} and lr unchanged: every step is x{symbol}{where_d}",
                 related=_related(new, loss=False),
                 factor=f"step x{symbol}",
-                suggestion=f"{'divide' if new.reduction == 'sum' else 'multiply'} lr by "
+                suggestion=f"{'divide' if new.reduction == Reduction.SUM else 'multiply'} lr by "
                 f"{'B' if _per_sample(old, new) else 'B*D'} to keep the step",
             )
             continue

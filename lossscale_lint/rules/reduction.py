@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
-from lossscale_lint.facts.model import BackwardSite, DataTerm, OptimizerSite
+from lossscale_lint.facts.model import BackwardSite, DataTerm, OptimizerSite, Reduction
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.facts.views import (
     batch_example,
@@ -111,7 +111,7 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
                 what = f"{optimizer.name}(weight_decay={optimizer.weight_decay.source})"
                 decay = optimizer.weight_decay.number
                 if decay is not None and known is not None:
-                    weight = effective_regularization_weight(decay, "sum", known.number)
+                    weight = effective_regularization_weight(decay, Reduction.SUM, known.number)
                     acts_as = (f" (at B={format_number(known.number)}, weight_decay={format_number(decay)} "
                                f"acts as {format_number(weight)} on the mean loss)")
                 related.insert(0, Related(span=optimizer.weight_decay.span, message="coupled weight decay here"))
@@ -141,7 +141,7 @@ def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue  # the threshold grows with B like the gradient does
             meaning = ""
             if threshold is not None and threshold.number is not None and known is not None:
-                mean_units = clip_threshold_in_mean_units(threshold.number, "sum", known.number)
+                mean_units = clip_threshold_in_mean_units(threshold.number, Reduction.SUM, known.number)
                 meaning = (f" (at B={format_number(known.number)}, {threshold.source} is "
                            f"{format_number(mean_units)} in mean-gradient units)")
             yield SUM_WITH_CLIPPING.diagnostic(
