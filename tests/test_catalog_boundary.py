@@ -19,7 +19,7 @@ from lossscale_lint.facts import catalog
 PACKAGE = Path(catalog.__file__).parents[2]
 ANALYSIS_MODULES = [
     "facts/extract.py", "facts/resolve.py", "facts/flow.py", "facts/sites.py", "facts/index.py",
-    "facts/views.py", "facts/loops.py",
+    "facts/views.py", "facts/loops.py", "advisor/advice.py",
     *sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "rules").glob("*.py")),
 ]
 # Being rewritten by the "update sites" engineer, who moves their strings to the catalog; the

@@ -28,6 +28,7 @@ LOSS_KEYWORDS = LossKeywords(reduction="reduction", legacy=("size_average", "red
 _MODULE_HOMES = ("torch.nn", "torch.nn.modules.loss")
 _FUNCTIONAL_HOME = ("torch.nn.functional",)
 _BATCHMEAN = ((Reduction.BATCHMEAN, MeanDivisor.BATCH),)
+_TAKES_BATCHMEAN = ("KLDivLoss", "kl_div")  # reduction="batchmean" divides by B
 
 # (module class, functional name, accepts size_average/reduce, what "mean" divides by); every
 # one takes `reduction=` and defaults to "mean".
@@ -41,7 +42,7 @@ _LOSS_TABLE: tuple[tuple[str | None, str | None, bool, MeanDivisor], ...] = (
     ("CrossEntropyLoss", "cross_entropy", True, MeanDivisor.TARGET_WEIGHTS),
     ("NLLLoss", "nll_loss", True, MeanDivisor.TARGET_WEIGHTS),
     ("NLLLoss2d", None, True, MeanDivisor.TARGET_WEIGHTS),
-    ("KLDivLoss", "kl_div", True, MeanDivisor.ELEMENTS),  # "batchmean" divides by B
+    ("KLDivLoss", "kl_div", True, MeanDivisor.ELEMENTS),  # "mean" warns; "batchmean" divides by B
     ("PoissonNLLLoss", "poisson_nll_loss", True, MeanDivisor.ELEMENTS),
     ("GaussianNLLLoss", "gaussian_nll_loss", False, MeanDivisor.ELEMENTS),
     ("CTCLoss", "ctc_loss", False, MeanDivisor.LENGTH_NORMALISED_BATCH),
@@ -68,7 +69,7 @@ def _loss(name: str, kind: LossKind, legacy: bool, divisor: MeanDivisor) -> Loss
         keywords=LOSS_KEYWORDS,
         accepts_legacy=legacy,
         max_positional=1 if module else 3,  # only `weight` / input, target, weight in practice
-        extra_divisors=_BATCHMEAN if divisor is MeanDivisor.ELEMENTS and name in ("KLDivLoss", "kl_div") else (),
+        extra_divisors=_BATCHMEAN if name in _TAKES_BATCHMEAN else (),
     )
 
 
