@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lossscale_lint.facts.model import MeanDivisor, Reduction
+from lossscale_lint.facts.vocabulary import MeanDivisor, Reduction
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from lossscale_lint.facts.catalog.records import (
     SettingNames,
     TensorMethods,
 )
-from lossscale_lint.facts.model import MeanDivisor, Reduction
+from lossscale_lint.facts.vocabulary import MeanDivisor, Reduction
 
 # --- losses (section 2.1) -------------------------------------------------------------------------
 
