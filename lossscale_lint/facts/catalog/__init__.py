@@ -97,8 +97,16 @@ def loss_record(qualified: str) -> LossRecord | None:
     return _LOSSES_BY_NAME.get(qualified)  # type: ignore[return-value]
 
 
+_OPTIMIZERS_BY_LAST_NAME: dict[str, list[OptimizerRecord]] = {}
+for _record in OPTIMIZERS:
+    _OPTIMIZERS_BY_LAST_NAME.setdefault(_record.name, []).append(_record)
+del _record
+
+
 def optimizer_record(qualified: str) -> OptimizerRecord | None:
-    return next((r for r in OPTIMIZERS if r.callable.reached_by(qualified)), None)
+    """The optimizer `qualified` (`torch.optim.SGD`, `torch.optim.sgd.SGD`) constructs, if any."""
+    candidates = _OPTIMIZERS_BY_LAST_NAME.get(qualified.rpartition(".")[2], ())
+    return next((r for r in candidates if r.callable.reached_by(qualified)), None)
 
 
 def dataloader_record(qualified: str) -> DataLoaderRecord | None:
