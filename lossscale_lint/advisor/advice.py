@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lossscale_lint.facts.model import ModuleFacts, Value
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.catalog.records import OptimizerKeywords
+from lossscale_lint.facts.model import ModuleFacts, Reduction, Value
 from lossscale_lint.facts.views import describe_sum
 from lossscale_lint.facts.loops import (
     TrainingLoop,
@@ -70,7 +72,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Suggestion:
-    parameter: str  # "lr", "weight_decay", "max_norm"
+    parameter: str  # the keyword it is passed as: lr, weight_decay, max_norm (from the catalog)
     current: float | str
     suggested: float | str
     rule: str
@@ -88,7 +90,7 @@ class LoopAdvice:
     function: str
     line: int
     loss: str
-    reduction: str | None
+    reduction: Reduction | None
     optimizer: str
     family: str | None
     lr: str | None
@@ -125,7 +127,7 @@ def _describe_loss(loop: TrainingLoop) -> str:
     if not loop.terms:
         return "unknown (the value handed to backward could not be followed)"
     term = loop.terms[0]
-    if loop.reduction == "sum":
+    if loop.reduction == Reduction.SUM:
         return describe_sum(term)
     return f"`{term.loss.name}` ({term.reduction.value})"
 
@@ -194,7 +196,7 @@ def advise_loop(loop: TrainingLoop, change: Change) -> LoopAdvice:
     advice.suggestions = suggestions_for(loop, change)
     if optimizer.lr is None:
         advice.notes.append(f"lr is {optimizer.name}'s default; pass lr explicitly to get a suggested value")
-    if reduction == "sum" and loop_accumulation(loop) is not None:
+    if reduction == Reduction.SUM and loop_accumulation(loop) is not None:
         advice.notes.append("assumes the accumulated loss is divided by K once (see LSL201/LSL202)")
     return advice
 
@@ -204,6 +206,16 @@ def _suggest(parameter: str, value: Value, factor: float, rule: str, why: str) -
     return Suggestion(parameter, current, _scaled(value, factor), rule, why)
 
 
+def _optimizer_keywords(optimizer) -> OptimizerKeywords:
+    record = catalog.optimizer_record(optimizer.qualified_name)
+    return record.keywords if record is not None else catalog.OPTIMIZERS[0].keywords
+
+
+def _threshold_keyword(function: str) -> str:
+    record = catalog.clip_record(function)
+    return record.threshold_keyword if record is not None else catalog.CLIPS[0].threshold_keyword
+
+
 def suggestions_for(loop: TrainingLoop, change: Change) -> list[Suggestion]:
     """New lr, weight decay and clipping threshold; each helper is linear, so it is asked for the
     factor (the value for 1.0) and `_scaled` applies it to a number or an expression."""
@@ -211,6 +223,7 @@ def suggestions_for(loop: TrainingLoop, change: Change) -> list[Suggestion]:
     reduction, family, optimizer = loop.reduction, loop.family, loop.optimizer
     suggestions = []
     lr_factor = 1.0
+    words = _optimizer_keywords(optimizer)
     if optimizer.lr is not None:
         # keep-the-step follows the per-loss batch B; the heuristics follow the examples per step.
         rule = lr_rule(reduction, family)
@@ -219,24 +232,24 @@ def suggestions_for(loop: TrainingLoop, change: Change) -> list[Suggestion]:
         else:
             old_b, new_b = before.examples_per_step, after.examples_per_step
         lr_factor, _ = suggested_lr(1.0, reduction, family, old_b, new_b)
-        suggestions.append(_suggest("lr", optimizer.lr, lr_factor, rule, WHY_LR[rule]))
+        suggestions.append(_suggest(words.lr, optimizer.lr, lr_factor, rule, WHY_LR[rule]))
     wd = optimizer.weight_decay
-    if loop.decay == "coupled" and reduction == "sum" and has_decay(wd):
-        keep = weight_decay_keeping_regularization(1.0, "coupled", "sum", before.batch, after.batch, 1.0, lr_factor)
-        suggestions.append(_suggest("weight_decay", wd, keep, "keep-the-regularization",
+    if loop.decay == "coupled" and reduction == Reduction.SUM and has_decay(wd):
+        keep = weight_decay_keeping_regularization(1.0, "coupled", Reduction.SUM, before.batch, after.batch, 1.0, lr_factor)
+        suggestions.append(_suggest(words.weight_decay, wd, keep, "keep-the-regularization",
                                     "coupled decay weighs wd/B against a summed data term; wd*B'/B keeps it"))
     elif loop.decay == "decoupled":
         keep = weight_decay_keeping_regularization(
             1.0, "decoupled", reduction, before.examples_per_step, after.examples_per_step, 1.0, lr_factor
         )
         if abs(keep - 1.0) > 1e-12:
-            suggestions.append(_suggest("weight_decay", wd, keep, "keep-the-decay-per-epoch",
+            suggestions.append(_suggest(words.weight_decay, wd, keep, "keep-the-decay-per-epoch",
                                         "decoupled decay shrinks weights by (N/E)*lr*wd per epoch; "
                                         "this keeps it with the suggested lr"))
     clip = loop.backward.clips[0].threshold if loop.backward.clips else None
-    if clip is not None and reduction == "sum":
-        keep = clip_threshold_keeping_pressure(1.0, "sum", before.batch, after.batch)
-        suggestions.append(_suggest("max_norm", clip, keep, "keep-the-clipping-pressure",
+    if clip is not None and reduction == Reduction.SUM:
+        keep = clip_threshold_keeping_pressure(1.0, Reduction.SUM, before.batch, after.batch)
+        suggestions.append(_suggest(_threshold_keyword(loop.backward.clips[0].function), clip, keep, "keep-the-clipping-pressure",
                                     "the norm of a summed loss's gradient grows with B; "
                                     "c*B'/B clips as often as before"))
     return suggestions

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from lossscale_lint.facts import catalog
+from lossscale_lint.facts.catalog.records import LossKind
 from lossscale_lint.facts.index import dotted_name
 from lossscale_lint.facts.model import (
     DataTerm,
     LossFlow,
     LossSite,
+    MeanDivisor,
     OtherTerm,
     PenaltyTerm,
     Reduction,
@@ -26,10 +28,8 @@ from lossscale_lint.facts.model import (
 )
 from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
 
-# Methods that return the same value (for our purposes) as their receiver.
-_TRANSPARENT = {"float", "double", "half", "bfloat16", "to", "cuda", "cpu", "squeeze", "clone", "contiguous"}
-_ELEMENTWISE = {"pow", "abs", "log", "square", "exp", "log_softmax", "sqrt"}
-_COUNT_METHODS = {"size", "numel", "nelement", "count_nonzero"}
+# The tensor methods the algebra treats alike (transparent, element-wise, counting).
+TENSOR = catalog.TENSOR_METHODS
 
 
 @dataclass
@@ -114,7 +114,7 @@ class FlowTracer:
                 if inner_role not in (ScaleRole.OTHER, ScaleRole.CONSTANT):
                     return inner_role
         word = _last_word(expr)
-        if word in catalog.WORLD_SIZE_NAMES or (dotted_name(_callee(expr)) or "").endswith("get_world_size"):
+        if word in catalog.WORLD_SIZE_NAMES or catalog.is_world_size_function(dotted_name(_callee(expr)) or ""):
             return ScaleRole.WORLD_SIZE
         if word in self.accumulation_names:
             return ScaleRole.ACCUMULATION
@@ -238,24 +238,25 @@ class FlowTracer:
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         qualified = self.resolver.qualified(func) or ""
         site = self.loss_sites.get(id(call))
-        if site is not None and site.kind == "functional":
+        if site is not None and site.kind == LossKind.FUNCTIONAL:
             return self._term(site, where)
-        if method in ("sum", "mean") or qualified in ("torch.sum", "torch.mean"):
+        reduction = catalog.REDUCTION_METHODS.get(method) if method else catalog.REDUCTION_FUNCTIONS.get(qualified)
+        if reduction is not None:
             receiver = func.value if method else (call.args[0].value if call.args else None)
             if receiver is None:
                 return Opaque(call)
             extra_args = call.args if method else call.args[1:]
-            return self._reduce(where, receiver, method or qualified.split(".")[-1], extra_args, depth)
-        if method in _TRANSPARENT:
+            return self._reduce(where, receiver, reduction, extra_args, depth)
+        if method in TENSOR.transparent:
             return self.trace(Where(func.value, where.scope, where.position), depth + 1)
-        if method == "scale" and len(call.args) == 1:  # GradScaler.scale(loss)
+        if method is not None and method == TENSOR.loss_scale_method and len(call.args) == 1:
             return self.trace(Where(call.args[0].value, where.scope, where.position), depth + 1)
-        if method in _ELEMENTWISE or qualified.split(".")[-1] in _ELEMENTWISE:
+        if method in TENSOR.elementwise or qualified.split(".")[-1] in TENSOR.elementwise:
             return Opaque(call, elementwise=True)
         criterion, _ = self.resolver.origin_call(Where(func, where.scope, where.position))
         if criterion is not None and id(criterion.node) in self.loss_sites:
             site = self.loss_sites[id(criterion.node)]
-            if site.kind == "module":
+            if site.kind == LossKind.MODULE:
                 return self._term(site, where)
         helper = self.resolver.local_function(func, where.scope)
         if helper is not None:
@@ -267,23 +268,25 @@ class FlowTracer:
             return Opaque(call)
         return Opaque(call, produced=True)
 
-    def _reduce(self, where: Where, receiver, kind: str, extra_args, depth: int):
+    def _reduce(self, where: Where, receiver, kind: Reduction, extra_args, depth: int):
         call = where.expr
         inner = self.trace(Where(receiver, where.scope, where.position), depth + 1)
         over_batch = not extra_args or _reduces_dim_zero(extra_args)
         if isinstance(inner, Term) and inner.reduction is Reduction.NONE:
             if not over_batch:
                 return inner  # a sum over other dims keeps one value per sample
-            span = self.index.span(call) if kind == "sum" else None
-            return Term(inner.loss, Reduction(kind), span, inner.invocation_scope, inner.tensor_args)
+            span = self.index.span(call) if kind is Reduction.SUM else None
+            return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
         if isinstance(inner, Opaque) and inner.elementwise:
             if not over_batch:
                 return Opaque(call, elementwise=True)
             span = self.index.span(call)
-            manual = LossSite(kind="manual", name=kind, call_span=span, reduction=Reduction(kind))
-            return Term(manual, Reduction(kind), span if kind == "sum" else None, self.index.scopes[where.scope].name)
+            # A hand-written `.mean()` over element-wise values divides by every element.
+            manual = LossSite(kind="manual", name=kind.value, call_span=span, reduction=kind,
+                              mean_divides_by=MeanDivisor.ELEMENTS)
+            return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name)
         return Opaque(call)
 
     def _penalty_or_none(self, where: Where) -> Penalty | None:
@@ -298,9 +301,7 @@ class FlowTracer:
         class Finder(cst.CSTVisitor):
             def visit_Call(inner_self, node: cst.Call) -> None:
                 nonlocal found
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
-                    "parameters", "named_parameters"
-                ):
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value in TENSOR.parameter_iterators:
                     found = True
 
             def visit_Name(inner_self, node: cst.Name) -> None:
@@ -343,17 +344,18 @@ class FlowTracer:
     def _is_count(self, expr: cst.BaseExpression) -> bool:
         """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""
         if isinstance(expr, cst.Call):
-            if dotted_name(expr.func) == "len":
+            if dotted_name(expr.func) == catalog.BUILTINS.length:
                 return True
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _COUNT_METHODS | {"sum"}:
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in TENSOR.counts:
                 return True
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("float", "item", "int"):
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in TENSOR.count_conversions:
                 return self._is_count(expr.func.value)
         if isinstance(expr, cst.Subscript):
             base = expr.value
-            if isinstance(base, cst.Attribute) and base.attr.value == "shape":
+            if isinstance(base, cst.Attribute) and base.attr.value == TENSOR.shape_attribute:
                 return True
-            if isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "size":
+            if (isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute)
+                    and base.func.attr.value == TENSOR.size_method):
                 return True
         return False
 
@@ -369,7 +371,7 @@ def _legacy_span(site: LossSite):
 
 def _reduces_dim_zero(args) -> bool:
     for arg in args:
-        if arg.keyword is None or arg.keyword.value == "dim":
+        if arg.keyword is None or arg.keyword.value == catalog.REDUCTIONS.dim_keyword:
             return isinstance(arg.value, cst.Integer) and arg.value.value == "0"
     return True
 
@@ -384,7 +386,7 @@ def _last_word(expr: cst.BaseExpression) -> str | None:
         if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
             text = index.value.evaluated_value
             return text if isinstance(text, str) else None
-    if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("int", "float") and expr.args:
+    if isinstance(expr, cst.Call) and dotted_name(expr.func) in catalog.BUILTINS.number_casts and expr.args:
         return _last_word(expr.args[0].value)
     return None
 

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lossscale_lint.diagnostics import Span
+from lossscale_lint.facts import catalog
 from lossscale_lint.facts.walk import Walker
 
 MODULE_SCOPE = 0
@@ -122,8 +123,7 @@ def _is_no_grad(item: cst.WithItem) -> bool:
     expr = item.item
     if isinstance(expr, cst.Call):
         expr = expr.func
-    name = dotted_name(expr) or ""
-    return name.endswith(("no_grad", "inference_mode"))
+    return catalog.is_no_grad_context(dotted_name(expr) or "")
 
 
 def _ends_with_continue(suite: cst.BaseSuite) -> bool:

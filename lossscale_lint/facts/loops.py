@@ -17,22 +17,19 @@ from lossscale_lint.facts.model import (
     DataTerm,
     ModuleFacts,
     OptimizerSite,
+    Reduction,
     UpdateSite,
     Value,
 )
 from lossscale_lint.facts.views import batch_scale, same_quantity, sum_location
-from lossscale_lint.facts.scaling import DecayKind, OptimizerFamily, ReductionKind
-
-# A sum divided by the configured batch size ("fixed") does not grow with B either.
-_SCALE_TO_REDUCTION: dict[str, ReductionKind] = {"sum": "sum", "mean": "mean", "fixed": "mean"}
-# Where a configured batch size is named; a DataLoader literal may be an evaluation loader.
+from lossscale_lint.facts.scaling import DecayKind, OptimizerFamily
 
 
 @dataclass(frozen=True)
 class TrainingLoop:
     backward: UpdateSite
     optimizer: OptimizerSite
-    reduction: ReductionKind | None  # how the backpropagated data term scales with B
+    reduction: Reduction | None  # SUM or MEAN: how the backpropagated data term scales with B
     terms: tuple[DataTerm, ...]
 
     @property
@@ -64,12 +61,14 @@ def has_decay(weight_decay: Value | None) -> bool:
     return weight_decay is not None and weight_decay.value != 0
 
 
-def loop_reduction(backward: UpdateSite, facts: ModuleFacts) -> ReductionKind | None:
+def loop_reduction(backward: UpdateSite, facts: ModuleFacts) -> Reduction | None:
+    """SUM or MEAN when every data term scales alike (a sum divided by the configured batch size
+    counts as MEAN: it does not grow with B either), else None."""
     flow = backward.flow
     if flow is None or not flow.data_terms or flow.other_terms:
         return None
-    kinds = {_SCALE_TO_REDUCTION.get(batch_scale(term, facts).kind) for term in flow.data_terms}
-    if len(kinds) != 1 or None in kinds:
+    kinds = {batch_scale(term, facts).kind for term in flow.data_terms}
+    if len(kinds) != 1 or Reduction.UNKNOWN in kinds:
         return None
     return kinds.pop()
 

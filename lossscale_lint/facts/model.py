@@ -10,14 +10,10 @@ from enum import Enum
 from typing import Literal
 
 from lossscale_lint.diagnostics import Span, record
+# The reduction vocabulary lives in its own small module so that the catalog (imported by the text
+# pre-check on every run) need not build these models; it belongs to the facts model all the same.
+from lossscale_lint.facts.vocabulary import LossEdit, MeanDivisor, Reduction
 
-
-class Reduction(str, Enum):
-    MEAN = "mean"
-    SUM = "sum"
-    NONE = "none"
-    BATCHMEAN = "batchmean"
-    UNKNOWN = "unknown"
 
 
 @record
@@ -73,6 +69,13 @@ class LossSite:
     legacy_removal: tuple[Span, ...] = ()
     # The span right before the closing parenthesis of the call, for inserting an argument.
     args_end: Span | None = None
+    # What the loss's "mean" divides by (from the catalog; a hand-written `.mean()`: every element).
+    mean_divides_by: MeanDivisor = MeanDivisor.UNKNOWN
+
+    @property
+    def mean_is_per_sample(self) -> bool:
+        """Whether switching this loss between sum and mean scales its gradient by exactly B."""
+        return self.mean_divides_by.per_sample
 
 
 class ScaleRole(str, Enum):
@@ -264,7 +267,7 @@ class UpdateSite:
     divides_by_accumulation: bool | None = False
     # How a fix may divide the loss by K: "wrap" turns `loss` into `(loss / K)` (a receiver, as in
     # `loss.backward()`), "plain" into `loss / K` (an argument); None: no fix is offered.
-    loss_edit: Literal["wrap", "plain"] | None = None
+    loss_edit: LossEdit | None = None
     accelerator: AcceleratorSite | None = None
     framework_division: FrameworkDivision | None = None
     step: StepSite | None = None

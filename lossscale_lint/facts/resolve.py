@@ -5,11 +5,13 @@ only arithmetic is on literals the parser already read.
 
 from __future__ import annotations
 
+import builtins
 import math
 from dataclasses import dataclass
 
 import libcst as cst
 
+from lossscale_lint.facts import catalog
 from lossscale_lint.facts.index import Binding, CallSite, CodeIndex, dotted_name
 from lossscale_lint.facts.model import Value
 
@@ -125,9 +127,10 @@ class Resolver:
                     ret = returns[0]
                     return self.origin(Where(ret, helper, self.index.start(ret)), depth + 1)
                 return None
-            if _method_name(expr) in ("to", "cuda", "prepare") and len(expr.args) <= 1:
+            same = catalog.SAME_OBJECT_CALLS.get(_method_name(expr) or "")
+            if same is not None and (same.returns_receiver or same.returns_argument) and len(expr.args) <= 1:
                 # `model.to(device)` and `accelerator.prepare(opt)` return the same object.
-                inner = expr.args[0].value if _method_name(expr) == "prepare" and expr.args else None
+                inner = expr.args[0].value if same.returns_argument and expr.args else None
                 target = inner if inner is not None else expr.func.value  # type: ignore[attr-defined]
                 return self.origin(Where(target, where.scope, where.position), depth + 1)
         return where
@@ -176,7 +179,8 @@ class Resolver:
 
     def _origin_of_unpacked(self, binding: Binding, scope: int, depth: int) -> Where | None:
         value = binding.value
-        if isinstance(value, cst.Call) and _method_name(value) in ("prepare", "initialize"):
+        same = catalog.SAME_OBJECT_CALLS.get(_method_name(value) or "") if isinstance(value, cst.Call) else None
+        if same is not None and same.unpacks_arguments:
             positional = [a.value for a in value.args if a.keyword is None]
             if len(positional) == binding.count and binding.index < len(positional):
                 return self.origin(Where(positional[binding.index], scope, binding.position), depth + 1)
@@ -239,10 +243,11 @@ class Resolver:
             left, lo = self._static(Where(expr.left, where.scope, where.position), depth + 1)
             right, ro = self._static(Where(expr.right, where.scope, where.position), depth + 1)
             return _arithmetic(expr.operator, left, right), lo or ro
-        if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("int", "float") and len(expr.args) == 1:
+        cast = dotted_name(expr.func) if isinstance(expr, cst.Call) else None
+        if cast in catalog.BUILTINS.number_casts and len(expr.args) == 1:
             inner, origin = self._static(Where(expr.args[0].value, where.scope, where.position), depth + 1)
             if _is_number(inner):
-                return (int(inner) if dotted_name(expr.func) == "int" else float(inner)), origin
+                return _NUMBER_CASTS[cast](inner), origin
             return None, None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             parsed = self.origin(Where(expr.value, where.scope, where.position))
@@ -287,19 +292,20 @@ class Resolver:
     def _collect_argparse_defaults(self) -> dict[str, tuple[str, Where, int]]:
         defaults: dict[str, tuple[str, Where, int]] = {}
         for call in self.index.calls:
-            if _method_name(call.node) != "add_argument":
+            if _method_name(call.node) != catalog.ARGPARSE.declare_method:
                 continue
             options = [a.value for a in call.node.args if a.keyword is None]
             flags = [o.evaluated_value for o in options if isinstance(o, cst.SimpleString)]
             long_flags = [f for f in flags if isinstance(f, str) and f.startswith("--")]
             keywords = {a.keyword.value: a.value for a in call.node.args if a.keyword is not None}
-            if "default" not in keywords or not (long_flags or flags):
+            default, dest_given = keywords.get(catalog.ARGPARSE.default_keyword), keywords.get(catalog.ARGPARSE.dest_keyword)
+            if default is None or not (long_flags or flags):
                 continue
             flag = (long_flags or flags)[0]
             dest = flag.lstrip("-").replace("-", "_")
-            if isinstance(keywords.get("dest"), cst.SimpleString):
-                dest = keywords["dest"].evaluated_value
-            defaults[dest] = (flag, Where(keywords["default"], call.scope, call.position), call.position[0])
+            if isinstance(dest_given, cst.SimpleString):
+                dest = dest_given.evaluated_value
+            defaults[dest] = (flag, Where(default, call.scope, call.position), call.position[0])
         return defaults
 
 
@@ -308,7 +314,11 @@ def _method_name(call: cst.Call) -> str | None:
 
 
 def _is_parse_args(value: cst.BaseExpression | None) -> bool:
-    return isinstance(value, cst.Call) and _method_name(value) in ("parse_args", "parse_known_args")
+    return isinstance(value, cst.Call) and _method_name(value) in catalog.ARGPARSE.parse_methods
+
+
+# What `int(x)` / `float(x)` make of a known number, by the cast's name.
+_NUMBER_CASTS = {cast: getattr(builtins, cast) for cast in catalog.BUILTINS.number_casts}
 
 
 def _is_number(value) -> bool:

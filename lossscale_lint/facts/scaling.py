@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-# Only the two reductions that decide the scale; "none", "batchmean", ... are the caller's to map.
+# Not a vocabulary of its own: the values of `facts.model.Reduction.SUM` / `.MEAN`, which callers
+# pass (a StrEnum equals its value). Spelled as strings because this module stays pure math and
+# imports nothing from the package; other members ("none", "batchmean") are the caller's to map.
 ReductionKind = Literal["sum", "mean"]
 # "sgd": the step is proportional to the gradient (SGD, momentum, ASGD). "adaptive": the step is
 # normalised by a running gradient magnitude (Adam family, RMSprop, Adagrad), so a constant loss

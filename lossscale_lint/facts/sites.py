@@ -20,9 +20,6 @@ from lossscale_lint.facts.model import (
 )
 from lossscale_lint.facts.resolve import Resolver, Where
 
-_REDUCTIONS = {r.value: r for r in Reduction}
-_REDUCTIONS["elementwise_mean"] = Reduction.MEAN
-
 
 def keyword(call: cst.Call, name: str) -> cst.Arg | None:
     for arg in call.args:
@@ -64,46 +61,42 @@ class SiteBuilder:
         return replace(span, column=span.end_column - 1, line=span.end_line)
 
     def loss(self, call: CallSite, qualified: str) -> LossSite | None:
-        module, _, name = qualified.rpartition(".")
-        if module in ("torch.nn", "torch.nn.modules.loss") and name in catalog.LOSS_MODULES:
-            kind, max_positional = "module", 1  # only `weight` is passed positionally in practice
-        elif module == "torch.nn.functional" and name in catalog.LOSS_FUNCTIONS:
-            kind, max_positional = "functional", 3  # input, target, weight
-        else:
+        record = catalog.loss_record(qualified)
+        if record is None:
             return None
+        words = record.keywords
         node = call.node
         legacy = tuple(
             LegacyReductionArg(keyword=word, value=self._value(arg.value, call), span=self.index.span(arg))
-            for word in ("size_average", "reduce")
+            for word in words.legacy
             if (arg := keyword(node, word)) is not None
         )
-        reduction_arg = keyword(node, "reduction")
+        reduction_arg = keyword(node, words.reduction)
         reduction = Reduction.MEAN
         if reduction_arg is not None:
             text = self._value(reduction_arg.value, call).value
-            reduction = _REDUCTIONS.get(text, Reduction.UNKNOWN) if isinstance(text, str) else Reduction.UNKNOWN
+            reduction = catalog.REDUCTION_STRINGS.get(text, Reduction.UNKNOWN) if isinstance(text, str) else Reduction.UNKNOWN
         if legacy:
             values = {arg.keyword: arg.value.value for arg in legacy}
             if all(isinstance(v, bool) for v in values.values()):
-                reduction = Reduction(
-                    catalog.legacy_reduction(values.get("size_average"), values.get("reduce"))
-                )
+                reduction = catalog.legacy_reduction(*(values.get(word) for word in words.legacy))
             else:
                 reduction = Reduction.UNKNOWN
         kept = reduction_arg or (keyword(node, legacy[0].keyword) if legacy else None)
         removal = self._removal_spans(node, [a for a in node.args if a.keyword is not None
-                                             and a.keyword.value in ("size_average", "reduce") and a is not kept])
-        if len(positional(node)) > max_positional or any(a.star for a in node.args):
+                                             and a.keyword.value in words.legacy and a is not kept])
+        if len(positional(node)) > record.max_positional or any(a.star for a in node.args):
             reduction = Reduction.UNKNOWN  # legacy flags may hide in positional or **kwargs
         return LossSite(
-            kind=kind,
-            name=name,
+            kind=record.kind.value,
+            name=record.name,
             call_span=self.index.span(node),
             reduction=reduction,
             reduction_arg_span=self.index.span(reduction_arg) if reduction_arg is not None else None,
             legacy_args=legacy,
             legacy_removal=removal,
             args_end=self._args_end(node),
+            mean_divides_by=record.mean_divisor,
         )
 
     def _removal_spans(self, call: cst.Call, removed: list[cst.Arg]):
@@ -125,26 +118,23 @@ class SiteBuilder:
         return tuple(spans)
 
     def optimizer(self, call: CallSite, qualified: str) -> OptimizerSite | None:
-        module, _, name = qualified.rpartition(".")
-        if module in ("torch.optim",) or module.startswith("torch.optim."):
-            info = catalog.TORCH_OPTIMIZERS.get(name)
-        else:
-            info = catalog.OTHER_OPTIMIZERS.get(qualified)
-        if info is None:
+        record = catalog.optimizer_record(qualified)
+        if record is None:
             return None
+        words = record.keywords
         node = call.node
-        lr = argument(node, "lr", info.lr_position)
-        decay_arg = keyword(node, "weight_decay")
-        decay_expr = decay_arg.value if decay_arg is not None else self._group_weight_decay(call)
-        decoupled = info.decoupled_by_default
-        flag = keyword(node, "decoupled_weight_decay")
-        if info.has_decoupled_flag and flag is not None:
+        lr = argument(node, words.lr, record.lr_position)
+        decay_arg = keyword(node, words.weight_decay)
+        decay_expr = decay_arg.value if decay_arg is not None else self._group_weight_decay(call, record)
+        decoupled = record.decoupled_by_default
+        flag = keyword(node, words.decoupled_flag) if words.decoupled_flag else None
+        if flag is not None:
             decoupled = self._value(flag.value, call).value is True
-        momentum = keyword(node, "momentum")
+        momentum = keyword(node, words.momentum) if words.momentum else None
         return OptimizerSite(
             qualified_name=qualified,
-            name=name,
-            family=info.family,
+            name=record.name,
+            family=record.scaling_family,
             span=self.index.span(node),
             lr=self._value(lr, call) if lr is not None else None,
             weight_decay=self._value(decay_expr, call) if decay_expr is not None else None,
@@ -154,9 +144,9 @@ class SiteBuilder:
             args_end=self._args_end(node),
         )
 
-    def _group_weight_decay(self, call: CallSite) -> cst.BaseExpression | None:
+    def _group_weight_decay(self, call: CallSite, record) -> cst.BaseExpression | None:
         """`weight_decay` set per parameter group: the first group that sets a non-zero one."""
-        params = argument(call.node, "params", 0)
+        params = argument(call.node, record.keywords.params, 0)
         if params is None:
             return None
         found = self.resolver.origin(Where(params, call.scope, call.position))
@@ -170,33 +160,37 @@ class SiteBuilder:
                 if (
                     isinstance(item, cst.DictElement)
                     and isinstance(item.key, cst.SimpleString)
-                    and item.key.evaluated_value == "weight_decay"
+                    and item.key.evaluated_value == record.keywords.weight_decay
                 ):
                     value = self.resolver.value(Where(item.value, found.scope, found.position))
                     if value.value != 0:
                         return item.value
         return None
 
-    def dataloader(self, call: CallSite) -> DataLoaderSite:
+    def dataloader(self, call: CallSite, qualified: str | None = None) -> DataLoaderSite:
+        record = catalog.dataloader_record(qualified) if qualified else None
+        record = record or catalog.DATALOADERS[0]
         node = call.node
-        batch = argument(node, "batch_size", 1)
-        drop_last = keyword(node, "drop_last")
+        batch = argument(node, record.batch_size_keyword, record.batch_size_position)
+        drop_last = keyword(node, record.drop_last_keyword)
         return DataLoaderSite(
             span=self.index.span(node),
             batch_size=self._value(batch, call) if batch is not None else None,
             drop_last=self._value(drop_last.value, call) if drop_last is not None else None,
         )
 
-    def accelerator(self, call: CallSite) -> AcceleratorSite:
-        steps = keyword(call.node, "gradient_accumulation_steps")
+    def accelerator(self, call: CallSite, qualified: str | None = None) -> AcceleratorSite:
+        record = catalog.accelerator_record(qualified) if qualified else None
+        record = record or catalog.ACCELERATORS[0]
+        steps = keyword(call.node, record.accumulation_keyword)
         return AcceleratorSite(
             span=self.index.span(call.node),
             gradient_accumulation_steps=self._value(steps.value, call) if steps is not None else None,
         )
 
     def clip(self, call: CallSite, function: str) -> ClipSite:
-        name = "max_norm" if function == "clip_grad_norm_" else "clip_value"
-        threshold = argument(call.node, name, 1)
+        record = catalog.clip_record(function)
+        threshold = argument(call.node, record.threshold_keyword, record.threshold_position) if record else None
         return ClipSite(
             function=function,
             threshold=self._value(threshold, call) if threshold is not None else None,

@@ -25,11 +25,12 @@ from lossscale_lint.facts.model import (
     UpdateSite,
     Value,
 )
+from lossscale_lint.facts.catalog.records import AccumulationDivision, LossAt
 from lossscale_lint.facts.resolve import Where
 from lossscale_lint.facts.sites import keyword, positional
 
 # A loop that runs the micro-batches of one step: `for micro_step in range(K)` (Python itself).
-_COUNTING_LOOP = "range"
+_COUNTING_LOOP = catalog.BUILTINS.counter
 # What a manual update is called in diagnostics ("stepped by manual SGD").
 MANUAL_SGD = "manual SGD"
 
@@ -277,13 +278,13 @@ class UpdateBuilder:
         for record in catalog.BACKWARD_CALLS:
             if record.method != _method(node):
                 continue
-            if record.loss_at == "argument":
+            if record.loss_at is LossAt.ARGUMENT:
                 if not args:
                     continue
                 loss = args[0]
             elif args:
                 continue
-            elif record.loss_at == "scaled_receiver":
+            elif record.loss_at is LossAt.SCALED_RECEIVER:
                 if not (isinstance(receiver, cst.Call) and _method(receiver) == record.scale_method):
                     continue
                 scale_args = positional(receiver)
@@ -309,10 +310,11 @@ class UpdateBuilder:
         record, value, made_by = classified
         accelerator = self.x.site_of("accelerators", made_by.node) if made_by is not None else None
         configured = accelerator.gradient_accumulation_steps if accelerator is not None else None
-        divides = {"never": False, "always": True, "unknown": None,
-                   "when_configured": configured is not None}[record.divides_by_accumulation]
+        divides = {AccumulationDivision.NEVER: False, AccumulationDivision.ALWAYS: True,
+                   AccumulationDivision.UNKNOWN: None,
+                   AccumulationDivision.WHEN_CONFIGURED: configured is not None}[record.divides_by_accumulation]
         division = None
-        if record.divides_by_accumulation == "when_configured" and configured is not None:
+        if record.divides_by_accumulation is AccumulationDivision.WHEN_CONFIGURED and configured is not None:
             division = self._division(record.kind, configured, accelerator.span)
         found = self.step_after(call)
         step = None
@@ -328,7 +330,7 @@ class UpdateBuilder:
             value_span=self.index.span(value),
             divides_by_accumulation=divides,
             loss_edit=record.loss_edit,
-            accelerator=accelerator if record.divides_by_accumulation == "when_configured" else None,
+            accelerator=accelerator if record.divides_by_accumulation is AccumulationDivision.WHEN_CONFIGURED else None,
             framework_division=division,
             step=step,
             gradient_scale=self.gradient_scale(call, found),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from lossscale_lint.diagnostics import Related, Span
 from lossscale_lint.facts.model import (
@@ -20,47 +19,56 @@ from lossscale_lint.facts.scaling import format_factor, format_number
 
 @dataclass(frozen=True)
 class BatchScale:
-    """How the backpropagated data term depends on the batch size B.
+    """How the backpropagated data term depends on the batch size B, in the reduction vocabulary.
 
-    sum: proportional to B (a summed loss, or a mean multiplied by B);
-    mean: independent of B; fixed: a sum divided by a configured constant B (mean-like except
-    for a smaller last batch); unknown: we could not tell, so nobody reports anything.
+    SUM: proportional to B (a summed loss, or a mean multiplied by B); MEAN: independent of B;
+    UNKNOWN: we could not tell, so nobody reports anything. A sum divided by a configured constant
+    B is MEAN with `fixed_by` set: mean-like except for a smaller last batch.
     """
 
-    kind: Literal["sum", "mean", "fixed", "unknown"]
+    kind: Reduction
     fixed_by: ScaleOp | None = None
+
+    @property
+    def fixed(self) -> bool:
+        return self.fixed_by is not None
+
+
+# Loss-call reductions as batch scales: "batchmean" divides by B like "mean"; "none" is not a scalar.
+_SCALE_OF_REDUCTION = {Reduction.SUM: Reduction.SUM, Reduction.MEAN: Reduction.MEAN, Reduction.BATCHMEAN: Reduction.MEAN}
+# (scale so far, op by the batch length) -> the scale after it; anything else is unknown.
+_BY_BATCH_LENGTH = {(Reduction.SUM, "div"): Reduction.MEAN, (Reduction.MEAN, "mul"): Reduction.SUM}
 
 
 def batch_scale(term: DataTerm, facts: ModuleFacts) -> BatchScale:
-    kind = {Reduction.SUM: "sum", Reduction.MEAN: "mean", Reduction.BATCHMEAN: "mean"}.get(
-        term.reduction, "unknown"
-    )
+    kind = _SCALE_OF_REDUCTION.get(term.reduction, Reduction.UNKNOWN)
     fixed_by = None
     loader_sizes = {l.batch_size.number for l in facts.dataloaders if l.batch_size and l.batch_size.number}
     for op in term.ops:
         role = op.role
         if role is ScaleRole.CONSTANT and op.factor.number in loader_sizes:
             role = ScaleRole.BATCH_SIZE  # `/ 64` with DataLoader(batch_size=64)
-        if role is ScaleRole.BATCH_LENGTH:
-            kind = {("sum", "div"): "mean", ("mean", "mul"): "sum"}.get((kind, op.op), "unknown")
+        batch_op = role in (ScaleRole.BATCH_LENGTH, ScaleRole.BATCH_SIZE)
+        if batch_op and fixed_by is not None:
+            kind = Reduction.UNKNOWN  # a fixed normalizer scaled again by the batch: not ours to guess
+        elif role is ScaleRole.BATCH_LENGTH:
+            kind = _BY_BATCH_LENGTH.get((kind, op.op), Reduction.UNKNOWN)
         elif role is ScaleRole.BATCH_SIZE:
-            if (kind, op.op) == ("sum", "div"):
-                kind, fixed_by = "fixed", op
-            elif (kind, op.op) == ("mean", "mul"):
-                kind = "sum"
+            if (kind, op.op) == (Reduction.SUM, "div"):
+                kind, fixed_by = Reduction.MEAN, op
             else:
-                kind = "unknown"
+                kind = _BY_BATCH_LENGTH.get((kind, op.op), Reduction.UNKNOWN)
         elif role is ScaleRole.OTHER:
-            kind = "unknown"
-        if kind == "unknown":
+            kind = Reduction.UNKNOWN
+        if kind is Reduction.UNKNOWN:
             break
-    return BatchScale(kind, fixed_by)  # type: ignore[arg-type]
+    return BatchScale(kind, fixed_by)
 
 
 def summed_terms(backward: BackwardSite, facts: ModuleFacts) -> list[DataTerm]:
     if backward.flow is None:
         return []
-    return [t for t in backward.flow.data_terms if batch_scale(t, facts).kind == "sum"]
+    return [t for t in backward.flow.data_terms if batch_scale(t, facts).kind is Reduction.SUM]
 
 
 def sum_location(term: DataTerm) -> Span:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
+from lossscale_lint.facts.vocabulary import LossEdit
 from lossscale_lint.facts.model import ScaleOp, ScaleRole, Value
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.facts.views import needs_parentheses, related_backward, same_quantity
@@ -43,7 +44,7 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             value = f"({value})" if needs_parentheses(value) else value
             divided = f"{value} / {steps.source}"
             fix = Fix(applicability="unsafe", description=f"divide the loss by {steps.source} before backward",
-                      edits=(Edit(span=backward.value_span, content=f"({divided})" if backward.loss_edit == "wrap" else divided),))
+                      edits=(Edit(span=backward.value_span, content=f"({divided})" if backward.loss_edit is LossEdit.WRAP else divided),))
         yield MISSING_DIVISION.diagnostic(
             ctx,
             backward.value_span or backward.span,

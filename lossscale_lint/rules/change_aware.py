@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity, Span
-from lossscale_lint.facts.model import ModuleFacts, Value
+from lossscale_lint.facts.model import ModuleFacts, Reduction, Value
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.facts.loops import (
     TrainingLoop,
@@ -20,7 +20,6 @@ from lossscale_lint.facts.loops import (
     unchanged,
     value_ratio,
 )
-from lossscale_lint.rules.reduction import PER_SAMPLE_MEAN
 from lossscale_lint.facts.scaling import (
     format_factor,
     format_number,
@@ -99,12 +98,12 @@ def check_batch_size_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
     if not batch.changed:
         return
     for old, new in paired_loops(ctx.base, ctx.facts):
-        if (old.reduction, new.reduction, new.family) != ("sum", "sum", "sgd"):
+        if (old.reduction, new.reduction, new.family) != (Reduction.SUM, Reduction.SUM, "sgd"):
             continue
         ratio = value_ratio(old.optimizer.lr, new.optimizer.lr)
         if ratio is None:
             continue
-        batch_factor = step_factor("sum", "sgd", batch.old, batch.new)
+        batch_factor = step_factor(Reduction.SUM, "sgd", batch.old, batch.new)
         factor = batch_factor * ratio
         if unchanged(factor):
             continue  # lr was scaled by B/B': the step is what it was
@@ -133,7 +132,7 @@ def _per_sample(old: TrainingLoop, new: TrainingLoop) -> bool:
     if not old.terms or not new.terms:
         return False
     a, b = old.terms[0], new.terms[0]
-    if a.loss.name in PER_SAMPLE_MEAN and b.loss.name in PER_SAMPLE_MEAN:
+    if a.loss.mean_is_per_sample and b.loss.mean_is_per_sample:
         return True
     return a.loss.reduction == b.loss.reduction and a.reduction == b.reduction
 
@@ -141,7 +140,7 @@ def _per_sample(old: TrainingLoop, new: TrainingLoop) -> bool:
 def _lr_across_reduction_change(lr: float, old: TrainingLoop, new: TrainingLoop, batch: BatchChange) -> float:
     """Undo the reduction change at the base batch size, then a batch change under a new sum."""
     lr = lr_compensating_reduction_change(lr, old.reduction, new.reduction, batch.old)
-    if batch.changed and new.reduction == "sum":
+    if batch.changed and new.reduction == Reduction.SUM:
         lr = lr_keeping_step(lr, batch.old, batch.new)
     return lr
 
@@ -157,20 +156,20 @@ def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
         if ratio is None:
             continue
         change = f"the loss reduction changed from {old.reduction} to {new.reduction}"
-        symbol = "B" if new.reduction == "sum" else "1/B"
+        symbol = "B" if new.reduction == Reduction.SUM else "1/B"
         if batch.old is None or not _per_sample(old, new):
             if not unchanged(ratio):
                 continue  # lr changed by an amount we cannot judge
             # An element-wise mean (MSELoss) also divides by the D elements of each example.
             if not _per_sample(old, new):
-                symbol = "B*D" if new.reduction == "sum" else "1/(B*D)"
+                symbol = "B*D" if new.reduction == Reduction.SUM else "1/(B*D)"
             where_d = "" if _per_sample(old, new) else " (D: elements per example of the element-wise mean)"
             yield REDUCTION_RESCALES_STEP.diagnostic(
                 ctx, new.loss_span,
                 f"{change} with {new.optimizer.name} and lr unchanged: every step is x{symbol}{where_d}",
                 related=_related(new, loss=False),
                 factor=f"step x{symbol}",
-                suggestion=f"{'divide' if new.reduction == 'sum' else 'multiply'} lr by "
+                suggestion=f"{'divide' if new.reduction == Reduction.SUM else 'multiply'} lr by "
                 f"{'B' if _per_sample(old, new) else 'B*D'} to keep the step",
             )
             continue
@@ -210,7 +209,7 @@ def check_batch_size_shifts_regularization(ctx: RuleContext) -> Iterator[Diagnos
         old_b, new_b = (batch.old, batch.new) if batch.known else (1.0, 1.0)
         if decay == "coupled":
             # Relative to the data term the regularizer weighs wd/B for a summed loss (lr cancels).
-            if not batch.changed or (old.reduction, new.reduction) != ("sum", "sum"):
+            if not batch.changed or (old.reduction, new.reduction) != (Reduction.SUM, Reduction.SUM):
                 continue
             lr_ratio, what = 1.0, "relative to the data term (wd/B with a summed loss)"
         else:
@@ -221,13 +220,13 @@ def check_batch_size_shifts_regularization(ctx: RuleContext) -> Iterator[Diagnos
             if (batch.old is None) != (batch.new is None):
                 continue  # the batch size became unreadable: we cannot tell the per-epoch decay
             what = "per epoch ((N/B) * lr * wd, decoupled decay)"
-        shift = regularization_factor(decay, new.reduction or "mean", old_b, new_b, 1.0, lr_ratio)
+        shift = regularization_factor(decay, new.reduction or Reduction.MEAN, old_b, new_b, 1.0, lr_ratio)
         factor = shift * wd_ratio
         if unchanged(factor):
             continue
         if old_wd is not None and old_wd.number:
             keep_wd = weight_decay_keeping_regularization(
-                old_wd.number, decay, new.reduction or "mean", old_b, new_b, 1.0, lr_ratio
+                old_wd.number, decay, new.reduction or Reduction.MEAN, old_b, new_b, 1.0, lr_ratio
             )
             keep = f"weight_decay {format_number(old_wd.number)} -> {format_number(keep_wd)}"
         elif old_wd is not None:
@@ -261,9 +260,9 @@ def check_batch_size_lr_advice(ctx: RuleContext) -> Iterator[Diagnostic]:
         ratio = value_ratio(old.optimizer.lr, new.optimizer.lr)
         if family is None or ratio is None or not unchanged(ratio):
             continue
-        if family == "sgd" and (old.reduction, new.reduction) != ("mean", "mean"):
+        if family == "sgd" and (old.reduction, new.reduction) != (Reduction.MEAN, Reduction.MEAN):
             continue  # a summed loss with SGD is LSL501's (the step itself changes)
-        reduction = new.reduction or "mean"
+        reduction = new.reduction or Reduction.MEAN
         lr = new.optimizer.lr
         base_lr = lr.number if lr is not None and lr.number else 1.0
         proposed, rule = suggested_lr(base_lr, reduction, family, batch.old, batch.new)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
-from lossscale_lint.facts.model import DataTerm, OptimizerSite, UpdateSite
+from lossscale_lint.facts.model import DataTerm, OptimizerSite, Reduction, UpdateSite
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.facts.views import (
     batch_example,
@@ -25,9 +25,8 @@ from lossscale_lint.facts.scaling import (
     last_batch_weight,
 )
 
-# Losses whose "mean" divides by the batch length (not by every element), so that switching
-# sum -> mean divides the gradient by exactly B.
-PER_SAMPLE_MEAN = {"CrossEntropyLoss", "NLLLoss", "cross_entropy", "nll_loss"}
+# Whether a loss's "mean" divides by the batch length (so that switching sum -> mean divides the
+# gradient by exactly B) is a fact of the loss site: `LossSite.mean_is_per_sample` (from the catalog).
 
 
 def _optimizer_related(optimizer: OptimizerSite) -> Related:
@@ -41,7 +40,7 @@ def _keep_step_fix(term: DataTerm, backward: UpdateSite, optimizer: OptimizerSit
     loss = term.loss
     if (
         known is None
-        or loss.name not in PER_SAMPLE_MEAN
+        or not loss.mean_is_per_sample
         or loss.reduction_arg_span is None
         or loss.legacy_args
         or term.reduction is not loss.reduction
@@ -112,7 +111,7 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
                 what = f"{optimizer.name}(weight_decay={optimizer.weight_decay.source})"
                 decay = optimizer.weight_decay.number
                 if decay is not None and known is not None:
-                    weight = effective_regularization_weight(decay, "sum", known.number)
+                    weight = effective_regularization_weight(decay, Reduction.SUM, known.number)
                     acts_as = (f" (at B={format_number(known.number)}, weight_decay={format_number(decay)} "
                                f"acts as {format_number(weight)} on the mean loss)")
                 related.insert(0, Related(span=optimizer.weight_decay.span, message="coupled weight decay here"))
@@ -142,7 +141,7 @@ def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue  # the threshold grows with B like the gradient does
             meaning = ""
             if threshold is not None and threshold.number is not None and known is not None:
-                mean_units = clip_threshold_in_mean_units(threshold.number, "sum", known.number)
+                mean_units = clip_threshold_in_mean_units(threshold.number, Reduction.SUM, known.number)
                 meaning = (f" (at B={format_number(known.number)}, {threshold.source} is "
                            f"{format_number(mean_units)} in mean-gradient units)")
             yield SUM_WITH_CLIPPING.diagnostic(

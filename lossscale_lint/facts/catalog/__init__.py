@@ -1,11 +1,18 @@
 """What the analyzer knows about each framework, as data: one module per framework.
 
-Every module declares plain records (`records.py`); this package joins them into the lookup tables
-the extractor, resolver, flow algebra and rules read. Adding a framework means adding a module here
-and listing it in `FRAMEWORKS`, not editing the analysis.
+Every module declares plain records (`records.py`) in module-level tables; this package joins them
+into the lookups the extractor, resolver, flow algebra and rules read. Adding a framework means
+adding a module here and listing it in `FRAMEWORKS`, not editing the analysis.
+
+Light on purpose: the text pre-check imports it on every run, so nothing here imports LibCST.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from enum import Enum
+from types import ModuleType
 
 from lossscale_lint.facts.catalog import (
     accelerate,
@@ -13,34 +20,171 @@ from lossscale_lint.facts.catalog import (
     jax,
     keras,
     lightning,
+    python,
     tensorflow,
     torch,
     transformers,
 )
-from lossscale_lint.facts.catalog.records import OptimizerInfo
-from lossscale_lint.facts.catalog.torch import (
-    ACCUMULATION_NAMES,
-    ADAPTIVE_NAMES,
-    BATCH_SIZE_NAMES,
-    CLIP_FUNCTIONS,
-    DATALOADER_NAMES,
-    LEGACY_TO_REDUCTION,
-    LOSS_FUNCTIONS,
-    LOSS_MODULES,
-    TORCH_OPTIMIZERS,
-    WORLD_SIZE_NAMES,
-    legacy_reduction,
+from lossscale_lint.facts.catalog.records import (
+    AcceleratorRecord,
+    ClipFunction,
+    DataLoaderRecord,
+    LossKind,
+    LossRecord,
+    OptimizerRecord,
+    Reachable,
+    SameObjectCall,
+    SettingNames,
 )
+from lossscale_lint.facts.catalog.torch import LEGACY_TO_REDUCTION, legacy_reduction
 
-FRAMEWORKS = (torch, accelerate, lightning, deepspeed, transformers, keras, tensorflow, jax)
+FRAMEWORKS: tuple[ModuleType, ...] = (torch, accelerate, lightning, deepspeed, transformers, keras, tensorflow, jax)
+# Every catalog module, the standard library's included.
+MODULES: tuple[ModuleType, ...] = (*FRAMEWORKS, python)
 
-ACCELERATOR_NAMES = accelerate.ACCELERATOR_NAMES
-OTHER_OPTIMIZERS: dict[str, OptimizerInfo] = dict(transformers.OPTIMIZERS)
+
+def _joined(table: str) -> tuple:
+    return tuple(record for module in FRAMEWORKS for record in getattr(module, table, ()))
+
+
+# --- the catalog engineer's tables: losses, optimizers, the calls the sites read --------------------
+
+LOSSES: tuple[LossRecord, ...] = _joined("LOSSES")
+OPTIMIZERS: tuple[OptimizerRecord, ...] = _joined("OPTIMIZERS")
+DATALOADERS: tuple[DataLoaderRecord, ...] = _joined("DATALOADERS")
+ACCELERATORS: tuple[AcceleratorRecord, ...] = _joined("ACCELERATORS")
+CLIPS: tuple[ClipFunction, ...] = _joined("CLIPS")
+SAME_OBJECT_CALLS: dict[str, SameObjectCall] = {c.method: c for c in _joined("SAME_OBJECT_CALLS")}
+NO_GRAD_CONTEXTS: tuple[str, ...] = _joined("NO_GRAD_CONTEXTS")
+
+# One framework's tensors are what the flow algebra follows today; others add their own tables.
+TENSOR_METHODS = torch.TENSOR_METHODS
+REDUCTIONS = torch.REDUCTIONS
+REDUCTION_METHODS = dict(REDUCTIONS.methods)
+REDUCTION_FUNCTIONS = dict(REDUCTIONS.functions)
+REDUCTION_STRINGS = dict(REDUCTIONS.strings)
+ARGPARSE = python.ARGPARSE
+BUILTINS = python.BUILTINS
+
+
+def _settings(field: str) -> frozenset[str]:
+    return frozenset().union(*(getattr(s, field) for s in _joined_settings()))
+
+
+def _joined_settings() -> list[SettingNames]:
+    return [module.SETTINGS for module in FRAMEWORKS if hasattr(module, "SETTINGS")]
+
+
+BATCH_SIZE_NAMES = _settings("batch_size")
+ACCUMULATION_NAMES = _settings("accumulation")
+LEARNING_RATE_NAMES = _settings("learning_rate")
+WORLD_SIZE_NAMES = _settings("world_size")
+WORLD_SIZE_FUNCTIONS: tuple[Reachable, ...] = tuple(f for s in _joined_settings() for f in s.world_size_functions)
+
+
+def _by_qualified_name(records) -> dict[str, object]:
+    return {qualified: r for r in records for qualified in r.callable.qualified_names}
+
+
+_LOSSES_BY_NAME = _by_qualified_name(LOSSES)
+_DATALOADERS_BY_NAME = _by_qualified_name(DATALOADERS)
+_ACCELERATORS_BY_NAME = _by_qualified_name(ACCELERATORS)
+_CLIPS_BY_FUNCTION = {clip.function: clip for clip in reversed(CLIPS)}  # the first spelling wins
+
+
+def loss_record(qualified: str) -> LossRecord | None:
+    """The loss a call to `qualified` (`torch.nn.MSELoss`) makes, if it is one."""
+    return _LOSSES_BY_NAME.get(qualified)  # type: ignore[return-value]
+
+
+_OPTIMIZERS_BY_LAST_NAME: dict[str, list[OptimizerRecord]] = {}
+for _record in OPTIMIZERS:
+    _OPTIMIZERS_BY_LAST_NAME.setdefault(_record.name, []).append(_record)
+del _record
+
+
+def optimizer_record(qualified: str) -> OptimizerRecord | None:
+    """The optimizer `qualified` (`torch.optim.SGD`, `torch.optim.sgd.SGD`) constructs, if any."""
+    candidates = _OPTIMIZERS_BY_LAST_NAME.get(qualified.rpartition(".")[2], ())
+    return next((r for r in candidates if r.callable.reached_by(qualified)), None)
+
+
+def dataloader_record(qualified: str) -> DataLoaderRecord | None:
+    return _DATALOADERS_BY_NAME.get(qualified)  # type: ignore[return-value]
+
+
+def accelerator_record(qualified: str) -> AcceleratorRecord | None:
+    return _ACCELERATORS_BY_NAME.get(qualified)  # type: ignore[return-value]
+
+
+def clip_record(function: str) -> ClipFunction | None:
+    """The clipping function a `ClipSite.function` ("clip_grad_norm_") names."""
+    return _CLIPS_BY_FUNCTION.get(function)
+
+
+def is_world_size_function(dotted: str) -> bool:
+    """`dist.get_world_size` (any spelling that ends in a known world-size function's name)."""
+    return any(dotted.endswith(f.name) for f in WORLD_SIZE_FUNCTIONS)
+
+
+def is_no_grad_context(dotted: str) -> bool:
+    return dotted.endswith(NO_GRAD_CONTEXTS)
+
+
+# --- names every table above knows, for the boundary test -------------------------------------------
+
+
+def _strings(value) -> Iterator[str]:
+    """Every name a record (or table of records) holds: its strings, qualified names and their
+    last component. Enum members are vocabulary (Reduction.SUM), not names, and are skipped."""
+    if isinstance(value, Enum):
+        return
+    if isinstance(value, str):
+        yield value
+        yield value.rpartition(".")[2]
+    elif isinstance(value, Reachable):
+        yield value.name
+        yield from value.qualified_names
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _strings(getattr(value, item.name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        for item in value:
+            yield from _strings(item)
+
+
+def known_names() -> frozenset[str]:
+    """Every class, function, method, keyword and setting name the catalog modules declare."""
+    names: set[str] = set()
+    for module in MODULES:
+        for attribute, value in vars(module).items():
+            if attribute.isupper() and not attribute.startswith("_"):  # the public tables
+                names.update(_strings(value))
+    return frozenset(name for name in names if name)
+
+
+# --- compatible names for today's importers (extract.py, pipeline/precheck.py) ----------------------
+
+# Loss class / function name -> whether it accepts the legacy size_average/reduce arguments.
+LOSS_MODULES: dict[str, bool] = {r.name: r.accepts_legacy for r in LOSSES if r.kind is LossKind.MODULE}
+LOSS_FUNCTIONS: dict[str, bool] = {r.name: r.accepts_legacy for r in LOSSES if r.kind is LossKind.FUNCTIONAL}
+DATALOADER_NAMES = frozenset(_DATALOADERS_BY_NAME)
+ACCELERATOR_NAMES = frozenset(_ACCELERATORS_BY_NAME)
+# Qualified clipping function -> the canonical function name the facts use.
+CLIP_FUNCTIONS: dict[str, str] = {q: clip.function for clip in CLIPS for q in clip.callable.qualified_names}
 
 __all__ = [
-    "ACCELERATOR_NAMES", "ACCUMULATION_NAMES", "ADAPTIVE_NAMES", "BATCH_SIZE_NAMES", "CLIP_FUNCTIONS",
-    "DATALOADER_NAMES", "FRAMEWORKS", "LEGACY_TO_REDUCTION", "LOSS_FUNCTIONS", "LOSS_MODULES",
-    "OTHER_OPTIMIZERS", "OptimizerInfo", "TORCH_OPTIMIZERS", "WORLD_SIZE_NAMES", "legacy_reduction",
+    "ACCELERATORS", "ACCELERATOR_NAMES", "ACCUMULATION_NAMES", "ARGPARSE", "BATCH_SIZE_NAMES", "BUILTINS",
+    "CLIPS", "CLIP_FUNCTIONS", "DATALOADERS", "DATALOADER_NAMES", "FRAMEWORKS", "LEARNING_RATE_NAMES",
+    "LEGACY_TO_REDUCTION", "LOSSES", "LOSS_FUNCTIONS", "LOSS_MODULES", "MODULES", "NO_GRAD_CONTEXTS",
+    "OPTIMIZERS", "REDUCTIONS", "REDUCTION_FUNCTIONS", "REDUCTION_METHODS", "REDUCTION_STRINGS",
+    "SAME_OBJECT_CALLS", "TENSOR_METHODS", "WORLD_SIZE_FUNCTIONS", "WORLD_SIZE_NAMES", "accelerator_record",
+    "clip_record", "dataloader_record", "is_no_grad_context", "is_world_size_function", "known_names",
+    "legacy_reduction", "loss_record", "optimizer_record",
 ]
 
 
@@ -68,6 +212,6 @@ CLIP_METHOD_RECEIVERS_EXCLUDED = torch.CLIP_METHOD_RECEIVERS_EXCLUDED
 LOADER_WRAPPERS = torch.LOADER_WRAPPERS
 GRADIENT_ATTRIBUTE = torch.GRADIENT_ATTRIBUTE
 DATA_ATTRIBUTE = torch.DATA_ATTRIBUTE
-GRADIENT_SCALE_METHODS = {r.method: r.op for r in torch.GRADIENT_SCALE_CALLS if r.method}
-GRADIENT_SCALE_FUNCTIONS = {r.function: r.op for r in torch.GRADIENT_SCALE_CALLS if r.function}
+GRADIENT_SCALE_METHODS = {r.method: r.op.value for r in torch.GRADIENT_SCALE_CALLS if r.method}
+GRADIENT_SCALE_FUNCTIONS = {r.function: r.op.value for r in torch.GRADIENT_SCALE_CALLS if r.function}
 MANUAL_UPDATE_CALLS = {r.method: r for r in torch.MANUAL_UPDATE_CALLS}

@@ -1,20 +1,41 @@
-"""Hugging Face Accelerate (ml-scaling-semantics.md): the Accelerator and what its backward does."""
+"""Hugging Face Accelerate (ml-scaling-semantics.md section 4): the Accelerator, what its backward
+divides by, and `prepare`, which hands back the objects it is given."""
 
 from __future__ import annotations
 
-ACCELERATOR_NAMES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
+from lossscale_lint.facts.catalog.records import (
+    AcceleratorRecord,
+    AccumulationDivision,
+    BackwardCall,
+    FrameworkDivisionWords,
+    LossAt,
+    Reachable,
+    SameObjectCall,
+    SettingNames,
+)
 
+# `accelerator.backward(loss)` divides by `gradient_accumulation_steps` (outside DeepSpeed).
+ACCELERATORS = (
+    AcceleratorRecord(Reachable("Accelerator", ("accelerate", "accelerate.accelerator")),
+                      accumulation_keyword="gradient_accumulation_steps"),
+)
+
+# `model = accelerator.prepare(model)`; `model, opt = accelerator.prepare(model, opt)`.
+SAME_OBJECT_CALLS = (SameObjectCall("prepare", returns_argument=True, unpacks_arguments=True),)
+
+SETTINGS = SettingNames(
+    accumulation=frozenset({"gradient_accumulation_steps"}),
+    world_size=frozenset({"num_processes"}),
+)
 
 # -- update sites ----------------------------------------------------------------------------------
-
-from lossscale_lint.facts.catalog.records import BackwardCall, FrameworkDivisionWords  # noqa: E402
 
 # `accelerator.backward(loss)` divides the loss by `gradient_accumulation_steps` when the
 # Accelerator was created with it (accelerator.py: `loss = loss / self.gradient_accumulation_steps`).
 BACKWARD_CALLS = (
-    BackwardCall(kind="accelerate", method="backward", loss_at="argument",
-                 receiver_made_by=("accelerate.Accelerator", "accelerate.accelerator.Accelerator"),
-                 divides_by_accumulation="when_configured"),
+    BackwardCall(kind="accelerate", method="backward", loss_at=LossAt.ARGUMENT,
+                 receiver_made_by=ACCELERATORS[0].callable.qualified_names,
+                 divides_by_accumulation=AccumulationDivision.WHEN_CONFIGURED),
 )
 DIVISION_WORDS = FrameworkDivisionWords(
     framework="accelerate", who="`accelerator.backward`",

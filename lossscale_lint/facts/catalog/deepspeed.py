@@ -1,17 +1,32 @@
-"""DeepSpeed: the engine's backward and step, and its JSON configuration keys."""
+"""DeepSpeed (ml-scaling-semantics.md section 6): the engine's backward and step, and its settings.
+
+`deepspeed.initialize(model, optimizer, ...)` returns the engine wrapping the objects it is given;
+the engine's backward/step records are declared with the update sites.
+"""
 
 from __future__ import annotations
+
+from lossscale_lint.facts.catalog.records import (
+    AccumulationDivision,
+    BackwardCall,
+    LossAt,
+    SameObjectCall,
+    SettingNames,
+)
+
+# `engine, optimizer, _, _ = deepspeed.initialize(model, optimizer, ...)`, unpacked in order.
+SAME_OBJECT_CALLS = (SameObjectCall("initialize", unpacks_arguments=True),)
+
+SETTINGS = SettingNames(accumulation=frozenset({"gradient_accumulation_steps"}))
 
 
 # -- update sites ----------------------------------------------------------------------------------
 
-from lossscale_lint.facts.catalog.records import BackwardCall  # noqa: E402
-
 # `engine.backward(loss)` scales the loss by 1/gradient_accumulation_steps from the engine's own
 # configuration, and `engine.step()` steps only at the accumulation boundary.
 BACKWARD_CALLS = (
-    BackwardCall(kind="deepspeed", method="backward", loss_at="argument", receiver_made_by=("deepspeed*",),
-                 divides_by_accumulation="always"),
+    BackwardCall(kind="deepspeed", method="backward", loss_at=LossAt.ARGUMENT, receiver_made_by=("deepspeed*",),
+                 divides_by_accumulation=AccumulationDivision.ALWAYS),
 )
 # What builds an engine that steps itself (`engine.step()`): the first value `initialize` returns.
 ENGINE_FACTORIES = ("deepspeed.initialize", "deepspeed.init_inference")

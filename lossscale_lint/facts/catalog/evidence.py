@@ -9,8 +9,8 @@ it), so the update-site lists are derived from the catalog's records, never repe
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, BACKWARD_METHODS as BACKWARD_CALL_METHODS
-from lossscale_lint.facts.catalog.torch import LOSS_FUNCTIONS, LOSS_MODULES
+from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, LOSS_FUNCTIONS, LOSS_MODULES
+from lossscale_lint.facts.catalog import BACKWARD_METHODS as BACKWARD_CALL_METHODS
 
 # Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
 # `fabric.backward(loss)`, `engine.backward(loss)` (DeepSpeed) and Lightning's manual optimization.

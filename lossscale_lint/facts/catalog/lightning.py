@@ -1,17 +1,30 @@
-"""Lightning (lightning, lightning.pytorch, pytorch_lightning): Trainer, LightningModule, Fabric."""
+"""Lightning (lightning, lightning.pytorch, pytorch_lightning): Trainer, LightningModule, Fabric.
+
+Section 3 of ml-scaling-semantics.md: automatic optimization divides the loss `training_step`
+returns by `Trainer(accumulate_grad_batches=K)`; `manual_backward` and `fabric.backward` do not.
+The backward/step records are declared with the update sites.
+"""
 
 from __future__ import annotations
+
+from lossscale_lint.facts.catalog.records import (
+    AutomaticUpdate,
+    BackwardCall,
+    FrameworkDivisionWords,
+    LossAt,
+    SettingNames,
+)
+
+SETTINGS = SettingNames(accumulation=frozenset({"accumulate_grad_batches"}))
 
 
 # -- update sites ----------------------------------------------------------------------------------
 
-from lossscale_lint.facts.catalog.records import AutomaticUpdate, BackwardCall, FrameworkDivisionWords  # noqa: E402
-
 BACKWARD_CALLS = (
     # Manual optimization: `self.manual_backward(loss)` passes the loss through unchanged.
-    BackwardCall(kind="lightning_manual", method="manual_backward", loss_at="argument"),
+    BackwardCall(kind="lightning_manual", method="manual_backward", loss_at=LossAt.ARGUMENT),
     # `fabric.backward(loss)` does not divide by anything.
-    BackwardCall(kind="fabric", method="backward", loss_at="argument", receiver_made_by=("*Fabric",)),
+    BackwardCall(kind="fabric", method="backward", loss_at=LossAt.ARGUMENT, receiver_made_by=("*Fabric",)),
 )
 
 # Automatic optimization: Lightning runs backward on what `training_step` returns and steps the

@@ -1,26 +1,242 @@
 """The record types every framework module of the catalog fills in.
 
 A record says what a framework does, in data: the extractor, resolver, flow algebra and rules read
-these records and never name a framework, a class or a method themselves.
+these records and never name a framework, a class, a method or a keyword themselves. Records are
+plain frozen dataclasses; nothing here imports a framework or parses code.
+
+A class or function is known by its `name` and the `modules` it is reachable from
+(`torch.nn.MSELoss` and `torch.nn.modules.loss.MSELoss`); `qualified_names` lists them all.
+
+A framework module declares its records in module-level tuples named after what they hold
+(`LOSSES`, `OPTIMIZERS`, `DATALOADERS`, `ACCELERATORS`, `CLIPS`, `SAME_OBJECT_CALLS`,
+`NO_GRAD_CONTEXTS`, `SETTINGS`, ...); `catalog/__init__.py` joins them over every framework.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+from lossscale_lint.facts.vocabulary import LossEdit, MeanDivisor, Reduction
 
 
 @dataclass(frozen=True)
-class OptimizerInfo:
-    family: str  # "sgd": the step is proportional to the gradient; "adaptive": normalised
-    decoupled_by_default: bool = False  # AdamW-style decay lr * wd * w
-    has_decoupled_flag: bool = False  # accepts decoupled_weight_decay=True
+class Reachable:
+    """A callable reachable as `module.name` for each of `modules`."""
+
+    name: str
+    modules: tuple[str, ...]
+    # True when any submodule of `modules` also exports the name (`torch.optim.sgd.SGD`).
+    submodules: bool = False
+
+    @property
+    def qualified_names(self) -> tuple[str, ...]:
+        return tuple(f"{module}.{self.name}" for module in self.modules)
+
+    def reached_by(self, qualified: str) -> bool:
+        module, _, name = qualified.rpartition(".")
+        if name != self.name:
+            return False
+        return module in self.modules or (
+            self.submodules and any(module.startswith(f"{m}.") for m in self.modules)
+        )
+
+
+# --- losses, optimizers and the calls the sites read (the catalog engineer's records) -------------
+
+
+class LossKind(StrEnum):
+    MODULE = "module"  # a class whose instance is called: nn.MSELoss()(input, target)
+    FUNCTIONAL = "functional"  # a function called on the tensors: F.mse_loss(input, target)
+
+
+@dataclass(frozen=True)
+class LossKeywords:
+    """The keyword arguments a loss call is read for."""
+
+    reduction: str
+    legacy: tuple[str, ...] = ()  # deprecated flags that override `reduction` (size_average, reduce)
+
+
+@dataclass(frozen=True)
+class LossRecord:
+    callable: Reachable
+    kind: LossKind
+    mean_divisor: MeanDivisor  # what reduction="mean" divides the summed loss by
+    keywords: LossKeywords
+    accepts_legacy: bool = False  # still takes the `keywords.legacy` flags
+    # Positional arguments that cannot be a legacy flag (the module's `weight`; a function's input,
+    # target and weight); more positional arguments make the reduction unknown.
+    max_positional: int = 1
+    # The reduction strings the call accepts beyond the common ones, with their divisor.
+    extra_divisors: tuple[tuple[Reduction, MeanDivisor], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.callable.name
+
+    def divisor(self, reduction: Reduction) -> MeanDivisor | None:
+        """What the loss divides its sum by under `reduction` (None: it does not divide)."""
+        if reduction is Reduction.MEAN:
+            return self.mean_divisor
+        return dict(self.extra_divisors).get(reduction)
+
+
+class OptimizerFamily(StrEnum):
+    PLAIN = "plain"  # the step is lr * gradient (SGD without momentum, ASGD)
+    MOMENTUM = "momentum"  # a running sum of gradients, still proportional to the gradient
+    ADAPTIVE = "adaptive"  # normalised by a running gradient magnitude: a constant loss scale cancels
+    UNKNOWN = "unknown"  # neither, or only for some steps (RAdam's first steps, LBFGS)
+
+
+@dataclass(frozen=True)
+class OptimizerKeywords:
+    params: str
+    lr: str
+    weight_decay: str
+    momentum: str | None = None  # heavy-ball momentum; the step stays proportional to the gradient
+    decoupled_flag: str | None = None  # `decoupled_weight_decay=True` switches to lr*wd*w decay
+
+
+@dataclass(frozen=True)
+class OptimizerRecord:
+    callable: Reachable
+    family: OptimizerFamily
+    keywords: OptimizerKeywords
+    decoupled_by_default: bool = False  # AdamW-style decay lr * wd * w, independent of the loss scale
     lr_position: int = 1  # positional index of lr (params is 0)
     default_weight_decay: float = 0.0
 
+    @property
+    def name(self) -> str:
+        return self.callable.name
+
+    @property
+    def step_proportional_to_gradient(self) -> bool:
+        """A loss scaled by c makes every step c times larger (SGD with or without momentum)."""
+        return self.family in (OptimizerFamily.PLAIN, OptimizerFamily.MOMENTUM)
+
+    @property
+    def scaling_family(self) -> str:
+        """The family as the scaling math names it: "sgd", "adaptive" or "unknown"."""
+        if self.step_proportional_to_gradient:
+            return "sgd"
+        return "adaptive" if self.family is OptimizerFamily.ADAPTIVE else "unknown"
+
+
+@dataclass(frozen=True)
+class DataLoaderRecord:
+    callable: Reachable
+    batch_size_keyword: str
+    batch_size_position: int
+    drop_last_keyword: str
+
+
+@dataclass(frozen=True)
+class AcceleratorRecord:
+    """An object whose backward divides by the accumulation steps configured on it."""
+
+    callable: Reachable
+    accumulation_keyword: str  # Accelerator(gradient_accumulation_steps=K)
+
+
+@dataclass(frozen=True)
+class ClipFunction:
+    """A gradient-clipping function and where its threshold is passed."""
+
+    callable: Reachable
+    function: str  # the canonical name facts use ("clip_grad_norm_"; deprecated aliases map to it)
+    threshold_keyword: str
+    threshold_position: int = 1
+
+
+@dataclass(frozen=True)
+class SameObjectCall:
+    """A method whose result is (for our purposes) an object it was given: `model.to(device)` is
+    `model`, `accelerator.prepare(opt)` is `opt`, `a, b = accelerator.prepare(a, b)` unpacks them."""
+
+    method: str
+    returns_receiver: bool = False  # called with at most one argument, returns its receiver
+    returns_argument: bool = False  # called with one argument, returns it
+    unpacks_arguments: bool = False  # returns its positional arguments, in order, as a tuple
+
+
+@dataclass(frozen=True)
+class TensorMethods:
+    """Tensor methods the flow algebra treats alike."""
+
+    transparent: frozenset[str]  # return the same value for our purposes (.float(), .to(), .clone())
+    elementwise: frozenset[str]  # per element (.pow(), .log()): a later .sum() makes a summed loss
+    # Methods whose result counts this batch (x.size(0), y.numel(), mask.sum()).
+    counts: frozenset[str]
+    count_conversions: frozenset[str]  # keep a count a count (.item(), .float())
+    size_method: str  # x.size(0)
+    shape_attribute: str  # x.shape[0]
+    parameter_iterators: frozenset[str]  # model.parameters(): a sum over them is a penalty
+    gradient_attribute: str  # p.grad
+    # A loss-scaling wrapper that returns its one argument scaled by a constant (GradScaler.scale).
+    loss_scale_method: str | None = None
+
+
+@dataclass(frozen=True)
+class Reductions:
+    """Calls that reduce a tensor: methods (`x.sum()`) and functions (`torch.sum(x)`)."""
+
+    methods: tuple[tuple[str, Reduction], ...]
+    functions: tuple[tuple[str, Reduction], ...]
+    dim_keyword: str  # x.sum(dim=0)
+    # The strings a `reduction=` argument may hold (and the deprecated spellings they mean).
+    strings: tuple[tuple[str, Reduction], ...] = ()
+
+
+@dataclass(frozen=True)
+class SettingNames:
+    """Identifiers that name a training setting, as people spell them in scripts and configs."""
+
+    batch_size: frozenset[str] = frozenset()
+    accumulation: frozenset[str] = frozenset()
+    learning_rate: frozenset[str] = frozenset()
+    world_size: frozenset[str] = frozenset()
+    world_size_functions: tuple[Reachable, ...] = ()  # torch.distributed.get_world_size()
+
+
+@dataclass(frozen=True)
+class SettingReader:
+    """An argparse-like parser: where options are declared and where their values are read."""
+
+    declare_method: str  # parser.add_argument("--batch-size", default=32)
+    parse_methods: frozenset[str]  # args = parser.parse_args()
+    default_keyword: str
+    dest_keyword: str
+
+
+@dataclass(frozen=True)
+class PythonBuiltins:
+    length: str  # len(y)
+    number_casts: frozenset[str]  # int(x), float(x): the value stays what it was
+    counter: str  # range(K)
+    iteration_wrappers: frozenset[str]  # enumerate(loader), iter(loader), tqdm(loader)
 
 
 
 # -- update sites: where gradients are made and become a parameter update -------------------------
+
+class LossAt(Enum):
+    """Where a backward call finds the loss it backpropagates."""
+
+    RECEIVER = "receiver"  # `loss.backward()`
+    SCALED_RECEIVER = "scaled_receiver"  # `scaler.scale(loss).backward()`
+    ARGUMENT = "argument"  # `accelerator.backward(loss)`
+
+
+class AccumulationDivision(Enum):
+    """Whether a backward call divides the loss by the accumulation steps K itself."""
+
+    NEVER = "never"
+    ALWAYS = "always"  # the engine reads K from its own configuration
+    WHEN_CONFIGURED = "when_configured"  # the receiver was built with K
+    UNKNOWN = "unknown"  # a backward we know nothing about
+
 
 @dataclass(frozen=True)
 class BackwardCall:
@@ -32,20 +248,15 @@ class BackwardCall:
 
     kind: str  # the update site's kind: "tensor", "amp_scaler", "accelerate", ...
     method: str  # "backward", "manual_backward"
-    # Where the loss is: "receiver" (`loss.backward()`), "scaled_receiver" (`scaler.scale(loss)
-    # .backward()`, the scaling call named by `scale_method`) or "argument" (`accelerator.backward(loss)`).
-    loss_at: str
+    loss_at: LossAt  # with SCALED_RECEIVER, the scaling call is named by `scale_method`
     scale_method: str | None = None
     # fnmatch patterns for the qualified name of the call that made the receiver (`accelerator =
     # Accelerator(...)`); empty: any receiver.
     receiver_made_by: tuple[str, ...] = ()
-    # Whether the call divides the loss by the accumulation steps K itself: "never", "always" (the
-    # engine reads K from its own configuration), "when_configured" (the receiver was built with
-    # K), "unknown" (a backward we know nothing about).
-    divides_by_accumulation: str = "never"
+    divides_by_accumulation: AccumulationDivision = AccumulationDivision.NEVER
     # How a fix may divide the loss by K: "wrap" rewrites `loss` as `(loss / K)` (a receiver),
     # "plain" as `loss / K` (an argument); None: no fix.
-    loss_edit: str | None = None
+    loss_edit: LossEdit | None = None
 
 
 @dataclass(frozen=True)
@@ -73,12 +284,19 @@ class FrameworkDivisionWords:
     steps_attributes: tuple[str, ...] = ()
 
 
+class ScaleDirection(Enum):
+    """Whether a scaling call divides or multiplies by its factor (the `ScaleOp.op` of the facts)."""
+
+    DIV = "div"
+    MUL = "mul"
+
+
 @dataclass(frozen=True)
 class GradientScaleCall:
     """An in-place scaling of gradients: `p.grad.div_(K)` (a method on a gradient) or
     `torch._foreach_div_(grads, K)` (a function over a list of gradients)."""
 
-    op: str  # "div" / "mul"
+    op: ScaleDirection
     method: str | None = None  # a method called on a gradient tensor
     function: str | None = None  # a qualified function taking (gradients, factor)
 

@@ -1,106 +1,205 @@
-"""PyTorch: losses, optimizers, clipping, data loading and the names that hold B, K and W.
+"""PyTorch: losses, optimizers, clipping, data loading, tensor methods and the names that hold B, K, W.
 
 Facts come from the torch 2.13.0 signatures summarised in ml-scaling-semantics.md section 2.
 """
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog.records import OptimizerInfo
+from lossscale_lint.facts.catalog.records import (
+    AccumulationDivision,
+    BackwardCall,
+    ClipFunction,
+    DataLoaderRecord,
+    GradientScaleCall,
+    LossAt,
+    LossKeywords,
+    LossKind,
+    LossRecord,
+    ManualUpdateCall,
+    OptimizerFamily,
+    OptimizerKeywords,
+    OptimizerRecord,
+    Reachable,
+    Reductions,
+    SameObjectCall,
+    ScaleDirection,
+    SettingNames,
+    TensorMethods,
+)
+from lossscale_lint.facts.vocabulary import LossEdit, MeanDivisor, Reduction
 
-# Loss modules in torch.nn that take `reduction=` (all default to "mean"), and which of them still
-# accept the deprecated `size_average=` / `reduce=` arguments.
-LOSS_MODULES: dict[str, bool] = {
-    "L1Loss": True, "MSELoss": True, "SmoothL1Loss": True, "HuberLoss": False,
-    "BCELoss": True, "BCEWithLogitsLoss": True, "CrossEntropyLoss": True, "NLLLoss": True,
-    "NLLLoss2d": True, "KLDivLoss": True, "PoissonNLLLoss": True, "GaussianNLLLoss": False,
-    "CTCLoss": False, "MarginRankingLoss": True, "HingeEmbeddingLoss": True,
-    "CosineEmbeddingLoss": True, "SoftMarginLoss": True, "MultiLabelSoftMarginLoss": True,
-    "MultiLabelMarginLoss": True, "MultiMarginLoss": True, "TripletMarginLoss": True,
-    "TripletMarginWithDistanceLoss": False,
+# --- losses (section 2.1) -------------------------------------------------------------------------
+
+LOSS_KEYWORDS = LossKeywords(reduction="reduction", legacy=("size_average", "reduce"))
+_MODULE_HOMES = ("torch.nn", "torch.nn.modules.loss")
+_FUNCTIONAL_HOME = ("torch.nn.functional",)
+_BATCHMEAN = ((Reduction.BATCHMEAN, MeanDivisor.BATCH),)
+_TAKES_BATCHMEAN = ("KLDivLoss", "kl_div")  # reduction="batchmean" divides by B
+
+# (module class, functional name, accepts size_average/reduce, what "mean" divides by); every
+# one takes `reduction=` and defaults to "mean".
+_LOSS_TABLE: tuple[tuple[str | None, str | None, bool, MeanDivisor], ...] = (
+    ("L1Loss", "l1_loss", True, MeanDivisor.ELEMENTS),
+    ("MSELoss", "mse_loss", True, MeanDivisor.ELEMENTS),
+    ("SmoothL1Loss", "smooth_l1_loss", True, MeanDivisor.ELEMENTS),
+    ("HuberLoss", "huber_loss", False, MeanDivisor.ELEMENTS),
+    ("BCELoss", "binary_cross_entropy", True, MeanDivisor.ELEMENTS),
+    ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits", True, MeanDivisor.ELEMENTS),
+    ("CrossEntropyLoss", "cross_entropy", True, MeanDivisor.TARGET_WEIGHTS),
+    ("NLLLoss", "nll_loss", True, MeanDivisor.TARGET_WEIGHTS),
+    ("NLLLoss2d", None, True, MeanDivisor.TARGET_WEIGHTS),
+    ("KLDivLoss", "kl_div", True, MeanDivisor.ELEMENTS),  # "mean" warns; "batchmean" divides by B
+    ("PoissonNLLLoss", "poisson_nll_loss", True, MeanDivisor.ELEMENTS),
+    ("GaussianNLLLoss", "gaussian_nll_loss", False, MeanDivisor.ELEMENTS),
+    ("CTCLoss", "ctc_loss", False, MeanDivisor.LENGTH_NORMALISED_BATCH),
+    # Element-wise on their inputs:
+    ("MarginRankingLoss", "margin_ranking_loss", True, MeanDivisor.ELEMENTS),
+    ("HingeEmbeddingLoss", "hinge_embedding_loss", True, MeanDivisor.ELEMENTS),
+    ("SoftMarginLoss", "soft_margin_loss", True, MeanDivisor.ELEMENTS),
+    # One value per sample (the class or feature dimension is reduced first):
+    ("CosineEmbeddingLoss", "cosine_embedding_loss", True, MeanDivisor.BATCH),
+    ("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss", True, MeanDivisor.BATCH),
+    ("MultiLabelMarginLoss", "multilabel_margin_loss", True, MeanDivisor.BATCH),
+    ("MultiMarginLoss", "multi_margin_loss", True, MeanDivisor.BATCH),
+    ("TripletMarginLoss", "triplet_margin_loss", True, MeanDivisor.BATCH),
+    ("TripletMarginWithDistanceLoss", "triplet_margin_with_distance_loss", False, MeanDivisor.BATCH),
+)
+
+
+def _loss(name: str, kind: LossKind, legacy: bool, divisor: MeanDivisor) -> LossRecord:
+    module = kind is LossKind.MODULE
+    return LossRecord(
+        callable=Reachable(name, _MODULE_HOMES if module else _FUNCTIONAL_HOME),
+        kind=kind,
+        mean_divisor=divisor,
+        keywords=LOSS_KEYWORDS,
+        accepts_legacy=legacy,
+        max_positional=1 if module else 3,  # only `weight` / input, target, weight in practice
+        extra_divisors=_BATCHMEAN if name in _TAKES_BATCHMEAN else (),
+    )
+
+
+LOSSES: tuple[LossRecord, ...] = tuple(
+    _loss(name, kind, legacy, divisor)
+    for module_name, function_name, legacy, divisor in _LOSS_TABLE
+    for name, kind in ((module_name, LossKind.MODULE), (function_name, LossKind.FUNCTIONAL))
+    if name is not None
+)
+
+# (size_average, reduce) -> reduction, per torch/nn/_reduction.py::legacy_get_string;
+# None means "not given", which counts as True.
+LEGACY_TO_REDUCTION: dict[tuple[bool, bool], Reduction] = {
+    (True, True): Reduction.MEAN, (False, True): Reduction.SUM,
+    (True, False): Reduction.NONE, (False, False): Reduction.NONE,
 }
 
-# Functional losses in torch.nn.functional with the same semantics.
-LOSS_FUNCTIONS: dict[str, bool] = {
-    "l1_loss": True, "mse_loss": True, "smooth_l1_loss": True, "huber_loss": False,
-    "binary_cross_entropy": True, "binary_cross_entropy_with_logits": True,
-    "cross_entropy": True, "nll_loss": True, "kl_div": True, "poisson_nll_loss": True,
-    "gaussian_nll_loss": False, "ctc_loss": False, "margin_ranking_loss": True,
-    "hinge_embedding_loss": True, "cosine_embedding_loss": True, "soft_margin_loss": True,
-    "multilabel_soft_margin_loss": True, "multilabel_margin_loss": True,
-    "multi_margin_loss": True, "triplet_margin_loss": True,
-    "triplet_margin_with_distance_loss": False,
-}
 
-
-# torch.optim classes. RAdam is left out of "sgd" on purpose: only its first steps are
-# un-rectified (proportional to the gradient), which is too subtle for an error.
-TORCH_OPTIMIZERS: dict[str, OptimizerInfo] = {
-    "SGD": OptimizerInfo("sgd"),
-    "ASGD": OptimizerInfo("sgd"),
-    "Adam": OptimizerInfo("adaptive", has_decoupled_flag=True),
-    "AdamW": OptimizerInfo("adaptive", decoupled_by_default=True, default_weight_decay=1e-2),
-    "NAdam": OptimizerInfo("adaptive", has_decoupled_flag=True),
-    "RAdam": OptimizerInfo("unknown", has_decoupled_flag=True),
-    "Adamax": OptimizerInfo("adaptive"),
-    "RMSprop": OptimizerInfo("adaptive"),
-    "Adagrad": OptimizerInfo("adaptive"),
-    "Adadelta": OptimizerInfo("adaptive"),
-    "Rprop": OptimizerInfo("adaptive"),
-    "SparseAdam": OptimizerInfo("adaptive"),
-    "Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "Muon": OptimizerInfo("adaptive", decoupled_by_default=True, default_weight_decay=0.1),
-    "LBFGS": OptimizerInfo("unknown"),
-}
-
-ADAPTIVE_NAMES = frozenset(n for n, i in TORCH_OPTIMIZERS.items() if i.family == "adaptive")
-
-# Identifiers that name the configured batch size or the accumulation steps. Users extend them with
-# `batch-size-names` / `accumulation-names`.
-BATCH_SIZE_NAMES = frozenset({
-    "batch_size", "batchsize", "bs", "train_batch_size", "per_device_train_batch_size",
-    "micro_batch_size", "mini_batch_size", "minibatch_size", "BATCH_SIZE", "BS",
-})
-ACCUMULATION_NAMES = frozenset({
-    "gradient_accumulation_steps", "grad_accum_steps", "accumulation_steps", "accum_steps",
-    "grad_accum", "accum_iter", "accumulate_grad_batches", "iters_to_accumulate", "update_freq",
-    "accumulate", "grad_accumulation_steps", "n_accum", "accumulation",
-})
-WORLD_SIZE_NAMES = frozenset({"world_size", "num_processes", "num_replicas", "WORLD_SIZE"})
-
-DATALOADER_NAMES = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
-CLIP_FUNCTIONS = {
-    # The spellings without the trailing underscore are deprecated aliases that still clip.
-    "torch.nn.utils.clip_grad_norm": "clip_grad_norm_",
-    "torch.nn.utils.clip_grad_value": "clip_grad_value_",
-    "torch.nn.utils.clip_grad.clip_grad_norm": "clip_grad_norm_",
-    "torch.nn.utils.clip_grad_norm_": "clip_grad_norm_",
-    "torch.nn.utils.clip_grad_value_": "clip_grad_value_",
-    "torch.nn.utils.clip_grad.clip_grad_norm_": "clip_grad_norm_",
-    "torch.nn.utils.clip_grad.clip_grad_value_": "clip_grad_value_",
-}
-LEGACY_TO_REDUCTION = {
-    # (size_average, reduce) -> reduction, per torch/nn/_reduction.py::legacy_get_string;
-    # None means "not given", which counts as True.
-    (True, True): "mean", (False, True): "sum", (True, False): "none", (False, False): "none",
-}
-
-
-def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+def legacy_reduction(size_average: bool | None, reduce: bool | None) -> Reduction:
     return LEGACY_TO_REDUCTION[(size_average is not False, reduce is not False)]
 
+
+REDUCTIONS = Reductions(
+    methods=(("sum", Reduction.SUM), ("mean", Reduction.MEAN)),
+    functions=(("torch.sum", Reduction.SUM), ("torch.mean", Reduction.MEAN)),
+    dim_keyword="dim",
+    # "elementwise_mean" is still accepted with a deprecation warning (torch/nn/_reduction.py).
+    strings=tuple((r.value, r) for r in (Reduction.MEAN, Reduction.SUM, Reduction.NONE, Reduction.BATCHMEAN))
+    + (("elementwise_mean", Reduction.MEAN),),
+)
+
+# --- optimizers (section 2.3) ---------------------------------------------------------------------
+
+_PLAIN_KEYWORDS = OptimizerKeywords(params="params", lr="lr", weight_decay="weight_decay")
+_MOMENTUM_KEYWORDS = OptimizerKeywords(params="params", lr="lr", weight_decay="weight_decay", momentum="momentum")
+_FLAG_KEYWORDS = OptimizerKeywords(params="params", lr="lr", weight_decay="weight_decay",
+                                   decoupled_flag="decoupled_weight_decay")
+
+
+def _optimizer(name: str, family: OptimizerFamily, keywords: OptimizerKeywords = _PLAIN_KEYWORDS,
+               **facts) -> OptimizerRecord:
+    return OptimizerRecord(Reachable(name, ("torch.optim",), submodules=True), family, keywords, **facts)
+
+
+# RAdam is "unknown" on purpose: only its first steps are un-rectified (proportional to the
+# gradient), which is too subtle for an error.
+OPTIMIZERS: tuple[OptimizerRecord, ...] = (
+    _optimizer("SGD", OptimizerFamily.PLAIN, _MOMENTUM_KEYWORDS),  # heavy-ball with momentum > 0
+    _optimizer("ASGD", OptimizerFamily.PLAIN),
+    _optimizer("Adam", OptimizerFamily.ADAPTIVE, _FLAG_KEYWORDS),
+    _optimizer("AdamW", OptimizerFamily.ADAPTIVE, decoupled_by_default=True, default_weight_decay=1e-2),
+    _optimizer("NAdam", OptimizerFamily.ADAPTIVE, _FLAG_KEYWORDS),
+    _optimizer("RAdam", OptimizerFamily.UNKNOWN, _FLAG_KEYWORDS),
+    _optimizer("Adamax", OptimizerFamily.ADAPTIVE),
+    _optimizer("RMSprop", OptimizerFamily.ADAPTIVE, _MOMENTUM_KEYWORDS),
+    _optimizer("Adagrad", OptimizerFamily.ADAPTIVE),
+    _optimizer("Adadelta", OptimizerFamily.ADAPTIVE),
+    _optimizer("Rprop", OptimizerFamily.ADAPTIVE),
+    _optimizer("SparseAdam", OptimizerFamily.ADAPTIVE),
+    _optimizer("Adafactor", OptimizerFamily.ADAPTIVE, decoupled_by_default=True),
+    _optimizer("Muon", OptimizerFamily.ADAPTIVE, decoupled_by_default=True, default_weight_decay=0.1),
+    _optimizer("LBFGS", OptimizerFamily.UNKNOWN),
+)
+
+# --- data loading, clipping, calls that return an object they were given (section 2.4) ------------
+
+DATALOADERS = (
+    DataLoaderRecord(Reachable("DataLoader", ("torch.utils.data", "torch.utils.data.dataloader")),
+                     batch_size_keyword="batch_size", batch_size_position=1, drop_last_keyword="drop_last"),
+)
+
+_CLIP_HOMES = ("torch.nn.utils", "torch.nn.utils.clip_grad")
+# The spellings without the trailing underscore are deprecated aliases that still clip.
+CLIPS: tuple[ClipFunction, ...] = (
+    ClipFunction(Reachable("clip_grad_norm_", _CLIP_HOMES), "clip_grad_norm_", threshold_keyword="max_norm"),
+    ClipFunction(Reachable("clip_grad_norm", _CLIP_HOMES), "clip_grad_norm_", threshold_keyword="max_norm"),
+    ClipFunction(Reachable("clip_grad_value_", _CLIP_HOMES), "clip_grad_value_", threshold_keyword="clip_value"),
+    ClipFunction(Reachable("clip_grad_value", ("torch.nn.utils",)), "clip_grad_value_", threshold_keyword="clip_value"),
+)
+
+SAME_OBJECT_CALLS = (
+    SameObjectCall("to", returns_receiver=True),  # model.to(device)
+    SameObjectCall("cuda", returns_receiver=True),
+)
+
+NO_GRAD_CONTEXTS = ("no_grad", "inference_mode")  # torch.no_grad(), torch.inference_mode()
+
+TENSOR_METHODS = TensorMethods(
+    transparent=frozenset({"float", "double", "half", "bfloat16", "to", "cuda", "cpu", "squeeze",
+                           "clone", "contiguous"}),
+    elementwise=frozenset({"pow", "abs", "log", "square", "exp", "log_softmax", "sqrt"}),
+    counts=frozenset({"size", "numel", "nelement", "count_nonzero", "sum"}),  # mask.sum() counts
+    count_conversions=frozenset({"float", "item", "int"}),
+    size_method="size",
+    shape_attribute="shape",
+    parameter_iterators=frozenset({"parameters", "named_parameters"}),
+    gradient_attribute="grad",
+    loss_scale_method="scale",  # torch.amp.GradScaler.scale(loss)
+)
+
+# --- the names that hold B, K and W ----------------------------------------------------------------
+
+# Users extend batch size and accumulation names with `batch-size-names` / `accumulation-names`.
+SETTINGS = SettingNames(
+    batch_size=frozenset({"batch_size", "batchsize", "bs", "micro_batch_size", "mini_batch_size",
+                          "minibatch_size", "BATCH_SIZE", "BS"}),
+    accumulation=frozenset({"grad_accum_steps", "accumulation_steps", "accum_steps", "grad_accum",
+                            "accum_iter", "iters_to_accumulate", "update_freq", "accumulate",
+                            "grad_accumulation_steps", "n_accum", "accumulation"}),
+    learning_rate=frozenset({"lr", "learning_rate", "base_lr", "LR", "LEARNING_RATE"}),
+    world_size=frozenset({"world_size", "num_replicas", "WORLD_SIZE"}),
+    world_size_functions=(Reachable("get_world_size", ("torch.distributed",)),),
+)
 
 # -- update sites: backward, step, gradient scaling and manual updates ----------------------------
 # (records.py: BackwardCall, GradientScaleCall, ManualUpdateCall)
 
-from lossscale_lint.facts.catalog.records import BackwardCall, GradientScaleCall, ManualUpdateCall  # noqa: E402
-
 BACKWARD_CALLS = (
     # `scaler.scale(loss).backward()`: the scale factor is undone by `scaler.step` / `unscale_`.
-    BackwardCall(kind="amp_scaler", method="backward", loss_at="scaled_receiver", scale_method="scale",
-                 loss_edit="plain"),
-    BackwardCall(kind="tensor", method="backward", loss_at="receiver", loss_edit="wrap"),
+    BackwardCall(kind="amp_scaler", method="backward", loss_at=LossAt.SCALED_RECEIVER, scale_method="scale",
+                 loss_edit=LossEdit.PLAIN),
+    BackwardCall(kind="tensor", method="backward", loss_at=LossAt.RECEIVER, loss_edit=LossEdit.WRAP),
     # `something.backward(loss)` made by a library we do not know: it may divide by K or not.
-    BackwardCall(kind="other", method="backward", loss_at="argument", divides_by_accumulation="unknown"),
+    BackwardCall(kind="other", method="backward", loss_at=LossAt.ARGUMENT, divides_by_accumulation=AccumulationDivision.UNKNOWN),
 )
 
 # `opt.step()` / `scaler.step(opt)`: the methods that apply an optimizer step.
@@ -124,10 +223,10 @@ GRADIENT_ATTRIBUTE = "grad"
 DATA_ATTRIBUTE = "data"
 
 GRADIENT_SCALE_CALLS = (
-    GradientScaleCall(op="div", method="div_"),
-    GradientScaleCall(op="mul", method="mul_"),
-    GradientScaleCall(op="div", function="torch._foreach_div_"),
-    GradientScaleCall(op="mul", function="torch._foreach_mul_"),
+    GradientScaleCall(op=ScaleDirection.DIV, method="div_"),
+    GradientScaleCall(op=ScaleDirection.MUL, method="mul_"),
+    GradientScaleCall(op=ScaleDirection.DIV, function="torch._foreach_div_"),
+    GradientScaleCall(op=ScaleDirection.MUL, function="torch._foreach_mul_"),
 )
 
 # `p.add_(p.grad, alpha=-lr)`: plain SGD written by hand.

@@ -1,14 +1,26 @@
-"""Hugging Face Transformers (ml-scaling-semantics.md): optimizers it ships, trainer settings."""
+"""Hugging Face Transformers (ml-scaling-semantics.md section 5): optimizers it ships, trainer settings."""
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog.records import OptimizerInfo
+from lossscale_lint.facts.catalog.records import (
+    OptimizerFamily,
+    OptimizerKeywords,
+    OptimizerRecord,
+    Reachable,
+    SettingNames,
+)
 
-# Optimizers outside torch.optim whose behaviour is documented and stable.
-OPTIMIZERS: dict[str, OptimizerInfo] = {
-    "transformers.AdamW": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "transformers.optimization.AdamW": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "transformers.Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
-    "transformers.optimization.Adafactor": OptimizerInfo("adaptive", decoupled_by_default=True),
-}
+_HOMES = ("transformers", "transformers.optimization")
+_KEYWORDS = OptimizerKeywords(params="params", lr="lr", weight_decay="weight_decay")
 
+# Optimizers outside torch.optim whose behaviour is documented and stable; both decay decoupled.
+OPTIMIZERS: tuple[OptimizerRecord, ...] = tuple(
+    OptimizerRecord(Reachable(name, _HOMES), OptimizerFamily.ADAPTIVE, _KEYWORDS, decoupled_by_default=True)
+    for name in ("AdamW", "Adafactor")
+)
+
+# TrainingArguments.
+SETTINGS = SettingNames(
+    batch_size=frozenset({"per_device_train_batch_size", "train_batch_size"}),
+    accumulation=frozenset({"gradient_accumulation_steps"}),
+)
