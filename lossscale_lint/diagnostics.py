@@ -31,6 +31,9 @@ class Span:
     column: int
     end_line: int
     end_column: int
+    # The file this span is in, when that is another module of the project than the file being
+    # checked (a loss helper imported from `losses.py`); None: the file being checked.
+    path: str | None = None
 
 
 @record
@@ -52,6 +55,8 @@ class Fix:
 class Related:
     span: Span
     message: str
+    # The file the related site is in; None: the diagnostic's own file.
+    path: str | None = None
 
 
 @record

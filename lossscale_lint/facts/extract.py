@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from lossscale_lint.facts import catalog
@@ -39,10 +41,12 @@ def _receiver(call: cst.Call) -> cst.BaseExpression | None:
 
 
 class Extractor:
-    def __init__(self, index: CodeIndex, path: str, batch_size_names, accumulation_names) -> None:
+    def __init__(self, index: CodeIndex, path: str, batch_size_names, accumulation_names, project=None) -> None:
         self.index = index
         self.path = path
-        self.resolver = Resolver(index)
+        # The other modules of the project (`facts.project.ProjectLink`); None: this file alone.
+        self.project = project
+        self.resolver = Resolver(index, project)
         self.batch_size_names = catalog.BATCH_SIZE_NAMES | frozenset(batch_size_names)
         self.accumulation_names = catalog.ACCUMULATION_NAMES | frozenset(accumulation_names)
         self.losses: dict[int, LossSite] = {}  # filled below; the tracer reads it when tracing
@@ -63,12 +67,21 @@ class Extractor:
             elif name in catalog.ACCELERATOR_NAMES:
                 self.accelerators[id(call.node)] = self.sites.accelerator(call)
 
+    def site_of(self, table: str, node: cst.Call):
+        """The site `node` made, from this module's `table` ("optimizers", "loaders", ...) or,
+        for a call in another module of the project (a factory), from that module's."""
+        found = getattr(self, table).get(id(node))
+        if found is None and self.project is not None:
+            found = next((getattr(a, table)[id(node)] for a in self.project.analyses()
+                          if id(node) in getattr(a, table)), None)
+        return found
+
     # -- the pieces around a backward call ------------------------------------------------------
     def optimizer_of(self, expr: cst.BaseExpression, call: CallSite) -> OptimizerSite | None:
         where = Where(expr, call.scope, call.position)
         site, _ = self.resolver.origin_call(where)
         if site is not None:
-            return self.optimizers.get(id(site.node))
+            return self.site_of("optimizers", site.node)
         binding = self.resolver.lookup(expr, call.scope, call.position)
         # A parameter of a function nobody in this module calls: with a single optimizer in the
         # module, that is the one it steps.
@@ -185,8 +198,8 @@ class Extractor:
             kind, value = "tensor", receiver
         elif args and receiver is not None:
             site, qualified = self.resolver.origin_call(Where(receiver, call.scope, call.position))
-            if site is not None and id(site.node) in self.accelerators:
-                kind, accelerator = "accelerate", self.accelerators[id(site.node)]
+            if site is not None and self.site_of("accelerators", site.node) is not None:
+                kind, accelerator = "accelerate", self.site_of("accelerators", site.node)
             elif qualified and qualified.endswith("Fabric"):
                 kind = "fabric"
             elif qualified and qualified.startswith("deepspeed"):
@@ -236,8 +249,8 @@ class Extractor:
                    and (self.resolver.qualified(iterator.func) or "").split(".")[-1] in ("enumerate", "tqdm", "iter")):
                 iterator = iterator.args[0].value
             site, _ = self.resolver.origin_call(Where(iterator, call.scope, call.position))
-            if site is not None and id(site.node) in self.loaders:
-                return self.loaders[id(site.node)]
+            if site is not None and self.site_of("loaders", site.node) is not None:
+                return self.site_of("loaders", site.node)
         return None
 
     def batch_sizes(self) -> list[BatchSizeSource]:
@@ -250,9 +263,28 @@ class Extractor:
                 value = self.resolver.value(Where(bindings[0].value, 0, bindings[0].position))
                 if value.known:
                     sources.append(BatchSizeSource(kind="constant", name=name, value=value))
+        sources += self._imported_batch_sizes()
         for loader in self.loaders.values():
             if loader.batch_size is not None and loader.batch_size.known:
                 sources.append(BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=loader.batch_size))
+        return sources
+
+    def _imported_batch_sizes(self) -> list[BatchSizeSource]:
+        """`from config import BATCH_SIZE`: a batch size constant of another project module."""
+        if self.project is None:
+            return []
+        sources = []
+        names = [*self.index.imports, *self.index.relative_imports]
+        for name in names:
+            found = self.resolver.imported(cst.Name(name), 0) if name in self.batch_size_names else None
+            bound = found[0].resolver.module_binding(found[1]) if found else None
+            if bound is None:
+                continue
+            other = found[0]
+            value = other.resolver.value(bound[1])
+            if value.known:
+                origin = f"{value.origin or f'{found[1]} = {value.source} (line {bound[0].position[0]})'} in {other.index.path}"
+                sources.append(BatchSizeSource(kind="constant", name=name, value=replace(value, origin=origin)))
         return sources
 
     def _accelerate_division(self, accelerator) -> FrameworkDivision | None:
@@ -322,6 +354,9 @@ class Extractor:
         )
 
 
-def extract_facts(module: cst.Module, path: str, *, batch_size_names=(), accumulation_names=()) -> ModuleFacts:
+def extract_facts(module: cst.Module, path: str, *, batch_size_names=(), accumulation_names=(), project=None) -> ModuleFacts:
+    """`project`: a `facts.project.ProjectLink` for this file, to follow imports of its modules."""
     index = build_index(module)
-    return Extractor(index, path, batch_size_names, accumulation_names).facts()
+    if project is not None:
+        project.register(index, project.importer)
+    return Extractor(index, path, batch_size_names, accumulation_names, project).facts()

@@ -23,6 +23,7 @@ from functools import partial
 
 from lossscale_lint.pipeline.cache import CacheKey, DiagnosticsCache
 from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.dependencies import recording_dependencies
 from lossscale_lint.pipeline.precheck import may_report
 from lossscale_lint.pipeline.runner import FileError, FileResult, lint_loaded
 from lossscale_lint.pipeline.sources import SourceError, read_source
@@ -79,9 +80,10 @@ def worker_count(jobs: int | None) -> int:
 def run_batch(batch: Sequence[FileJob], cache: DiagnosticsCache | None) -> list[tuple[int, FileResult]]:
     done = []
     for job in batch:
-        result = lint_loaded(job.path, job.source, job.options)
+        with recording_dependencies() as dependencies:  # the project modules the result read
+            result = lint_loaded(job.path, job.source, job.options)
         if cache is not None and job.key is not None and result.error is None:
-            cache.store(job.key, result.diagnostics)
+            cache.store(job.key, result.diagnostics, tuple(sorted(dependencies.items())))
         done.append((job.index, result))
     return done
 

@@ -28,7 +28,7 @@ def _xml_safe(text: str) -> str:
 
 def _failure_text(d: Diagnostic, path: str) -> str:
     lines = [f"{path}:{d.span.line}:{d.span.column}: {d.code} {d.message}"]
-    lines += [f"{path}:{r.span.line}:{r.span.column}: note: {r.message}" for r in d.related]
+    lines += [f"{r.path or path}:{r.span.line}:{r.span.column}: note: {r.message}" for r in d.related]
     if d.factor:
         lines.append(f"Effect on the update: {d.factor}")
     if d.suggestion:

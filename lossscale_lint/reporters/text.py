@@ -84,13 +84,16 @@ def location(path: str, span: Span) -> tuple[str, str]:
     return (f"{path}:{span.line}:{span.column}:", "bold")
 
 
-def diagnostic_block(diagnostic: Diagnostic, source_lines: list[str]) -> list[Line]:
+def diagnostic_block(diagnostic: Diagnostic, source_lines: list[str], other_sources=None) -> list[Line]:
+    """`other_sources(path)`: the lines of another file a related site is in ([] when unknown)."""
     style = SEVERITY_STYLE[diagnostic.severity]
     lines = [Line.of(location(diagnostic.path, diagnostic.span), " ", (diagnostic.code, style), " ", diagnostic.message)]
     lines.extend(frame(diagnostic.span, source_lines))
     for related in diagnostic.related:
-        lines.append(Line.of(location(diagnostic.path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
-        lines.extend(frame(related.span, source_lines))
+        path = related.path or diagnostic.path
+        lines.append(Line.of(location(path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
+        in_file = source_lines if related.path is None else (other_sources(path) if other_sources else [])
+        lines.extend(frame(related.span, in_file))
     notes = []
     if diagnostic.factor:
         notes.append(("factor", diagnostic.factor))
@@ -121,9 +124,13 @@ def render(lines: list[Line], color: bool) -> str:
 def report_text(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     lines: list[Line] = []
     split_sources: dict[str, list[str]] = {}
+
+    def source_lines(path: str) -> list[str]:
+        if path not in split_sources:
+            split_sources[path] = LINE_BREAK.split(ctx.sources.get(path, ""))
+        return split_sources[path]
+
     for diagnostic in diagnostics:
-        if diagnostic.path not in split_sources:
-            split_sources[diagnostic.path] = LINE_BREAK.split(ctx.sources.get(diagnostic.path, ""))
-        lines.extend(diagnostic_block(diagnostic, split_sources[diagnostic.path]))
+        lines.extend(diagnostic_block(diagnostic, source_lines(diagnostic.path), source_lines))
     lines.extend(Line.of((line, "bold")) for line in summary_lines(diagnostics, ctx))
     return render(lines, ctx.color)
