@@ -278,22 +278,23 @@ class FlowTracer:
                 return self._term(site, where)
         helper = self.resolver.local_function(func, where.scope)
         if helper is not None:
-            return self._returned(self, helper, call, depth)
+            return self._returned(self, helper, depth) or Opaque(call)
         imported = self.resolver.imported_function(func, where.scope) if self.resolver.project else None
         if imported is not None:  # a loss helper in another module of the project
             other, helper = imported
-            return arrived(self._returned(other.tracer, helper, call, depth), other.index, self.index.span(call))
+            returned = self._returned(other.tracer, helper, depth)
+            return arrived(returned, other.index, self.index.span(call)) if returned else Opaque(call)
         return Opaque(call, produced=True)
 
     @staticmethod
-    def _returned(tracer: FlowTracer, helper: int, call: cst.Call, depth: int):
+    def _returned(tracer: FlowTracer, helper: int, depth: int):
         """What the helper `helper` (a scope of `tracer`'s module) returns, when all returns agree."""
         traced = [tracer.trace(Where(r, helper, tracer.index.start(r)), depth + 1)
                   for r in tracer.index.scopes[helper].returns]
         known = [t for t in traced if not isinstance(t, Opaque)]
         if known and len(known) == len(traced) and all(_same(known[0], t) for t in known):
             return known[0]
-        return Opaque(call)
+        return None
 
     def _project_loss(self, node: cst.Call) -> LossSite | None:
         """The loss site made by `node` in another module of the project (a criterion factory)."""

@@ -289,6 +289,9 @@ class Resolver:
 
     # -- static values ----------------------------------------------------------------------
     def value(self, where: Where) -> Value:
+        owner = self.owner(where)
+        if owner is not self:
+            return owner.value(where)
         number, origin = self._static(where, 0)
         return Value(
             source=self.index.code(where.expr),
@@ -299,6 +302,9 @@ class Resolver:
         )
 
     def canonical(self, where: Where, depth: int = 0) -> str:
+        owner = self.owner(where)
+        if owner is not self:
+            return owner.canonical(where, depth)
         expr = where.expr
         if depth < MAX_DEPTH and isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.lookup(expr, where.scope, where.position)
@@ -336,7 +342,7 @@ class Resolver:
             return None, None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             parsed = self.origin(Where(expr.value, where.scope, where.position))
-            if parsed is not None and _is_parse_args(parsed.expr):
+            if parsed is not None and self.owner(parsed) is self and _is_parse_args(parsed.expr):
                 default = self.argparse_defaults.get(expr.attr.value)
                 if default is not None:
                     option, value_where, line = default
