@@ -276,3 +276,50 @@ def test_cache_sees_a_change_in_the_imported_module(tmp_path):
     assert (second.returncode, json.loads(second.stdout)) == (0, [])
     (root / "losses.py").write_text(SUMMED_HELPER)
     assert _check(root).stdout == first.stdout
+
+
+def test_cache_entry_with_a_changed_or_missing_dependency_is_a_miss(tmp_path):
+    from lossscale_lint.pipeline.cache import DiagnosticsCache
+    from lossscale_lint.facts.project import text_digest
+
+    helper = tmp_path / "losses.py"
+    helper.write_text(SUMMED_HELPER)
+    cache = DiagnosticsCache.open(tmp_path)
+    key = cache.key("train.py", TRAIN_WITH_HELPER, AnalysisOptions())
+    cache.store(key, (), ((str(helper), text_digest(helper.read_bytes())),))
+    assert cache.load(key) == ()
+    helper.write_text(SUMMED_HELPER + "\n")
+    assert cache.load(key) is None
+    helper.unlink()
+    assert cache.load(key) is None
+    cache.store(key, ())  # no dependencies: a plain entry as before
+    assert cache.load(key) == ()
+
+
+def test_a_finding_placed_in_another_module_is_left_to_that_module(tmp_path):
+    # The helper divides its summed loss by the configured batch size: LSL104 would point at the
+    # division, which is in losses.py, so train.py does not report it (losses.py has no backward).
+    helper = ("import torch.nn.functional as F\nBATCH_SIZE = 64\n\ndef vae_loss(recon, x, mu, logvar):\n"
+              "    return F.mse_loss(recon, x, reduction='sum') / BATCH_SIZE\n")
+    train = TRAIN_WITH_HELPER.replace("for x, y in data:", "from torch.utils.data import DataLoader\n"
+                                      "data = DataLoader(ds, batch_size=64)\nfor x, y in data:")
+    root = project(tmp_path, {"train.py": train, "losses.py": helper})
+    assert codes(root / "train.py") == []
+    (root / "losses.py").write_text(helper.replace(" / BATCH_SIZE", ""))
+    assert codes(root / "train.py") == ["LSL101"]
+
+
+def test_language_server_points_related_sites_into_the_other_file(tmp_path):
+    from lsprotocol import types
+    from pygls.workspace import PositionCodec
+
+    from lossscale_lint.integrations.lsp.convert import ClientPositions, to_lsp
+
+    root = project(tmp_path, {"train.py": TRAIN_WITH_HELPER, "losses.py": SUMMED_HELPER})
+    [found] = lint(root / "train.py")
+    text = (root / "train.py").read_text()
+    converted = to_lsp(found, ClientPositions(text, PositionCodec(types.PositionEncodingKind.Utf16)), (root / "train.py").as_uri())
+    note = converted.related_information[0]
+    assert note.location.uri == (root / "losses.py").resolve().as_uri()
+    assert (note.location.range.start.line, note.location.range.start.character) == (3, 43)
+    assert converted.related_information[1].location.uri == (root / "train.py").as_uri()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 
 import libcst as cst
@@ -40,11 +41,20 @@ _memo: OrderedDict[tuple[str, str, str], CodeIndex | None] = OrderedDict()
 def project_root(importer: Path) -> Path | None:
     """The nearest folder above the file holding a configuration file or `.git`; else the working
     directory when the file is inside it (as the result cache decides); else None."""
-    for folder in importer.parents:
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder
+    found = _marked_folder(importer.parent)
+    if found is not None:
+        return found
     cwd = Path.cwd().resolve()
     return cwd if cwd in importer.parents else None
+
+
+@lru_cache(maxsize=1024)
+def _marked_folder(folder: Path) -> Path | None:
+    """The nearest of `folder` and its parents holding a project marker (asked once per folder
+    and process: a run over thousands of files in one tree stats each folder once)."""
+    if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+        return folder
+    return None if folder.parent == folder else _marked_folder(folder.parent)
 
 
 def _inside(path: Path, root: Path) -> bool:
