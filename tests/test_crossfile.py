@@ -323,3 +323,16 @@ def test_language_server_points_related_sites_into_the_other_file(tmp_path):
     assert note.location.uri == (root / "losses.py").resolve().as_uri()
     assert (note.location.range.start.line, note.location.range.start.character) == (3, 43)
     assert converted.related_information[1].location.uri == (root / "train.py").as_uri()
+
+
+def test_text_report_names_the_other_file_and_shows_its_line_when_known(tmp_path):
+    from lossscale_lint.reporters.base import ReportContext
+    from lossscale_lint.reporters.text import report_text
+
+    root = project(tmp_path, {"train.py": TRAIN_WITH_HELPER, "losses.py": SUMMED_HELPER})
+    [found] = lint(root / "train.py")
+    train, losses = str(root / "train.py"), str(root / "losses.py")
+    alone = report_text([found], ReportContext(sources={train: TRAIN_WITH_HELPER}))
+    assert f"{losses}:4:44: note: the loss is summed here\n{train}:5:7: note: SGD" in alone
+    both = report_text([found], ReportContext(sources={train: TRAIN_WITH_HELPER, losses: SUMMED_HELPER}))
+    assert f'{losses}:4:44: note: the loss is summed here\n  |\n4 |     bce = F.binary_cross_entropy' in both
