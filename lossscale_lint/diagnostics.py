@@ -36,6 +36,9 @@ class Span:
     end_line: int
     end_column: int
     cell: int | None = None
+    # The file this span is in, when that is another module of the project than the file being
+    # checked (a loss helper imported from `losses.py`); None: the file being checked.
+    path: str | None = None
 
 
 @record
@@ -57,6 +60,8 @@ class Fix:
 class Related:
     span: Span
     message: str
+    # The file the related site is in; None: the diagnostic's own file.
+    path: str | None = None
 
 
 @record

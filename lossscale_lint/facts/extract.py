@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from lossscale_lint.facts import catalog
@@ -14,10 +16,12 @@ from lossscale_lint.facts.updates import UpdateBuilder
 
 
 class Extractor:
-    def __init__(self, index: CodeIndex, path: str, batch_size_names, accumulation_names) -> None:
+    def __init__(self, index: CodeIndex, path: str, batch_size_names, accumulation_names, project=None) -> None:
         self.index = index
         self.path = path
-        self.resolver = Resolver(index)
+        # The other modules of the project (`facts.project.ProjectLink`); None: this file alone.
+        self.project = project
+        self.resolver = Resolver(index, project)
         self.batch_size_names = catalog.BATCH_SIZE_NAMES | frozenset(batch_size_names)
         self.accumulation_names = catalog.ACCUMULATION_NAMES | frozenset(accumulation_names)
         self.losses: dict[int, LossSite] = {}  # filled below; the tracer reads it when tracing
@@ -39,8 +43,13 @@ class Extractor:
                 self.accelerators[id(call.node)] = self.sites.accelerator(call)
 
     def site_of(self, table: str, node: cst.Call):
-        """The site `node` made, from this module's `table` ("optimizers", "loaders", "accelerators")."""
-        return getattr(self, table).get(id(node))
+        """The site `node` made, from this module's `table` ("optimizers", "loaders", ...) or,
+        for a call in another module of the project (a factory), from that module's."""
+        found = getattr(self, table).get(id(node))
+        if found is None and self.project is not None:
+            found = next((getattr(a, table)[id(node)] for a in self.project.analyses()
+                          if id(node) in getattr(a, table)), None)
+        return found
 
     def dataloader_of(self, call: CallSite):
         """The DataLoader iterated by the loops around `call` (through enumerate/tqdm wrappers)."""
@@ -66,9 +75,28 @@ class Extractor:
                 value = self.resolver.value(Where(bindings[0].value, 0, bindings[0].position))
                 if value.known:
                     sources.append(BatchSizeSource(kind="constant", name=name, value=value))
+        sources += self._imported_batch_sizes()
         for loader in self.loaders.values():
             if loader.batch_size is not None and loader.batch_size.known:
                 sources.append(BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=loader.batch_size))
+        return sources
+
+    def _imported_batch_sizes(self) -> list[BatchSizeSource]:
+        """`from config import BATCH_SIZE`: a batch size constant of another project module."""
+        if self.project is None:
+            return []
+        sources = []
+        names = [*self.index.imports, *self.index.relative_imports]
+        for name in names:
+            found = self.resolver.imported(cst.Name(name), 0) if name in self.batch_size_names else None
+            bound = found[0].resolver.module_binding(found[1]) if found else None
+            if bound is None:
+                continue
+            other = found[0]
+            value = other.resolver.value(bound[1])
+            if value.known:
+                origin = f"{value.origin or f'{found[1]} = {value.source} (line {bound[0].position[0]})'} in {other.index.path}"
+                sources.append(BatchSizeSource(kind="constant", name=name, value=replace(value, origin=origin)))
         return sources
 
     def facts(self) -> ModuleFacts:
@@ -83,6 +111,9 @@ class Extractor:
         )
 
 
-def extract_facts(module: cst.Module, path: str, *, batch_size_names=(), accumulation_names=()) -> ModuleFacts:
+def extract_facts(module: cst.Module, path: str, *, batch_size_names=(), accumulation_names=(), project=None) -> ModuleFacts:
+    """`project`: a `facts.project.ProjectLink` for this file, to follow imports of its modules."""
     index = build_index(module)
-    return Extractor(index, path, batch_size_names, accumulation_names).facts()
+    if project is not None:
+        project.register(index, project.importer)
+    return Extractor(index, path, batch_size_names, accumulation_names, project).facts()

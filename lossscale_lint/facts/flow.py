@@ -27,6 +27,7 @@ from lossscale_lint.facts.model import (
     Value,
 )
 from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
+from lossscale_lint.diagnostics import Span
 
 # The tensor methods the algebra treats alike (transparent, element-wise, counting).
 TENSOR = catalog.TENSOR_METHODS
@@ -39,11 +40,13 @@ class Term:
     sum_span: object = None
     invocation_scope: str = ""
     tensor_args: tuple[str, ...] = ()
+    entry_span: Span | None = None  # see DataTerm.entry_span
 
 
 @dataclass
 class Penalty:
     expr: cst.BaseExpression
+    index: object = None  # the CodeIndex of another module the expression is in; None: the tracer's
 
 
 @dataclass
@@ -62,6 +65,19 @@ class Opaque:
     expr: cst.BaseExpression
     elementwise: bool = False
     produced: bool = False  # made by a call we cannot look into (a model returning its loss)
+    index: object = None  # as for Penalty
+
+
+def arrived(node, index, call_span: Span):
+    """A tree traced in another module (`index`), as seen from the call that led there: its
+    expressions keep their module, and its data terms enter this module at `call_span`."""
+    if isinstance(node, Scaled):
+        return Scaled(arrived(node.inner, index, call_span), node.op)
+    if isinstance(node, Plus):
+        return Plus([arrived(item, index, call_span) for item in node.items])
+    if isinstance(node, Term):
+        return replace(node, entry_span=call_span)
+    return node if node.index is not None else replace(node, index=index)
 
 
 class FlowTracer:
@@ -88,11 +104,14 @@ class FlowTracer:
                     walk(item, ops)
             elif isinstance(node, Term):
                 terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
-                                      invocation_scope=node.invocation_scope, tensor_args=node.tensor_args))
+                                      invocation_scope=node.invocation_scope, tensor_args=node.tensor_args,
+                                      entry_span=node.entry_span))
             elif isinstance(node, Penalty):
-                penalties.append(PenaltyTerm(span=self.index.span(node.expr), source=self.index.code(node.expr), ops=ops))
+                index = node.index or self.index
+                penalties.append(PenaltyTerm(span=index.span(node.expr), source=index.code(node.expr), ops=ops))
             else:
-                others.append(OtherTerm(source=self.index.code(node.expr), span=self.index.span(node.expr),
+                index = node.index or self.index
+                others.append(OtherTerm(source=index.code(node.expr), span=index.span(node.expr),
                                         ops=ops, produced=node.produced))
 
         walk(tree, ())
@@ -254,19 +273,36 @@ class FlowTracer:
         if method in TENSOR.elementwise or qualified.split(".")[-1] in TENSOR.elementwise:
             return Opaque(call, elementwise=True)
         criterion, _ = self.resolver.origin_call(Where(func, where.scope, where.position))
-        if criterion is not None and id(criterion.node) in self.loss_sites:
-            site = self.loss_sites[id(criterion.node)]
-            if site.kind == LossKind.MODULE:
+        if criterion is not None:
+            site = self.loss_sites.get(id(criterion.node)) or self._project_loss(criterion.node)
+            if site is not None and site.kind == LossKind.MODULE:
                 return self._term(site, where)
         helper = self.resolver.local_function(func, where.scope)
         if helper is not None:
-            traced = [self.trace(Where(r, helper, self.index.start(r)), depth + 1)
-                      for r in self.index.scopes[helper].returns]
-            known = [t for t in traced if not isinstance(t, Opaque)]
-            if known and len(known) == len(traced) and all(_same(known[0], t) for t in known):
-                return known[0]
-            return Opaque(call)
+            return self._returned(self, helper, depth) or Opaque(call)
+        imported = self.resolver.imported_function(func, where.scope) if self.resolver.project else None
+        if imported is not None:  # a loss helper in another module of the project
+            other, helper = imported
+            returned = self._returned(other.tracer, helper, depth)
+            return arrived(returned, other.index, self.index.span(call)) if returned else Opaque(call)
         return Opaque(call, produced=True)
+
+    @staticmethod
+    def _returned(tracer: FlowTracer, helper: int, depth: int):
+        """What the helper `helper` (a scope of `tracer`'s module) returns, when all returns agree."""
+        traced = [tracer.trace(Where(r, helper, tracer.index.start(r)), depth + 1)
+                  for r in tracer.index.scopes[helper].returns]
+        known = [t for t in traced if not isinstance(t, Opaque)]
+        if known and len(known) == len(traced) and all(_same(known[0], t) for t in known):
+            return known[0]
+        return None
+
+    def _project_loss(self, node: cst.Call) -> LossSite | None:
+        """The loss site made by `node` in another module of the project (a criterion factory)."""
+        project = self.resolver.project
+        if project is None:
+            return None
+        return next((a.losses[id(node)] for a in project.analyses() if id(node) in a.losses), None)
 
     def _reduce(self, where: Where, receiver, kind: Reduction, extra_args, depth: int):
         call = where.expr
@@ -276,7 +312,7 @@ class FlowTracer:
             if not over_batch:
                 return inner  # a sum over other dims keeps one value per sample
             span = self.index.span(call) if kind is Reduction.SUM else None
-            return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args)
+            return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args, inner.entry_span)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
         if isinstance(inner, Opaque) and inner.elementwise:
@@ -321,7 +357,9 @@ class FlowTracer:
     def _term(self, site: LossSite, where: Where) -> Term:
         names = tuple(a.value.value for a in where.expr.args if a.keyword is None and isinstance(a.value, cst.Name))
         sum_span = site.reduction_arg_span or _legacy_span(site)
-        return Term(site, site.reduction, sum_span, self.index.scopes[where.scope].name, names)
+        # A criterion made in another module enters this one where it is called.
+        entry = self.index.span(where.expr) if site.call_span.path != self.index.path else None
+        return Term(site, site.reduction, sum_span, self.index.scopes[where.scope].name, names, entry)
 
     def _in_place(self, op: ScaleOp, binding) -> ScaleOp:
         """Mark an op that is a whole statement of its own, so that a fix can delete its lines."""

@@ -87,6 +87,11 @@ class CodeIndex:
     # Every augmented assignment with the context around it: in-place gradient scaling
     # (`p.grad /= K`) and manual parameter updates (`p.data -= lr * p.grad`) are read from these.
     augmented: list[StatementSite] = field(default_factory=list)
+    # Relative imports (`from .losses import vae_loss`): local name -> (level, module, name).
+    relative_imports: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    # For another module of the project read to follow an import: its path as reported (spans
+    # made here carry it). None for the file being checked.
+    path: str | None = None
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range: CodeRange = self.positions[node]
@@ -95,6 +100,7 @@ class CodeIndex:
             column=code_range.start.column + 1,
             end_line=code_range.end.line,
             end_column=code_range.end.column + 1,
+            path=self.path,
         )
 
     def start(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -300,6 +306,15 @@ class _Collector(Walker):
                 self.index.imports[top] = top
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative and not isinstance(node.names, cst.ImportStar):
+            module = _import_name(node.module) if node.module is not None else ""
+            for alias in node.names:
+                name = _import_name(alias.name)
+                local = name
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                self.index.relative_imports[local] = (len(node.relative), module, name)
+            return
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
         base = _import_name(node.module)
@@ -324,7 +339,7 @@ class _Collector(Walker):
         )
 
 
-def build_index(module: cst.Module) -> CodeIndex:
+def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     # `wrapper.resolve` also walks the whole tree once for "batchable" providers even when there
     # are none, which costs ~40% of the position computation; PositionProvider needs no other
@@ -341,6 +356,7 @@ def build_index(module: cst.Module) -> CodeIndex:
         bindings={},
         calls=[],
         functions={},
+        path=path,
     )
     _Collector(index).walk(module)
     return index

@@ -115,6 +115,9 @@ class DataTerm:
     # arguments, from which a fix can take the actual batch length (`y.size(0)`).
     invocation_scope: str = ""
     tensor_args: tuple[str, ...] = ()
+    # For a loss made in another module of the project (a helper or criterion imported from
+    # `losses.py`): where it enters the checked file (the call there). None: made in this file.
+    entry_span: Span | None = None
 
 
 @record

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import builtins
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from lossscale_lint.facts import catalog
-from lossscale_lint.facts.index import Binding, CallSite, CodeIndex, dotted_name
+from lossscale_lint.facts.index import MODULE_SCOPE, Binding, CallSite, CodeIndex, dotted_name
 from lossscale_lint.facts.model import Value
 
 MAX_DEPTH = 12
@@ -25,12 +25,84 @@ class Where:
     expr: cst.BaseExpression
     scope: int
     position: tuple[int, int]
+    # The module the expression is read in, when it is another module of the project than the
+    # one of the resolver handling it (`facts.project`); None: the resolver's own module.
+    module: CodeIndex | None = field(default=None, compare=False, repr=False)
+
+
+# After every statement of a module: a read there sees the module's last assignment to a name.
+END_OF_MODULE = (10**9, 0)
+
+
+def arrived(where: Where | None, index: CodeIndex) -> Where | None:
+    """`where`, found by the resolver of `index`, marked as read in that module."""
+    return where if where is None or where.module is not None else replace(where, module=index)
 
 
 class Resolver:
-    def __init__(self, index: CodeIndex) -> None:
+    def __init__(self, index: CodeIndex, project=None) -> None:
         self.index = index
+        # The other modules of the project (`facts.project.ProjectLink`); None: this file alone.
+        self.project = project
         self.argparse_defaults = self._collect_argparse_defaults()
+
+    # -- other modules of the project ---------------------------------------------------------
+    def owner(self, where: Where) -> Resolver:
+        """The resolver of the module `where` is read in."""
+        if where.module is None or where.module is self.index or self.project is None:
+            return self
+        return self.project.analysis(where.module).resolver
+
+    def imported(self, expr: cst.BaseExpression, scope: int):
+        """(Extractor, name) when `expr` names something imported from another project module
+        and not bound in this one; None otherwise (and always without a project)."""
+        if self.project is None or not isinstance(expr, (cst.Name, cst.Attribute)):
+            return None
+        head = expr
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name) or head.value == "self":
+            return None
+        if self.all_bindings(head, scope) or (MODULE_SCOPE, head.value) in self.index.bindings:
+            return None  # assigned here: not (only) the import
+        if isinstance(expr, cst.Name) and self.local_function(expr, scope) is not None:
+            return None
+        return self.project.imported(self.index, expr)
+
+    def imported_function(self, func: cst.BaseExpression, scope: int):
+        """(Extractor, scope id) of a function defined in another project module that `func` calls."""
+        found = self.imported(func, scope)
+        if found is None:
+            return None
+        other, name = found
+        helper = other.index.functions.get((MODULE_SCOPE, name))
+        if helper is None or other.index.scopes[helper].kind != "function":
+            return None
+        return other, helper
+
+    def module_binding(self, name: str):
+        """The last module-level assignment to `name` in this module, as a Where of its value."""
+        bindings = self.index.bindings.get((MODULE_SCOPE, name), [])
+        binding = bindings[-1] if bindings else None
+        if binding is None or binding.kind != "assign" or binding.value is None:
+            return None
+        return binding, Where(binding.value, MODULE_SCOPE, binding.position)
+
+    def imported_value(self, expr: cst.BaseExpression, scope: int, depth: int):
+        """(number, origin) of a constant imported from another project module."""
+        found = self.imported(expr, scope)
+        if found is None:
+            return None, None
+        other, name = found
+        bound = other.resolver.module_binding(name)
+        if bound is None:
+            return None, None
+        binding, value = bound
+        number, origin = other.resolver._static(value, depth + 1)
+        if number is None:
+            return None, None
+        written = f"{name} = {other.index.code(binding.value)} (line {binding.position[0]})"
+        return number, f"{origin or written} in {other.index.path}"
 
     # -- names ------------------------------------------------------------------------------
     def qualified(self, expr: cst.BaseExpression) -> str | None:
@@ -108,7 +180,14 @@ class Resolver:
         expression that produced the value (usually a constructor call)."""
         if depth > MAX_DEPTH:
             return None
+        owner = self.owner(where)
+        if owner is not self:
+            return arrived(owner.origin(where, depth), owner.index)
         expr = where.expr
+        if self.project is not None and (found := self.imported(expr, where.scope)) is not None:
+            other, name = found
+            bound = other.resolver.module_binding(name)
+            return arrived(other.resolver.origin(bound[1], depth + 1), other.index) if bound else None
         if isinstance(expr, (cst.Name, cst.Attribute)) and self.binding_key(expr, where.scope):
             binding = self.lookup(expr, where.scope, where.position)
             if binding is not None and binding.kind == "param":
@@ -126,6 +205,13 @@ class Resolver:
                 if len(returns) == 1:
                     ret = returns[0]
                     return self.origin(Where(ret, helper, self.index.start(ret)), depth + 1)
+                return None
+            if self.project is not None and (found := self.imported_function(expr.func, where.scope)):
+                other, helper = found
+                returns = other.index.scopes[helper].returns
+                if len(returns) == 1:  # a factory in another module: `build_optimizer(model)`
+                    ret = Where(returns[0], helper, other.index.start(returns[0]))
+                    return arrived(other.resolver.origin(ret, depth + 1), other.index)
                 return None
             same = catalog.SAME_OBJECT_CALLS.get(_method_name(expr) or "")
             if same is not None and (same.returns_receiver or same.returns_argument) and len(expr.args) <= 1:
@@ -194,7 +280,8 @@ class Resolver:
         found = self.origin(where)
         if found is None or not isinstance(found.expr, cst.Call):
             return None, None
-        return self.call_site(found.expr), self.qualified(found.expr.func)
+        owner = self.owner(found)
+        return owner.call_site(found.expr), owner.qualified(found.expr.func)
 
     def call_site(self, node: cst.Call) -> CallSite | None:
         return self._call_sites().get(id(node))
@@ -206,6 +293,9 @@ class Resolver:
 
     # -- static values ----------------------------------------------------------------------
     def value(self, where: Where) -> Value:
+        owner = self.owner(where)
+        if owner is not self:
+            return owner.value(where)
         number, origin = self._static(where, 0)
         return Value(
             source=self.index.code(where.expr),
@@ -216,6 +306,9 @@ class Resolver:
         )
 
     def canonical(self, where: Where, depth: int = 0) -> str:
+        owner = self.owner(where)
+        if owner is not self:
+            return owner.canonical(where, depth)
         expr = where.expr
         if depth < MAX_DEPTH and isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.lookup(expr, where.scope, where.position)
@@ -230,6 +323,9 @@ class Resolver:
         expr = where.expr
         if depth > MAX_DEPTH:
             return None, None
+        owner = self.owner(where)
+        if owner is not self:
+            return owner._static(where, depth)
         if isinstance(expr, (cst.Integer, cst.Float)):
             return expr.evaluated_value, None
         if isinstance(expr, cst.SimpleString):
@@ -251,7 +347,7 @@ class Resolver:
             return None, None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             parsed = self.origin(Where(expr.value, where.scope, where.position))
-            if parsed is not None and _is_parse_args(parsed.expr):
+            if parsed is not None and self.owner(parsed) is self and _is_parse_args(parsed.expr):
                 default = self.argparse_defaults.get(expr.attr.value)
                 if default is not None:
                     option, value_where, line = default
@@ -269,6 +365,8 @@ class Resolver:
                 if number is not None and origin is None:
                     origin = f"{binding.target} = {self.index.code(binding.value)} (line {binding.position[0]})"
                 return number, origin
+            if binding is None and self.project is not None:
+                return self.imported_value(expr, where.scope, depth)
         return None, None
 
     def _static_subscript(self, where: Where, depth: int):
@@ -280,6 +378,8 @@ class Resolver:
         container = self.origin(Where(expr.value, where.scope, where.position))
         if not isinstance(key, str) or container is None or not isinstance(container.expr, cst.Dict):
             return None, None
+        if self.owner(container) is not self:
+            return None, None  # a dict in another module: not followed (yet)
         for element in container.expr.elements:
             if isinstance(element, cst.DictElement):
                 element_key, _ = self._static(Where(element.key, container.scope, container.position), depth + 1)

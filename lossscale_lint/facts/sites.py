@@ -150,8 +150,8 @@ class SiteBuilder:
         if params is None:
             return None
         found = self.resolver.origin(Where(params, call.scope, call.position))
-        if found is None or not isinstance(found.expr, (cst.List, cst.Tuple)):
-            return None
+        if found is None or not isinstance(found.expr, (cst.List, cst.Tuple)) or self.resolver.owner(found) is not self.resolver:
+            return None  # groups built in another module: their expressions are not this file's
         for element in found.expr.elements:
             group = element.value
             if not isinstance(group, cst.Dict):

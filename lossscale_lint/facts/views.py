@@ -72,8 +72,18 @@ def summed_terms(backward: BackwardSite, facts: ModuleFacts) -> list[DataTerm]:
 
 
 def sum_location(term: DataTerm) -> Span:
-    """Where a summed loss is made summed: the place a fix changes."""
-    return term.sum_span or term.loss.call_span
+    """Where a summed loss is made summed: the place a fix changes. For a loss made in another
+    module of the project, the place it enters this file (diagnostics stay in the checked file)."""
+    made = term.sum_span or term.loss.call_span
+    return term.entry_span if made.path is not None and term.entry_span is not None else made
+
+
+def made_elsewhere(term: DataTerm) -> tuple[Related, ...]:
+    """A note at the place in another project module that makes the loss summed, if it is there."""
+    made = term.sum_span or term.loss.call_span
+    if made.path is None:
+        return ()
+    return (Related(span=made, message="the loss is summed here"),)
 
 
 def describe_sum(term: DataTerm) -> str:

@@ -15,8 +15,10 @@ plus a hash of the package's own sources, since a development checkout changes r
 changing the version, and the LibCST and Python versions, which decide what parses); the file's
 path as reported; and every analysis option, including the set of selected rule codes. Anything
 else - a truncated or foreign file, an older format, a different key - is a miss, never an error.
-Writes go to a temporary file that is renamed over the entry, so a reader sees the old entry or the
-new one.
+An entry also lists the other project modules the result was computed from (a loss helper in
+`losses.py`, `BATCH_SIZE` in `config.py`) with the SHA-256 of their bytes; when one of them changed
+or cannot be read, the entry is a miss. Writes go to a temporary file that is renamed over the
+entry, so a reader sees the old entry or the new one.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from lossscale_lint.rules import ALL_RULES
 
 CACHE_DIR_NAME = ".lossscale_lint_cache"
 STALE_AFTER_SECONDS = 7 * 24 * 3600
-ENTRY_FORMAT = 2  # 2: diagnostics in the `json` output format
+ENTRY_FORMAT = 3  # 2: diagnostics in the `json` output format; 3: with the modules they depend on
 
 @dataclass(frozen=True)
 class CacheKey:
@@ -124,6 +126,21 @@ def prune_other_versions(top: Path, current: Path) -> None:
                     child.unlink()
 
 
+def dependencies_unchanged(dependencies) -> bool:
+    """Whether every module an entry depends on still has the bytes it had (unreadable: changed)."""
+    if not isinstance(dependencies, list):
+        return False
+    for item in dependencies:
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item)):
+            return False
+        try:
+            if hashlib.sha256(Path(item[0]).read_bytes()).hexdigest() != item[1]:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class DiagnosticsCache:
     """A handle on one cache folder; a plain value, so worker processes receive it whole."""
@@ -174,14 +191,17 @@ class DiagnosticsCache:
             if not isinstance(entry, dict) or entry.get("format") != ENTRY_FORMAT or entry.get("key") != key.key:
                 return None
             found = entry.get("diagnostics")
-            if not isinstance(found, list):
+            if not isinstance(found, list) or not dependencies_unchanged(entry.get("dependencies")):
                 return None
             return tuple(diagnostic_from_object(item) for item in found)
         except (OSError, ValueError, RecursionError):  # ValueError: bad JSON, bad UTF-8, bad entry
             return None
 
-    def store(self, key: CacheKey, diagnostics: tuple[Diagnostic, ...]) -> None:
-        entry = {"format": ENTRY_FORMAT, "key": key.key, "diagnostics": [diagnostic_object(d) for d in diagnostics]}
+    def store(self, key: CacheKey, diagnostics: tuple[Diagnostic, ...],
+              dependencies: tuple[tuple[str, str], ...] = ()) -> None:
+        """`dependencies`: (absolute path, SHA-256 of the bytes) of each other module the result read."""
+        entry = {"format": ENTRY_FORMAT, "key": key.key, "diagnostics": [diagnostic_object(d) for d in diagnostics],
+                 "dependencies": [[path, digest] for path, digest in dependencies]}
         data = json.dumps(entry, ensure_ascii=False)
         temporary = None
         try:

@@ -7,12 +7,15 @@ Everything that reads files, applies configuration or renders output sits around
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
 from lossscale_lint.diagnostics import Diagnostic, Span
 from lossscale_lint.facts.extract import extract_facts
 from lossscale_lint.facts.model import ModuleFacts
+from lossscale_lint.facts.project import ProjectLink
+from lossscale_lint.pipeline.dependencies import record as record_dependencies
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import RuleContext
@@ -62,8 +65,10 @@ def parse(source: str, path: str) -> cst.Module | Diagnostic:
         return parse_error(path, source, error)
 
 
-def module_facts(source: str, path: str, options: AnalysisOptions) -> ModuleFacts | Diagnostic:
-    """Parse once and extract the facts, or the LSL000 diagnostic saying why the text does not parse."""
+def module_facts(source: str, path: str, options: AnalysisOptions, project=None) -> ModuleFacts | Diagnostic:
+    """Parse once and extract the facts, or the LSL000 diagnostic saying why the text does not parse.
+
+    `project` (a `facts.project.ProjectLink`) lets the analysis follow imports of project modules."""
     module = parse(source, path)
     if isinstance(module, Diagnostic):
         return module
@@ -72,7 +77,15 @@ def module_facts(source: str, path: str, options: AnalysisOptions) -> ModuleFact
         path,
         batch_size_names=options.batch_size_names,
         accumulation_names=options.accumulation_names,
+        project=project,
     )
+
+
+@dataclass(frozen=True)
+class LintOutcome:
+    diagnostics: list[Diagnostic]
+    # The other project modules the result depends on: (absolute path, SHA-256 of its bytes).
+    dependencies: tuple[tuple[str, str], ...] = ()
 
 
 def lint_source(
@@ -85,12 +98,53 @@ def lint_source(
 
     With `base_source` (the same file at a git base) the change-aware rules also run.
     """
+    outcome = lint_source_with_dependencies(source, path, options, base_source)
+    record_dependencies(outcome.dependencies)  # for the cache, when the runner asks
+    return outcome.diagnostics
+
+
+def lint_source_with_dependencies(
+    source: str,
+    path: str,
+    options: AnalysisOptions | None = None,
+    base_source: str | None = None,
+) -> LintOutcome:
+    """`lint_source`, also saying which other project modules the result was computed from."""
     options = options or AnalysisOptions()
-    facts = module_facts(source, path, options)
+    project = ProjectLink.for_file(path, options.batch_size_names, options.accumulation_names)
+    facts = module_facts(source, path, options, project)
+    dependencies = tuple(sorted(project.dependencies.items())) if project is not None else ()
     if isinstance(facts, Diagnostic):
-        return [facts] if options.is_selected(SYNTAX_ERROR.code) else []
+        return LintOutcome([facts] if options.is_selected(SYNTAX_ERROR.code) else [], dependencies)
+    diagnostics = _lint_facts(facts, path, options, base_source, project)
+    if project is not None:
+        diagnostics = [d for d in map(in_checked_file, diagnostics) if d is not None]
+    return LintOutcome(diagnostics, dependencies)
+
+
+def in_checked_file(diagnostic: Diagnostic) -> Diagnostic | None:
+    """A diagnostic as reported in the checked file when some of its sites are in other modules:
+    related sites there name their file, a fix that would edit another file is not offered, and
+    a finding whose own place is in another file is that file's to report (None)."""
+    if diagnostic.span.path is not None:
+        return None
+    related = tuple(
+        replace(r, span=replace(r.span, path=None), path=r.span.path) if r.span.path is not None else r
+        for r in diagnostic.related
+    )
+    fix = diagnostic.fix
+    if fix is not None and any(edit.span.path is not None for edit in fix.edits):
+        fix = None
+    if related == diagnostic.related and fix is diagnostic.fix:
+        return diagnostic
+    return replace(diagnostic, related=related, fix=fix)
+
+
+def _lint_facts(facts: ModuleFacts, path: str, options: AnalysisOptions, base_source: str | None,
+                project: ProjectLink | None) -> list[Diagnostic]:
     # A base that does not parse has nothing to compare against, which is not this file's problem.
-    base = module_facts(base_source, path, options) if base_source is not None else None
+    # It reads the project's modules as they are now, like the file itself.
+    base = module_facts(base_source, path, options, project) if base_source is not None else None
     base = None if isinstance(base, Diagnostic) else base
     ctx = RuleContext(facts=facts, path=path, base=base)
     diagnostics: list[Diagnostic] = []

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.cache import CacheKey, DiagnosticsCache
+from lossscale_lint.pipeline.dependencies import recording_dependencies
 from lossscale_lint.pipeline.linting import AnalysisError, describe_exception, lint_text
 from lossscale_lint.pipeline.sources import LoadedFile
 
@@ -83,11 +84,13 @@ def run_job(job: FileJob, cache: DiagnosticsCache | None) -> FileResult:
     diagnostics = job.known
     if diagnostics is None:
         try:
-            diagnostics = tuple(lint_text(job.loaded.text, job.path, job.options, job.base_source))
+            # The engine adds the other project modules this result was computed from.
+            with recording_dependencies() as dependencies:
+                diagnostics = tuple(lint_text(job.loaded.text, job.path, job.options, job.base_source))
         except AnalysisError as error:
             return FileResult(job.path, error=FileError(job.path, str(error)))
         if cache is not None and job.key is not None:
-            cache.store(job.key, diagnostics)
+            cache.store(job.key, diagnostics, tuple(sorted(dependencies.items())))
     if job.fix is not None and job.fix.wants(diagnostics):
         return fix_job(job, diagnostics)
     return reported(job.loaded, diagnostics)

@@ -53,8 +53,8 @@ def diagnostic_object(diagnostic: Diagnostic) -> dict[str, Any]:
         "path": diagnostic.path,
         **span_fields(diagnostic.span),
         "related": [
-            # Related sites are always in the diagnostic's own file.
-            {"path": diagnostic.path, **span_fields(related.span), "message": related.message}
+            # A related site is in the diagnostic's own file unless it names another one.
+            {"path": related.path or diagnostic.path, **span_fields(related.span), "message": related.message}
             for related in diagnostic.related
         ],
         "factor": diagnostic.factor,
@@ -129,8 +129,10 @@ def diagnostic_from_object(obj: Any) -> Diagnostic:
         severity = Severity(fields["severity"])
     except ValueError:
         raise MalformedDiagnostic(f"unknown severity {fields['severity']!r}") from None
+    path = _typed(fields["path"], str)
     related = tuple(
-        Related(span=_span(note), message=_typed(note["message"], str))
+        Related(span=_span(note), message=_typed(note["message"], str),
+                path=None if _typed(note["path"], str) == path else note["path"])
         for note in (_spanned(item, ("path", *SPAN_KEYS, "message")) for item in _list(fields["related"]))
     )
     return Diagnostic(

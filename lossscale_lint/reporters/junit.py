@@ -29,7 +29,7 @@ def _xml_safe(text: str) -> str:
 
 def _failure_text(d: Diagnostic, path: str) -> str:
     lines = [f"{path}:{place(d.span)}: {d.code} {d.message}"]
-    lines += [f"{path}:{place(r.span)}: note: {r.message}" for r in d.related]
+    lines += [f"{r.path or path}:{place(r.span)}: note: {r.message}" for r in d.related]
     if d.factor:
         lines.append(f"Effect on the update: {d.factor}")
     if d.suggestion:

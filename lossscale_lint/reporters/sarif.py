@@ -153,7 +153,7 @@ def _result(d: Diagnostic, rule_index: int, ctx: ReportContext) -> dict:
     }
     if d.related:
         result["relatedLocations"] = [
-            {"id": i, **_location(d.path, r.span, ctx, r.message)} for i, r in enumerate(d.related, 1)
+            {"id": i, **_location(r.path or d.path, r.span, ctx, r.message)} for i, r in enumerate(d.related, 1)
         ]
     fix = _fix(d.fix, d.path, ctx) if d.fix is not None else None
     if fix is not None:

@@ -87,9 +87,13 @@ def location(path: str, span: Span) -> tuple[str, str]:
 
 
 def diagnostic_block(
-    diagnostic: Diagnostic, source_lines: list[str], lines_of_cell: Callable[[int], list[str]] | None = None
+    diagnostic: Diagnostic,
+    source_lines: list[str],
+    lines_of_cell: Callable[[int], list[str]] | None = None,
+    other_sources: Callable[[str], list[str]] | None = None,
 ) -> list[Line]:
-    """The block of one diagnostic; a span in a notebook cell is framed by `lines_of_cell(cell)`."""
+    """The block of one diagnostic; a span in a notebook cell is framed by `lines_of_cell(cell)`,
+    a related site in another file by `other_sources(path)` ([] when unknown)."""
 
     def lines_for(span: Span) -> list[str]:
         if span.cell is None:
@@ -100,8 +104,10 @@ def diagnostic_block(
     lines = [Line.of(location(diagnostic.path, diagnostic.span), " ", (diagnostic.code, style), " ", diagnostic.message)]
     lines.extend(frame(diagnostic.span, lines_for(diagnostic.span)))
     for related in diagnostic.related:
-        lines.append(Line.of(location(diagnostic.path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
-        lines.extend(frame(related.span, lines_for(related.span)))
+        path = related.path or diagnostic.path
+        lines.append(Line.of(location(path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
+        in_file = lines_for(related.span) if related.path is None else (other_sources(path) if other_sources else [])
+        lines.extend(frame(related.span, in_file))
     notes = []
     if diagnostic.factor:
         notes.append(("factor", diagnostic.factor))
@@ -132,13 +138,20 @@ def render(lines: list[Line], color: bool) -> str:
 def report_text(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     lines: list[Line] = []
     split_sources: dict[str, list[str]] = {}
+
+    def source_lines(path: str) -> list[str]:
+        if path not in split_sources:
+            split_sources[path] = LINE_BREAK.split(ctx.sources.get(path, ""))
+        return split_sources[path]
+
     for diagnostic in diagnostics:
-        if diagnostic.path not in split_sources:
-            split_sources[diagnostic.path] = LINE_BREAK.split(ctx.sources.get(diagnostic.path, ""))
         path = diagnostic.path
         lines.extend(
             diagnostic_block(
-                diagnostic, split_sources[path], lambda cell: cell_lines(path, cell, Path(ctx.cwd), ctx.sources)
+                diagnostic,
+                source_lines(path),
+                lambda cell: cell_lines(path, cell, Path(ctx.cwd), ctx.sources),
+                source_lines,
             )
         )
     lines.extend(Line.of((line, "bold")) for line in summary_lines(diagnostics, ctx))

@@ -12,6 +12,7 @@ from lossscale_lint.facts.views import (
     batch_example,
     batch_scale,
     describe_sum,
+    made_elsewhere,
     needs_parentheses,
     related_backward,
     same_quantity,
@@ -82,7 +83,7 @@ def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
                 sum_location(term),
                 f"{describe_sum(term)} reaches backward and is stepped by {optimizer.name}: "
                 "the gradient is B times the mean gradient, so every step grows with the batch size",
-                related=(_optimizer_related(optimizer), related_backward(backward)),
+                related=(*made_elsewhere(term), _optimizer_related(optimizer), related_backward(backward)),
                 factor=f"step = lr * B * mean gradient: x B'/B when the batch goes B -> B' ({example})",
                 suggestion='use reduction="mean" and multiply lr by the current batch size, '
                 "or divide the loss by the batch length (x.size(0))",
@@ -118,6 +119,7 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
             else:
                 what = f"the penalty `{penalties[0].source}`"
             related += [Related(span=p.span, message="penalty added to the loss here") for p in penalties]
+            related += made_elsewhere(term)
             yield SUM_WITH_REGULARIZER.diagnostic(
                 ctx,
                 sum_location(term),

@@ -11,6 +11,7 @@ All comparisons with client ranges happen in client units, so no position is con
 from __future__ import annotations
 
 from bisect import bisect_right
+from pathlib import Path
 from collections.abc import Iterable, Sequence
 
 from lsprotocol import types
@@ -60,10 +61,20 @@ def touches(a: types.Range, b: types.Range) -> bool:
     return _key(a.start) <= _key(b.end) and _key(b.start) <= _key(a.end)
 
 
+def _other_file_location(path: str, span: Span) -> types.Location:
+    """A related site in another project module (not open here): its columns are taken as they
+    are counted (code points), which is exact for the ASCII lines training code is made of."""
+    start = types.Position(line=span.line - 1, character=span.column - 1)
+    end = types.Position(line=span.end_line - 1, character=span.end_column - 1)
+    return types.Location(uri=Path(path).resolve().as_uri(), range=types.Range(start=start, end=end))
+
+
 def to_lsp(d: Diagnostic, positions: ClientPositions, uri: str) -> types.Diagnostic:
     related = [
         types.DiagnosticRelatedInformation(
-            location=types.Location(uri=uri, range=positions.range(r.span)), message=r.message
+            location=(_other_file_location(r.path, r.span) if r.path is not None
+                      else types.Location(uri=uri, range=positions.range(r.span))),
+            message=r.message,
         )
         for r in d.related
     ]
