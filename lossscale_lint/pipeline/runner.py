@@ -24,7 +24,7 @@ from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.discovery import discover
 from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, FixRequest, reported
-from lossscale_lint.pipeline.kinds import load_file
+from lossscale_lint.pipeline.kinds import kind_for, load_file
 from lossscale_lint.pipeline.sources import SourceError
 from lossscale_lint.pipeline.workers import job_cost, run_jobs
 
@@ -77,11 +77,15 @@ def prepare(
     fix: FixRequest | None,
 ) -> FileResult | FileJob:
     """The file's result when reading it or the cache settles it, else its job."""
+    options = settings.analysis_options(path)
     try:
         loaded = load_file(path)
     except SourceError as error:
-        return FileResult(path, error=FileError(path, str(error)))
-    options = settings.analysis_options(path)
+        # A kind may answer a file it cannot read with one diagnostic (a broken notebook).
+        diagnostic = kind_for(path).unreadable(path, error)
+        if diagnostic is None:
+            return FileResult(path, error=FileError(path, str(error)))
+        return FileResult(path, (diagnostic,) if options.is_selected(diagnostic.code) else ())
     base_source = base.source_of(loaded) if base is not None else None
     if base_source == loaded.text:
         base_source = None  # nothing changed, nothing to compare: the plain result and entry
