@@ -68,7 +68,7 @@ class FileFix:
         return unified_diff(self.path, kind.file_text(self.loaded), kind.file_text(self.fixed))
 
 
-class _KindFixes:
+class KindFixes:
     """Keeps every pass of the fixer to the fixes the file's kind can carry back into the file.
 
     Each pass is judged on the file as that pass's text would make it (`FileKind.with_text`), since
@@ -125,7 +125,7 @@ def fix_file(
 ) -> FileFix:
     """Fix one file read as `source`, whose diagnostics are `linted`; write it (through its kind)
     if asked. Raises AnalysisError when re-linting a fixed text fails."""
-    guard = _KindFixes(source, default_lint(display, options), unsafe)
+    guard = KindFixes(source, default_lint(display, options), unsafe)
     outcome = apply_fixes(source.text, guard.keep(source, linted), unsafe=unsafe, lint=guard.lint_pass)
     # Every text the fixer accepted passed `lint_pass`, so the kind can carry the last one back.
     fixed = source.kind.with_text(source, outcome.new_source) if outcome.changed else source
