@@ -1,0 +1,145 @@
+"""Notebooks end to end through the real `lossscale-lint` console script: check in text, json and
+SARIF, the cache, workers, --fix, --diff | patch -p0, an invalid notebook, noqa and CRLF.
+
+The fixtures are the real .ipynb files in tests/notebooks/ (several cells, magics, outputs, CRLF).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+SUM_LINE = 'criterion = nn.CrossEntropyLoss(reduction=\\"sum\\")'
+
+
+def lint(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedProcess:
+    """The installed console script, importing this checkout (`text=False`: stdout as bytes, line
+    endings untranslated)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    return subprocess.run(["lossscale-lint", *args], cwd=cwd, capture_output=True, text=text, timeout=120, env=env)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder (a git-less root with a config) holding copies of the fixtures."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lossscale-lint]\n")
+    for name in ("train_sgd.ipynb", "legacy_crlf.ipynb"):
+        shutil.copy(NOTEBOOKS / name, tmp_path / name)
+    return tmp_path
+
+
+def test_text_names_the_cell_frames_its_lines_and_honours_noqa_in_a_crlf_cell(project):
+    done = lint(["check", "--no-cache", "."], project)
+    assert (done.returncode, done.stderr) == (1, "")
+    out = done.stdout
+    assert out.startswith("legacy_crlf.ipynb:cell 3:1:19: LSL401 "), out
+    assert "train_sgd.ipynb:cell 3:3:33: LSL101 " in out
+    assert '3 | criterion = nn.CrossEntropyLoss(reduction="sum")\n' in out
+    assert "train_sgd.ipynb:cell 5:7:9: note: backward here\n" in out
+    # The L1Loss line of the CRLF notebook carries `# noqa: LSL401`: one LSL401, not two.
+    assert out.count("LSL401") == 1 and "L1Loss" not in out
+
+
+def test_json_and_sarif_carry_the_cell_and_the_place_in_the_ipynb_text(project):
+    done = lint(["check", "--no-cache", "--output-format", "json", "train_sgd.ipynb"], project)
+    (found,) = json.loads(done.stdout)
+    assert (found["code"], found["cell"], found["line"], found["column"]) == ("LSL101", 3, 3, 33)
+    done = lint(["check", "--no-cache", "--output-format", "sarif", "train_sgd.ipynb"], project)
+    (result,) = json.loads(done.stdout)["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    line = (project / "train_sgd.ipynb").read_text(encoding="utf-8").splitlines()[region["startLine"] - 1]
+    assert SUM_LINE in line
+    assert line[region["startColumn"] - 1 : region["endColumn"] - 1] == 'reduction=\\"sum\\"'
+
+
+def test_the_second_run_is_answered_by_the_cache(project):
+    first = lint(["check", "train_sgd.ipynb"], project)
+    entries = list((project / ".lossscale_lint_cache").glob("*/*.json"))
+    assert first.returncode == 1 and len(entries) == 1
+    # Cached in the engine's positions; reported through the notebook's map of cells.
+    entry = json.loads(entries[0].read_text())
+    (cached,) = entry["diagnostics"]
+    assert "cell" not in cached
+    # A doctored message shows that the second run reads the entry instead of linting again.
+    original, cached["message"] = cached["message"], "FROM THE CACHE"
+    entries[0].write_text(json.dumps(entry))
+    second = lint(["check", "train_sgd.ipynb"], project)
+    assert second.stdout == first.stdout.replace(original, "FROM THE CACHE")
+    assert "train_sgd.ipynb:cell 3:3:33: LSL101 FROM THE CACHE" in second.stdout
+
+
+def test_an_outputs_only_change_still_hits_and_a_new_cell_renumbers(project):
+    lint(["check", "train_sgd.ipynb"], project)
+    path = project / "train_sgd.ipynb"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["cells"][1]["outputs"] = []  # re-run without output: the code is the same
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    assert "train_sgd.ipynb:cell 3:3:33: LSL101" in lint(["check", "train_sgd.ipynb"], project).stdout
+    document["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": ["new\n"]})
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    assert "train_sgd.ipynb:cell 4:3:33: LSL101" in lint(["check", "train_sgd.ipynb"], project).stdout
+
+
+def test_two_workers_print_what_one_process_prints(project):
+    for number in range(10):
+        shutil.copy(NOTEBOOKS / "train_sgd.ipynb", project / f"copy_{number}.ipynb")
+    shutil.copy(NOTEBOOKS / "invalid_json.ipynb", project / "broken.ipynb")
+    for output in ("text", "json"):
+        serial = lint(["check", "--no-cache", "--jobs", "1", "--output-format", output, "."], project)
+        parallel = lint(["check", "--no-cache", "--jobs", "2", "--output-format", output, "."], project)
+        assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+        assert serial.stdout.count("LSL101") == 11 and serial.stdout.count("LSL000") == 1
+
+
+def test_an_invalid_notebook_is_one_diagnostic_and_the_run_goes_on(project):
+    shutil.copy(NOTEBOOKS / "invalid_json.ipynb", project / "broken.ipynb")
+    done = lint(["check", "--no-cache", "--output-format", "concise", "."], project)
+    assert (done.returncode, done.stderr) == (1, "")
+    broken = [line for line in done.stdout.splitlines() if line.startswith("broken.ipynb")]
+    assert broken == ["broken.ipynb:5:2: LSL000 cannot read this notebook: not a notebook: invalid JSON (Expecting ',' delimiter)"]
+    assert "train_sgd.ipynb:cell 3:3:33: LSL101" in done.stdout
+    done = lint(["check", "--no-cache", "--ignore", "LSL000", "broken.ipynb"], project)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_fix_changes_only_the_fixed_source_line_and_keeps_crlf_and_outputs(project):
+    path = project / "legacy_crlf.ipynb"
+    before = path.read_bytes()
+    done = lint(["check", "--fix", "legacy_crlf.ipynb"], project)
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+    after = path.read_bytes()
+    changed = [(a, b) for a, b in zip(before.split(b"\r\n"), after.split(b"\r\n")) if a != b]
+    assert changed == [(b'    "crit = nn.MSELoss(size_average=False)\\r\\n",',
+                        b'    "crit = nn.MSELoss(reduction=\\"sum\\")\\r\\n",')]
+    assert before.count(b"\r\n") == after.count(b"\r\n") and b"\n" not in after.replace(b"\r\n", b"")
+    assert not list(project.glob(".*.lsl-fix"))  # the atomic write left no temporary file
+    assert lint(["check", "--no-cache", "legacy_crlf.ipynb"], project).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch tool")
+def test_diff_is_a_patch_of_the_ipynb_file_that_patch_applies(project, tmp_path_factory):
+    shutil.copy(NOTEBOOKS / "escaped.ipynb", project / "escaped.ipynb")  # LF, ASCII escapes
+    twin = tmp_path_factory.mktemp("twin")
+    shutil.copytree(project, twin, dirs_exist_ok=True)
+    original = (project / "legacy_crlf.ipynb").read_bytes()
+    done = lint(["check", "--diff", "--unsafe-fixes", "."], project, text=False)
+    assert done.returncode == 1 and b"Would apply" in done.stderr
+    assert done.stdout.startswith(b"--- escaped.ipynb\n+++ escaped.ipynb\n")
+    assert b"--- legacy_crlf.ipynb\n+++ legacy_crlf.ipynb\n" in done.stdout
+    assert b"lossscale-lint cell" not in done.stdout  # a diff of the file, not of the module text
+    assert b'-    "crit = nn.MSELoss(size_average=False)\\r\\n",\r\n' in done.stdout  # the file's CRLF
+    assert (project / "legacy_crlf.ipynb").read_bytes() == original  # --diff writes nothing
+    patched = subprocess.run(["patch", "-p0"], cwd=project, input=done.stdout, capture_output=True)
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    fixed = lint(["check", "--fix", "--unsafe-fixes", "."], twin)
+    assert fixed.returncode in (0, 1)
+    for name in ("escaped.ipynb", "legacy_crlf.ipynb", "train_sgd.ipynb"):
+        assert (project / name).read_bytes() == (twin / name).read_bytes(), name
+    assert (project / "legacy_crlf.ipynb").read_bytes() != original
