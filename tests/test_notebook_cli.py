@@ -143,3 +143,92 @@ def test_diff_is_a_patch_of_the_ipynb_file_that_patch_applies(project, tmp_path_
     for name in ("escaped.ipynb", "legacy_crlf.ipynb", "train_sgd.ipynb"):
         assert (project / name).read_bytes() == (twin / name).read_bytes(), name
     assert (project / "legacy_crlf.ipynb").read_bytes() != original
+
+
+# ------------------------------------------------------------------ fixes a notebook cannot take (in process)
+
+
+def drop_line_above(ctx):
+    """Test rule: on every loss constructor, a safe fix that deletes the line above it."""
+    from lossscale_lint.diagnostics import Edit, Fix, Span
+
+    for loss in ctx.facts.losses:
+        line = loss.call_span.line
+        edit = Edit(span=Span(line=line - 1, column=1, end_line=line, end_column=1), content="")
+        yield DROP_RULE.diagnostic(ctx, loss.call_span, "loss here",
+                                   fix=Fix(applicability="safe", description="drop the line above", edits=(edit,)))
+
+
+def make_drop_rule():
+    from lossscale_lint.diagnostics import Severity
+    from lossscale_lint.rules.base import Rule
+
+    return Rule(code="LSL902", name="test-drop-line-above", severity=Severity.WARNING,
+                summary="Test only: deletes the line above a loss.", check=drop_line_above)
+
+
+DROP_RULE = make_drop_rule()
+
+
+def code_notebook(*sources: str) -> str:
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s} for s in sources]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def test_fixes_on_masked_syntax_or_a_cell_start_are_refused_with_a_warning(tmp_path, monkeypatch, capsys):
+    from cli_support import run_main
+
+    from lossscale_lint.rules import ALL_RULES
+
+    monkeypatch.setitem(ALL_RULES, DROP_RULE.code, DROP_RULE)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.lossscale-lint]\nextend-select = [\"LSL902\"]\n")
+    magic = code_notebook("import torch.nn as nn\n%time 1\ncrit = nn.MSELoss()\n")
+    first = code_notebook("import torch.nn as nn\n", "crit = nn.MSELoss()\n")
+    (tmp_path / "magic.ipynb").write_text(magic)
+    (tmp_path / "first.ipynb").write_text(first)
+    (tmp_path / "script.py").write_text("import torch.nn as nn\nx = 1\ncrit = nn.MSELoss()\n")  # look-alike: fixed
+    code, out, err = run_main(["check", "--no-cache", "--select", "LSL902", "--fix", "."], capsys)
+    assert (tmp_path / "magic.ipynb").read_text() == magic and (tmp_path / "first.ipynb").read_text() == first
+    assert "x = 1" not in (tmp_path / "script.py").read_text()  # a script takes the same fix
+    assert err.splitlines() == [
+        "lossscale-lint: warning: first.ipynb:cell 2:1:8: LSL902 fix not applied: the fix edits the start of a cell,"
+        " which the file cannot take",
+        "lossscale-lint: warning: magic.ipynb:cell 1:3:8: LSL902 fix not applied: the fix edits masked IPython syntax"
+        " (cell 1, line 2), which the file cannot take",
+    ]
+    # What remains is reported in the cells, without the fix the notebook cannot take.
+    assert "first.ipynb:cell 2:1:8: LSL902" in out and "magic.ipynb:cell 1:3:8: LSL902" in out and code == 1
+    assert "fix (safe)" not in out
+
+
+# ------------------------------------------------------------------ --base compares with the base notebook
+
+
+def script_notebook(script: str, outputs: list | None = None) -> str:
+    """The script as a notebook: a markdown cell, then one code cell per blank-line block."""
+    blocks = [block + "\n" for block in script.rstrip("\n").split("\n\n")]
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Train\n"]}]
+    for block in blocks:
+        cells.append({"cell_type": "code", "execution_count": None, "metadata": {},
+                      "outputs": list(outputs or []), "source": block.splitlines(keepends=True)})
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def test_base_compares_the_notebook_with_its_version_at_the_revision(tmp_path, capsys):
+    from test_change_aware import BATCH_128, SCRIPT, check_against_base, commit, edited, git
+
+    git(tmp_path, "init", "-q")
+    commit(tmp_path, {"train.ipynb": script_notebook(SCRIPT)})
+    # Outputs only: the code is what it was, nothing to report.
+    stream = [{"name": "stdout", "output_type": "stream", "text": ["epoch 1\n"]}]
+    (tmp_path / "train.ipynb").write_text(script_notebook(SCRIPT, stream), encoding="utf-8")
+    _, diagnostics, err = check_against_base(tmp_path, capsys, "--select", "LSL5")
+    assert (diagnostics, err) == ([], "")
+    (tmp_path / "train.ipynb").write_text(script_notebook(edited(BATCH_128)), encoding="utf-8")
+    _, diagnostics, err = check_against_base(tmp_path, capsys, "--select", "LSL5")
+    assert err == ""
+    (finding,) = diagnostics
+    # SCRIPT line 8 (the argparse default) is line 2 of cell 4 (markdown, two import blocks, args).
+    assert (finding["code"], finding["cell"], finding["line"]) == ("LSL501", 4, 2)
+    assert "from 32 to 128" in finding["message"]
