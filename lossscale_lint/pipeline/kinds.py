@@ -38,6 +38,8 @@ which kind a file is:
                                          the fixed file text; SourceError if it cannot carry it back
     refuse_fix(loaded, fix)              why the file cannot take a fix (an edit of masked IPython
                                          syntax, or across cells), reported as "fix not applied"
+    from_text(path, text)                an already decoded text (an editor's buffer, for the
+                                         language server) as a LoadedFile that is never written
     unreadable(path, error)              a file the kind cannot read as one diagnostic to report in
                                          its place (a broken notebook is one LSL000), or None
 
@@ -67,6 +69,9 @@ class PythonKind(FileKind):
     def decode(self, path: str, data: bytes, stamp: tuple[int, int] | None) -> LoadedFile:
         text, encoding = decode_with_encoding(data)
         return LoadedFile(path, text, self, encoding, stamp)
+
+    def from_text(self, path: str, text: str) -> LoadedFile:
+        return LoadedFile(path, text, self)  # already decoded: a coding cookie has done its work
 
     def write(self, loaded: LoadedFile, new_text: str) -> None:
         write_atomically(loaded, new_text)

@@ -352,6 +352,9 @@ class NotebookKind(FileKind):
         encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
         return loaded_notebook(path, text, stamp, encoding)
 
+    def from_text(self, path: str, text: str) -> LoadedFile:
+        return loaded_notebook(path, text)
+
     def file_text(self, loaded: LoadedFile) -> str:
         return layout_of(loaded).notebook.text
 

@@ -58,6 +58,10 @@ class FileKind:
         """The file's bytes (from disk, or from git for `--base`) as a LoadedFile; raises SourceError."""
         raise NotImplementedError
 
+    def from_text(self, path: str, text: str) -> LoadedFile:
+        """A file whose text is already decoded (an editor's buffer), never written; SourceError."""
+        return self.decode(path, text.encode("utf-8", "surrogatepass"), None)
+
     def write(self, loaded: LoadedFile, new_text: str) -> None:
         """Write back the file whose engine text is now `new_text`; raises FileWriteError (one line)."""
         raise NotImplementedError
