@@ -3,6 +3,7 @@ notebook (diagnostics at their place in the JSON, no fixes offered), never as Py
 cell document (Python, on a non-file URI) stays Python."""
 
 from __future__ import annotations
+
 from pathlib import Path
 
 from pygls.workspace import TextDocument
