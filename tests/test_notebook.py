@@ -19,16 +19,15 @@ from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
 from lossscale_lint.pipeline.notebook import (
     NotebookError,
-    NotebookKind,
     build_module,
     cell_span,
     invalid_notebook,
-    loaded_notebook,
     notebook_fixes,
     parse_notebook,
     to_cell_coordinates,
     write_back,
 )
+from lossscale_lint.pipeline.notebook_kind import NotebookKind
 from lossscale_lint.pipeline.notebook_mask import MASK_COMMENT, mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, source_values
 from lossscale_lint.pipeline.sources import SourceError
@@ -253,7 +252,7 @@ def test_a_safe_fix_changes_only_that_source_line_of_a_crlf_notebook():
     document = json.loads(written)
     assert document["cells"][2]["outputs"] == json.loads(loaded.layout.notebook.text)["cells"][2]["outputs"]
     # Read back, the notebook's module is the fixed text, and a second run changes nothing.
-    again = loaded_notebook(loaded.path, written)
+    again = KIND.from_text(loaded.path, written)
     assert again.text == outcome.new_source
     assert lint(again) == []
 
@@ -276,7 +275,7 @@ def test_outputs_images_and_other_cells_stay_byte_identical():
         ('    "criterion = nn.CrossEntropyLoss(reduction=\\"sum\\")\\n",\n',
          '    "criterion = nn.CrossEntropyLoss(reduction=\\"mean\\")\\n",\n')
     ]
-    assert loaded_notebook(loaded.path, written).text == fixed
+    assert KIND.from_text(loaded.path, written).text == fixed
 
 
 def test_rewriting_every_cell_with_its_own_source_is_byte_identical():
@@ -360,7 +359,7 @@ def notebook_text(source_json: str, extra: str = "") -> str:
 
 
 def rewrite(text: str, old: str, new: str) -> str:
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     assert old in loaded.text
     return fixed_file_text(loaded, loaded.text.replace(old, new, 1))
 
@@ -375,13 +374,13 @@ def test_strings_split_oddly_keep_their_split_where_the_fix_did_not_reach():
 
 def test_the_last_of_repeated_source_keys_is_the_one_read_and_written():
     text = notebook_text('"x = 1\\n"', extra='"source": "ignored = 0\\n", ')
-    assert loaded_notebook(Path("nb.ipynb"), text).layout.module.cell_lines[1] == ("x = 1",)
+    assert KIND.from_text(Path("nb.ipynb"), text).layout.module.cell_lines[1] == ("x = 1",)
     assert rewrite(text, "x = 1", "x = 2") == text.replace('"x = 1\\n"', '"x = 2\\n"')
 
 
 def test_carriage_returns_alone_are_line_breaks_too():
     text = notebook_text('"import torch.nn as nn\\rcrit = nn.MSELoss(reduce=False)\\r"')
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     (diagnostic,) = lint(loaded)
     assert (diagnostic.span.cell, diagnostic.span.line) == (1, 2)
     outcome = apply_fixes(loaded.text, lint_source(loaded.text, "nb.ipynb"), unsafe=False)
@@ -391,7 +390,7 @@ def test_carriage_returns_alone_are_line_breaks_too():
 
 def test_a_notebook_without_code_cells_is_empty_text_and_writes_nothing():
     text = '{"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# hi"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     assert loaded.text == "" and lint(loaded) == []
     assert fixed_file_text(loaded, "") == text
 
@@ -443,7 +442,7 @@ def as_notebook(script: str) -> tuple[str, list[int]]:
 def test_a_rule_case_as_a_notebook_finds_and_fixes_the_same(case):
     script = case.read_text(encoding="utf-8")
     text, starts = as_notebook(script)
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     found = lint_source(loaded.text, "nb.ipynb")
     expected = lint_source(script, "nb.ipynb")
     mapped = [KIND.locate(loaded, d) for d in found]
@@ -463,7 +462,7 @@ def test_a_rule_case_as_a_notebook_finds_and_fixes_the_same(case):
 def test_the_rule_case_oracle_really_fixes_notebooks():
     changed = 0
     for case in RULE_CASES:
-        loaded = loaded_notebook(Path("nb.ipynb"), as_notebook(case.read_text(encoding="utf-8"))[0])
+        loaded = KIND.from_text(Path("nb.ipynb"), as_notebook(case.read_text(encoding="utf-8"))[0])
         found = restrict_fixes(loaded, lint_source(loaded.text, "nb.ipynb"))
         changed += apply_fixes(loaded.text, found, unsafe=True).changed
     assert changed >= 10  # LSL104, LSL201, LSL202 and LSL401 cases, safe and unsafe fixes
@@ -471,7 +470,7 @@ def test_the_rule_case_oracle_really_fixes_notebooks():
 
 def test_later_fix_passes_judge_fixes_on_the_map_of_the_text_they_see():
     notebook, _ = module_of("x = 1\n%time y\nw = 2\n")
-    loaded = loaded_notebook(Path("nb.ipynb"), notebook.text)
+    loaded = KIND.from_text(Path("nb.ipynb"), notebook.text)
     # module: 1 marker, 2 `x = 1`, 3 masked `%time y`, 4 `w = 2`
 
     def lint_by_hand(text: str) -> list[Diagnostic]:

@@ -96,6 +96,12 @@ def test_two_workers_print_what_one_process_prints(project):
         parallel = lint(["check", "--no-cache", "--jobs", "2", "--output-format", output, "."], project)
         assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
         assert serial.stdout.count("LSL101") == 11 and serial.stdout.count("LSL000") == 1
+    for number in range(10):  # and fixes: the refused, diffed and written results travel back too
+        shutil.copy(NOTEBOOKS / "legacy_crlf.ipynb", project / f"crlf_{number}.ipynb")
+    serial = lint(["check", "--no-cache", "--jobs", "1", "--diff", "."], project, text=False)
+    parallel = lint(["check", "--no-cache", "--jobs", "2", "--diff", "."], project, text=False)
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+    assert serial.stdout.count(b"+++ crlf_") == 10 and b"Would apply 11 fixes" in serial.stderr
 
 
 def test_an_invalid_notebook_is_one_diagnostic_and_the_run_goes_on(project):

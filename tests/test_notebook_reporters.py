@@ -20,7 +20,7 @@ from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
-from lossscale_lint.pipeline.notebook import NotebookKind, loaded_notebook
+from lossscale_lint.pipeline.notebook_kind import NotebookKind
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.reporters.json_format import MalformedDiagnostic, diagnostic_from_object, diagnostic_object
 
@@ -156,7 +156,7 @@ def test_a_sarif_fix_applied_to_the_notebook_text_is_the_fixed_notebook(sarif_va
     loaded = KIND.load(NOTEBOOKS / "legacy_crlf.ipynb")
     fixed = loaded.text.replace("size_average=False)\r\n", 'reduction="sum")\r\n', 1)
     assert patched == KIND.file_text(KIND.with_text(loaded, fixed))
-    assert loaded_notebook(loaded.path, patched).text == fixed
+    assert KIND.from_text(loaded.path, patched).text == fixed
 
 
 def test_a_notebook_fix_that_leaves_one_json_string_has_no_sarif_fix(summed):

@@ -54,7 +54,7 @@ import os
 from pathlib import Path
 
 from lossscale_lint.fixes.atomic import write_atomically
-from lossscale_lint.pipeline.notebook import NOTEBOOK
+from lossscale_lint.pipeline.notebook_kind import NOTEBOOK
 from lossscale_lint.pipeline.sources import FileKind, LoadedFile, SourceError, decode_with_encoding
 
 __all__ = ["KINDS", "PYTHON", "FileKind", "LoadedFile", "SourceError", "collected_suffixes", "kind_for", "known_kind", "load_file"]

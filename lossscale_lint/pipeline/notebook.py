@@ -1,4 +1,5 @@
-"""Jupyter notebooks (`.ipynb`) as a file kind: the code cells linted as one Python module.
+"""Jupyter notebooks (`.ipynb`): the code cells linted as one Python module (the file kind that
+uses this is `notebook_kind.NOTEBOOK`, kept in a light module of its own).
 
     notebook JSON --parse_notebook--> Notebook --build_module--> NotebookModule (the text to lint)
     diagnostics on that text --to_cell_coordinates--> diagnostics that name the cell and its line
@@ -21,7 +22,6 @@ Nothing here runs, imports or evaluates the notebook; only the standard `json` m
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import difflib
 import json
@@ -31,12 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
-from lossscale_lint.fixes.atomic import FileWriteError, write_atomically
 from lossscale_lint.pipeline.notebook_mask import mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, split_source_lines
 from lossscale_lint.pipeline.sources import FileKind, LoadedFile, SourceError
 
-SUFFIXES = (".ipynb",)
 MARKER = "# %% [lossscale-lint cell {}]"
 MARKER_LINE = re.compile(r"# %% \[lossscale-lint cell \d+\]")
 
@@ -310,7 +308,7 @@ def write_back(notebook: Notebook, module: NotebookModule, new_text: str) -> str
     return written
 
 
-# ---------------------------------------------------------------------------- the file kind
+# ---------------------------------------------------------------------------- a notebook as a LoadedFile
 
 
 @dataclass(frozen=True)
@@ -322,72 +320,15 @@ class NotebookLayout:
     module: NotebookModule
 
 
-def loaded_notebook(path: str | Path, text: str, stamp: tuple[int, int] | None = None,
-                    encoding: str = "utf-8") -> LoadedFile:
-    """A notebook's JSON text as the pipeline lints it; NotebookError (one line) if it is not one."""
+def notebook_file(kind: FileKind, path: str | Path, text: str, stamp: tuple[int, int] | None = None,
+                  encoding: str = "utf-8") -> LoadedFile:
+    """A notebook's JSON text as `kind` (the notebook kind, `notebook_kind.NOTEBOOK`) gives it to the
+    pipeline; NotebookError (one line) if it is not one."""
     notebook = parse_notebook(text)
     module = build_module(notebook)
-    return LoadedFile(os.fspath(path), module.text, NOTEBOOK, encoding, stamp, NotebookLayout(notebook, module))
+    return LoadedFile(os.fspath(path), module.text, kind, encoding, stamp, NotebookLayout(notebook, module))
 
 
 def layout_of(loaded: LoadedFile) -> NotebookLayout:
     assert isinstance(loaded.layout, NotebookLayout), "not a loaded notebook"
     return loaded.layout
-
-
-def not_written(error: NotebookError) -> str:
-    """A write-back refusal without its '; fixes not written' tail, for a sentence of its own."""
-    return str(error).removesuffix("; fixes not written")
-
-
-class NotebookKind(FileKind):
-    """The `.ipynb` file kind: the code cells as one module, diagnostics named by cell, fixes
-    written back into the cells they edit."""
-
-    name = "notebook"
-    suffixes = SUFFIXES
-
-    def decode(self, path: str, data: bytes, stamp: tuple[int, int] | None) -> LoadedFile:
-        text = decode_notebook(data)
-        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-        return loaded_notebook(path, text, stamp, encoding)
-
-    def from_text(self, path: str, text: str) -> LoadedFile:
-        return loaded_notebook(path, text)
-
-    def file_text(self, loaded: LoadedFile) -> str:
-        return layout_of(loaded).notebook.text
-
-    def locate(self, loaded: LoadedFile, diagnostic: Diagnostic) -> Diagnostic:
-        return to_cell_coordinates(layout_of(loaded).module, diagnostic)
-
-    def refuse_fix(self, loaded: LoadedFile, fix: Fix) -> str | None:
-        module = layout_of(loaded).module
-        if module.unwritable:
-            return module.unwritable
-        return next((reason for edit in fix.edits if (reason := edit_refusal(module, edit))), None)
-
-    def with_text(self, loaded: LoadedFile, new_text: str) -> LoadedFile:
-        """The notebook as it is once `new_text` is written back (nothing is written): its map
-        places the diagnostics of the fixed text. NotebookError when it cannot be written back."""
-        if new_text == loaded.text:
-            return loaded
-        written = write_back(layout_of(loaded).notebook, layout_of(loaded).module, new_text)
-        return loaded_notebook(loaded.path, written, loaded.stamp, loaded.encoding)
-
-    def unreadable(self, path: str, error: SourceError) -> Diagnostic | None:
-        return invalid_notebook(path, error) if isinstance(error, NotebookError) else None
-
-    def write(self, loaded: LoadedFile, new_text: str) -> None:
-        """Write the fixed module text back into the notebook, atomically; FileWriteError if not."""
-        if loaded.stamp is None:
-            raise FileWriteError(f"{loaded.path}: was not read from this file on disk; fixes not written")
-        try:
-            written = self.file_text(self.with_text(loaded, new_text))
-        except NotebookError as error:
-            raise FileWriteError(f"{loaded.path}: {error}") from None
-        if written != self.file_text(loaded):
-            write_atomically(loaded, written)  # the whole JSON text, in the encoding it was read with
-
-
-NOTEBOOK = NotebookKind()

@@ -11,7 +11,7 @@ from pygls.workspace import TextDocument
 from lossscale_lint.integrations.lsp.analysis import analyse
 from lossscale_lint.integrations.lsp.server import document_kind
 from lossscale_lint.pipeline.kinds import PYTHON
-from lossscale_lint.pipeline.notebook import NOTEBOOK
+from lossscale_lint.pipeline.notebook_kind import NOTEBOOK
 
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
