@@ -490,3 +490,22 @@ def test_later_fix_passes_judge_fixes_on_the_map_of_the_text_they_see():
     after = KIND.with_text(loaded, outcome.new_source)
     assert json.loads(KIND.file_text(after))["cells"][0]["source"] == "x = 1\nz = 0\n%time y\nw = 2\n"
     assert KIND.locate(after, outcome.remaining[0]).span == Span(line=3, column=1, end_line=3, end_column=5, cell=1)
+
+
+def test_a_fixed_text_the_notebook_cannot_take_back_drops_only_that_fix():
+    notebook, _ = module_of("x = 1\ny = 2\n")
+    loaded = KIND.from_text("nb.ipynb", notebook.text)
+    # module: 1 marker, 2 `x = 1`, 3 `y = 2`; each edit stays in one cell on a plain line
+    marker_like = diagnostic_with_fix(Edit(span=Span(line=2, column=1, end_line=2, end_column=1),
+                                           content="# %% [lossscale-lint cell 9]\n"))
+    fine = diagnostic_with_fix(Edit(span=Span(line=3, column=5, end_line=3, end_column=6), content="3"))
+
+    def lint_by_hand(text: str) -> list[Diagnostic]:
+        return [marker_like, fine] if "y = 2" in text and "cell 9" not in text else []
+
+    guard = KindFixes(loaded, lint_by_hand, unsafe=False)
+    outcome = apply_fixes(loaded.text, guard.keep(loaded, lint_by_hand(loaded.text)), unsafe=False, lint=guard.lint_pass)
+    assert [a.diagnostic for a in outcome.applied] == [fine]
+    (skipped,) = guard.located(outcome.skipped)
+    assert skipped.diagnostic.span.cell == 1 and "the file cannot take it: a fix crosses a cell boundary" in skipped.reason
+    assert json.loads(KIND.file_text(KIND.with_text(loaded, outcome.new_source)))["cells"][0]["source"] == "x = 1\ny = 3\n"

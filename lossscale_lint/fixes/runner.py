@@ -101,8 +101,9 @@ class KindFixes:
             file = self.loaded.kind.with_text(self.loaded, text)
         except SourceError as error:
             reason = str(error).removesuffix("; fixes not written")
+            start = Span(line=1, column=1, end_line=1, end_column=1)
             return [Diagnostic(code=SYNTAX_ERROR, name="syntax-error", severity=Severity.ERROR,
-                               message=f"the file cannot take it: {reason}", span=Span(line=1, column=1, end_line=1, end_column=1))]
+                               message=f"the file cannot take it: {reason}", span=start)]
         return self.keep(file, found)
 
     def located(self, skipped: Sequence[SkippedFix]) -> list[SkippedFix]:

@@ -6,7 +6,8 @@ too. Both texts make the cache key, so an entry is reused only for the same file
 base. What the cache does not answer becomes a `jobs.FileJob` (carrying the base text and the fix
 request) that runs in this process or in worker processes (`workers.run_jobs`). A file that cannot
 be read, that crashes the analysis or that cannot be written becomes a `FileError` and the other
-files are still checked.
+files are still checked; a file its kind can answer with a diagnostic instead (a broken notebook:
+one LSL000, `FileKind.unreadable`) is reported like any other finding.
 
 Fix runs use the cache for their lint part: a file whose cached diagnostics hold nothing to fix is
 answered from the cache; a file with fixes is fixed from its cached diagnostics (the fixer re-lints
