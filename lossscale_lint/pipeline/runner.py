@@ -90,6 +90,8 @@ def prepare(
     base_source = base.source_of(loaded) if base is not None else None
     if base_source == loaded.text:
         base_source = None  # nothing changed, nothing to compare: the plain result and entry
+    # Keyed on the engine text, which alone decides the (engine-position) diagnostics stored; the
+    # kind's `locate` places them with the file as read now (a notebook whose outputs changed hits).
     key = cache.key(path, loaded.text, options, base_source) if cache is not None else None
     known = cache.load(key) if cache is not None and key is not None else None
     if known is not None and (fix is None or not fix.wants(known)):
