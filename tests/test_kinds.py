@@ -49,7 +49,7 @@ def test_reading_errors_are_one_line(tmp_path):
 
 
 def test_the_suffix_picks_the_kind_and_anything_else_is_python():
-    assert collected_suffixes() == (".py", ".pyi")
+    assert collected_suffixes() == (".py", ".pyi", ".ipynb")  # issue 11: notebooks are collected too
     assert kind_for("pkg/train.py") is kind_for("stubs/x.pyi") is kind_for("bin/train") is PYTHON
 
 

@@ -14,20 +14,20 @@ import pytest
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from lossscale_lint.fixes.apply import apply_fixes
 from lossscale_lint.fixes.atomic import FileWriteError
+from lossscale_lint.fixes.runner import KindFixes
 from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
 from lossscale_lint.pipeline.notebook import (
     NotebookError,
-    NotebookKind,
     build_module,
     cell_span,
     invalid_notebook,
-    loaded_notebook,
     notebook_fixes,
     parse_notebook,
     to_cell_coordinates,
     write_back,
 )
+from lossscale_lint.pipeline.notebook_kind import NotebookKind
 from lossscale_lint.pipeline.notebook_mask import MASK_COMMENT, mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, source_values
 from lossscale_lint.pipeline.sources import SourceError
@@ -45,7 +45,17 @@ def lint(loaded) -> list[Diagnostic]:
     """What the pipeline does for a notebook: lint the module text, apply noqa, map to cells."""
     found = lint_source(loaded.text, str(loaded.path))
     kept = without_suppressed(found, parse_suppressions(loaded.text))
-    return [KIND.to_file_coordinates(loaded, d) for d in kept]
+    return [KIND.locate(loaded, d) for d in kept]
+
+
+def restrict_fixes(loaded, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics without the fixes the notebook cannot take (what the fixer's guard keeps)."""
+    return notebook_fixes(loaded.layout.module, diagnostics)
+
+
+def fixed_file_text(loaded, new_text: str) -> str:
+    """The notebook JSON that a fixed module text is written back as."""
+    return KIND.file_text(KIND.with_text(loaded, new_text))
 
 
 def masked(lines: list[str]) -> list[int]:
@@ -56,7 +66,7 @@ def masked(lines: list[str]) -> list[int]:
 
 
 def test_code_cells_are_numbered_among_all_cells():
-    notebook = load("train_sgd.ipynb").notebook
+    notebook = load("train_sgd.ipynb").layout.notebook
     assert [c.number for c in notebook.code_cells] == [2, 3, 5, 6, 7, 8]
     assert notebook.code_cells[1].source.endswith('reduction="sum")\nmodel?')
 
@@ -148,9 +158,9 @@ def test_every_fixture_module_parses_and_keeps_its_line_count():
     for name in VALID:
         loaded = load(name)
         assert not [d for d in lint_source(loaded.text, name) if d.code == "LSL000"], name
-        cells = loaded.notebook.code_cells if loaded.notebook.python else ()
+        cells = loaded.layout.notebook.code_cells if loaded.layout.notebook.python else ()
         expected = sum(len(c.source.splitlines()) + 1 for c in cells)
-        assert len(loaded.text.splitlines()) == expected == len(loaded.module.lines)
+        assert len(loaded.text.splitlines()) == expected == len(loaded.layout.module.lines)
 
 
 # ------------------------------------------------------------------ diagnostics in cells
@@ -161,7 +171,7 @@ def test_summed_loss_with_sgd_is_reported_in_cell_3():
     assert diagnostic.code == "LSL101"
     assert diagnostic.span == Span(line=3, column=33, end_line=3, end_column=48, cell=3)
     assert [(r.span.cell, r.span.line) for r in diagnostic.related] == [(3, 2), (5, 7)]
-    cell3 = load("train_sgd.ipynb").module.cell_lines[3]
+    cell3 = load("train_sgd.ipynb").layout.module.cell_lines[3]
     assert cell3[2][32:47] == 'reduction="sum"'
 
 
@@ -222,9 +232,9 @@ def test_fixes_on_masked_lines_or_across_cells_are_refused():
 def fix_notebook(name: str, unsafe: bool = False):
     loaded = load(name)
     found = without_suppressed(lint_source(loaded.text, name), parse_suppressions(loaded.text))
-    found = KIND.restrict_fixes(loaded, found)
+    found = restrict_fixes(loaded, found)
     outcome = apply_fixes(loaded.text, found, unsafe=unsafe, path=name)
-    return loaded, outcome, KIND.fixed_file_text(loaded, outcome.new_source)
+    return loaded, outcome, fixed_file_text(loaded, outcome.new_source)
 
 
 def changed_lines(old: str, new: str) -> list[tuple[str, str]]:
@@ -236,13 +246,13 @@ def changed_lines(old: str, new: str) -> list[tuple[str, str]]:
 def test_a_safe_fix_changes_only_that_source_line_of_a_crlf_notebook():
     loaded, outcome, written = fix_notebook("legacy_crlf.ipynb")
     assert [a.diagnostic.code for a in outcome.applied] == ["LSL401"]
-    assert changed_lines(loaded.notebook.text, written) == [
+    assert changed_lines(loaded.layout.notebook.text, written) == [
         ('    "crit = nn.MSELoss(size_average=False)\\r\\n",\r\n', '    "crit = nn.MSELoss(reduction=\\"sum\\")\\r\\n",\r\n')
     ]
     document = json.loads(written)
-    assert document["cells"][2]["outputs"] == json.loads(loaded.notebook.text)["cells"][2]["outputs"]
+    assert document["cells"][2]["outputs"] == json.loads(loaded.layout.notebook.text)["cells"][2]["outputs"]
     # Read back, the notebook's module is the fixed text, and a second run changes nothing.
-    again = loaded_notebook(loaded.path, written)
+    again = KIND.from_text(loaded.path, written)
     assert again.text == outcome.new_source
     assert lint(again) == []
 
@@ -250,7 +260,7 @@ def test_a_safe_fix_changes_only_that_source_line_of_a_crlf_notebook():
 def test_a_fix_keeps_another_tools_layout_and_ascii_escapes():
     loaded, outcome, written = fix_notebook("escaped.ipynb")
     assert outcome.applied
-    old = loaded.notebook.text
+    old = loaded.layout.notebook.text
     ((before, after),) = changed_lines(old, written)
     assert "nn.MSELoss(reduce=False)" in json.loads('{' + before.strip().rstrip(",") + '}')["source"]
     assert after == before.replace("reduce=False", 'reduction=\\"none\\"')
@@ -260,12 +270,12 @@ def test_a_fix_keeps_another_tools_layout_and_ascii_escapes():
 def test_outputs_images_and_other_cells_stay_byte_identical():
     loaded = load("train_sgd.ipynb")
     fixed = loaded.text.replace('reduction="sum"', 'reduction="mean"')
-    written = KIND.fixed_file_text(loaded, fixed)
-    assert changed_lines(loaded.notebook.text, written) == [
+    written = fixed_file_text(loaded, fixed)
+    assert changed_lines(loaded.layout.notebook.text, written) == [
         ('    "criterion = nn.CrossEntropyLoss(reduction=\\"sum\\")\\n",\n',
          '    "criterion = nn.CrossEntropyLoss(reduction=\\"mean\\")\\n",\n')
     ]
-    assert loaded_notebook(loaded.path, written).text == fixed
+    assert KIND.from_text(loaded.path, written).text == fixed
 
 
 def test_rewriting_every_cell_with_its_own_source_is_byte_identical():
@@ -281,12 +291,12 @@ def test_rewriting_every_cell_with_its_own_source_is_byte_identical():
 def test_new_lines_in_a_cell_follow_the_list_layout():
     loaded = load("train_sgd.ipynb")
     fixed = loaded.text.replace("    model.train()\n", "    model.train()\n    steps = 0\n")
-    written = KIND.fixed_file_text(loaded, fixed)
+    written = fixed_file_text(loaded, fixed)
     assert '    "    model.train()\\n",\n    "    steps = 0\\n",\n    "    for inputs' in written
     # A cell without a trailing newline keeps none; an empty cell gets the file's list layout.
     fixed = loaded.text.replace("model?", "model?").replace(
         "# %% [lossscale-lint cell 8]\n", "# %% [lossscale-lint cell 8]\nx = 1\ny = 2\n")
-    written = KIND.fixed_file_text(loaded, fixed)
+    written = fixed_file_text(loaded, fixed)
     assert '   "source": [\n    "x = 1\\n",\n    "y = 2\\n"\n   ]\n' in written
     assert json.loads(written)["cells"][2]["source"][-1] == "model?"
 
@@ -303,7 +313,7 @@ def test_new_lines_in_a_cell_follow_the_list_layout():
 def test_writes_that_touch_masks_or_markers_are_refused(change, reason):
     loaded = load("train_sgd.ipynb")
     with pytest.raises(NotebookError, match=reason):
-        KIND.fixed_file_text(loaded, change(loaded.text))
+        fixed_file_text(loaded, change(loaded.text))
 
 
 def test_a_cell_line_that_looks_like_a_marker_makes_the_notebook_unwritable():
@@ -349,9 +359,9 @@ def notebook_text(source_json: str, extra: str = "") -> str:
 
 
 def rewrite(text: str, old: str, new: str) -> str:
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     assert old in loaded.text
-    return KIND.fixed_file_text(loaded, loaded.text.replace(old, new, 1))
+    return fixed_file_text(loaded, loaded.text.replace(old, new, 1))
 
 
 def test_strings_split_oddly_keep_their_split_where_the_fix_did_not_reach():
@@ -364,25 +374,25 @@ def test_strings_split_oddly_keep_their_split_where_the_fix_did_not_reach():
 
 def test_the_last_of_repeated_source_keys_is_the_one_read_and_written():
     text = notebook_text('"x = 1\\n"', extra='"source": "ignored = 0\\n", ')
-    assert loaded_notebook(Path("nb.ipynb"), text).module.cell_lines[1] == ("x = 1",)
+    assert KIND.from_text(Path("nb.ipynb"), text).layout.module.cell_lines[1] == ("x = 1",)
     assert rewrite(text, "x = 1", "x = 2") == text.replace('"x = 1\\n"', '"x = 2\\n"')
 
 
 def test_carriage_returns_alone_are_line_breaks_too():
     text = notebook_text('"import torch.nn as nn\\rcrit = nn.MSELoss(reduce=False)\\r"')
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     (diagnostic,) = lint(loaded)
     assert (diagnostic.span.cell, diagnostic.span.line) == (1, 2)
     outcome = apply_fixes(loaded.text, lint_source(loaded.text, "nb.ipynb"), unsafe=False)
-    written = KIND.fixed_file_text(loaded, outcome.new_source)
+    written = fixed_file_text(loaded, outcome.new_source)
     assert json.loads(written)["cells"][0]["source"] == 'import torch.nn as nn\rcrit = nn.MSELoss(reduction="none")\r'
 
 
 def test_a_notebook_without_code_cells_is_empty_text_and_writes_nothing():
     text = '{"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# hi"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     assert loaded.text == "" and lint(loaded) == []
-    assert KIND.fixed_file_text(loaded, "") == text
+    assert fixed_file_text(loaded, "") == text
 
 
 def test_new_non_ascii_text_follows_the_files_escaping():
@@ -397,7 +407,7 @@ def test_a_loaded_notebook_and_the_kind_travel_to_worker_processes():
 
     loaded = load("train_sgd.ipynb")
     copy = pickle.loads(pickle.dumps((KIND, loaded)))[1]
-    assert copy == loaded and copy.source_file == loaded.source_file
+    assert copy == loaded and copy.stamp == loaded.stamp
     assert lint(copy) == lint(loaded)
 
 
@@ -432,17 +442,17 @@ def as_notebook(script: str) -> tuple[str, list[int]]:
 def test_a_rule_case_as_a_notebook_finds_and_fixes_the_same(case):
     script = case.read_text(encoding="utf-8")
     text, starts = as_notebook(script)
-    loaded = loaded_notebook(Path("nb.ipynb"), text)
+    loaded = KIND.from_text(Path("nb.ipynb"), text)
     found = lint_source(loaded.text, "nb.ipynb")
     expected = lint_source(script, "nb.ipynb")
-    mapped = [KIND.to_file_coordinates(loaded, d) for d in found]
+    mapped = [KIND.locate(loaded, d) for d in found]
     # Code cell k is cell 2k (a markdown cell before each); its line n is script line start + n - 1.
     assert [(d.code, starts[d.span.cell // 2 - 1] + d.span.line - 1, d.span.column) for d in mapped] == [
         (d.code, d.span.line, d.span.column) for d in expected
     ]
-    restricted = KIND.restrict_fixes(loaded, found)
+    restricted = restrict_fixes(loaded, found)
     fixed = apply_fixes(loaded.text, restricted, unsafe=True)
-    written = KIND.fixed_file_text(loaded, fixed.new_source)
+    written = fixed_file_text(loaded, fixed.new_source)
     joined = "".join("".join(c["source"]) for c in json.loads(written)["cells"] if c["cell_type"] == "code")
     if all((a.fix is None) == (b.fix is None) for a, b in zip(restricted, expected)):
         assert joined == apply_fixes(script, expected, unsafe=True).new_source
@@ -452,15 +462,15 @@ def test_a_rule_case_as_a_notebook_finds_and_fixes_the_same(case):
 def test_the_rule_case_oracle_really_fixes_notebooks():
     changed = 0
     for case in RULE_CASES:
-        loaded = loaded_notebook(Path("nb.ipynb"), as_notebook(case.read_text(encoding="utf-8"))[0])
-        found = KIND.restrict_fixes(loaded, lint_source(loaded.text, "nb.ipynb"))
+        loaded = KIND.from_text(Path("nb.ipynb"), as_notebook(case.read_text(encoding="utf-8"))[0])
+        found = restrict_fixes(loaded, lint_source(loaded.text, "nb.ipynb"))
         changed += apply_fixes(loaded.text, found, unsafe=True).changed
     assert changed >= 10  # LSL104, LSL201, LSL202 and LSL401 cases, safe and unsafe fixes
 
 
 def test_later_fix_passes_judge_fixes_on_the_map_of_the_text_they_see():
     notebook, _ = module_of("x = 1\n%time y\nw = 2\n")
-    loaded = loaded_notebook(Path("nb.ipynb"), notebook.text)
+    loaded = KIND.from_text(Path("nb.ipynb"), notebook.text)
     # module: 1 marker, 2 `x = 1`, 3 masked `%time y`, 4 `w = 2`
 
     def lint_by_hand(text: str) -> list[Diagnostic]:
@@ -469,10 +479,33 @@ def test_later_fix_passes_judge_fixes_on_the_map_of_the_text_they_see():
         # pass 2: a fix on line 4, which was `w = 2` before and is the masked line now
         return [diagnostic_with_fix(Edit(span=Span(line=4, column=1, end_line=4, end_column=5), content="oops"))]
 
-    lint = KIND.fix_lint(loaded, lint_by_hand)
-    outcome = apply_fixes(loaded.text, lint(loaded.text), unsafe=False, lint=lint)
+    guard = KindFixes(loaded, lint_by_hand, unsafe=False)
+    outcome = apply_fixes(loaded.text, guard.keep(loaded, lint_by_hand(loaded.text)), unsafe=False, lint=guard.lint_pass)
     assert len(outcome.applied) == 1 and "oops" not in outcome.new_source
     assert outcome.remaining[0].fix is None
-    after = KIND.after_fix(loaded, outcome.new_source)
-    assert json.loads(after.file_text)["cells"][0]["source"] == "x = 1\nz = 0\n%time y\nw = 2\n"
-    assert KIND.to_file_coordinates(after, outcome.remaining[0]).span == Span(line=3, column=1, end_line=3, end_column=5, cell=1)
+    # The refused fix is reported, placed on the masked line of the text it was found in.
+    (refused,) = guard.refused
+    assert (refused.diagnostic.span.cell, refused.diagnostic.span.line) == (1, 3)
+    assert refused.reason == "the fix edits masked IPython syntax (cell 1, line 3), which the file cannot take"
+    after = KIND.with_text(loaded, outcome.new_source)
+    assert json.loads(KIND.file_text(after))["cells"][0]["source"] == "x = 1\nz = 0\n%time y\nw = 2\n"
+    assert KIND.locate(after, outcome.remaining[0]).span == Span(line=3, column=1, end_line=3, end_column=5, cell=1)
+
+
+def test_a_fixed_text_the_notebook_cannot_take_back_drops_only_that_fix():
+    notebook, _ = module_of("x = 1\ny = 2\n")
+    loaded = KIND.from_text("nb.ipynb", notebook.text)
+    # module: 1 marker, 2 `x = 1`, 3 `y = 2`; each edit stays in one cell on a plain line
+    marker_like = diagnostic_with_fix(Edit(span=Span(line=2, column=1, end_line=2, end_column=1),
+                                           content="# %% [lossscale-lint cell 9]\n"))
+    fine = diagnostic_with_fix(Edit(span=Span(line=3, column=5, end_line=3, end_column=6), content="3"))
+
+    def lint_by_hand(text: str) -> list[Diagnostic]:
+        return [marker_like, fine] if "y = 2" in text and "cell 9" not in text else []
+
+    guard = KindFixes(loaded, lint_by_hand, unsafe=False)
+    outcome = apply_fixes(loaded.text, guard.keep(loaded, lint_by_hand(loaded.text)), unsafe=False, lint=guard.lint_pass)
+    assert [a.diagnostic for a in outcome.applied] == [fine]
+    (skipped,) = guard.located(outcome.skipped)
+    assert skipped.diagnostic.span.cell == 1 and "the file cannot take it: a fix crosses a cell boundary" in skipped.reason
+    assert json.loads(KIND.file_text(KIND.with_text(loaded, outcome.new_source)))["cells"][0]["source"] == "x = 1\ny = 3\n"

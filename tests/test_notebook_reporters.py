@@ -20,7 +20,7 @@ from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
-from lossscale_lint.pipeline.notebook import NotebookKind, loaded_notebook
+from lossscale_lint.pipeline.notebook_kind import NotebookKind
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.reporters.json_format import MalformedDiagnostic, diagnostic_from_object, diagnostic_object
 
@@ -34,9 +34,9 @@ def found(name: str, path: str | None = None) -> tuple[list[Diagnostic], ReportC
     loaded = KIND.load(NOTEBOOKS / name)
     path = path or f"notebooks/{name}"
     diagnostics = without_suppressed(lint_source(loaded.text, path), parse_suppressions(loaded.text))
-    mapped = sorted((KIND.to_file_coordinates(loaded, d) for d in diagnostics), key=lambda d: d.sort_key)
-    ctx = ReportContext(files_checked=1, cwd=NOTEBOOKS.parent, sources={path: loaded.file_text})
-    return mapped, ctx, loaded.file_text
+    mapped = sorted((KIND.locate(loaded, d) for d in diagnostics), key=lambda d: d.sort_key)
+    ctx = ReportContext(files_checked=1, cwd=NOTEBOOKS.parent, sources={path: KIND.file_text(loaded)})
+    return mapped, ctx, KIND.file_text(loaded)
 
 
 @pytest.fixture
@@ -155,8 +155,8 @@ def test_a_sarif_fix_applied_to_the_notebook_text_is_the_fixed_notebook(sarif_va
     patched = "".join(lines)
     loaded = KIND.load(NOTEBOOKS / "legacy_crlf.ipynb")
     fixed = loaded.text.replace("size_average=False)\r\n", 'reduction="sum")\r\n', 1)
-    assert patched == KIND.fixed_file_text(loaded, fixed)
-    assert loaded_notebook(loaded.path, patched).text == fixed
+    assert patched == KIND.file_text(KIND.with_text(loaded, fixed))
+    assert KIND.from_text(loaded.path, patched).text == fixed
 
 
 def test_a_notebook_fix_that_leaves_one_json_string_has_no_sarif_fix(summed):

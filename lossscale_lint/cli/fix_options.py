@@ -59,11 +59,9 @@ def report_fix_problems(run: RunResult, *, show_fixes: bool) -> bool:
 
 def report_diff(run: RunResult, *, unsafe: bool) -> int:
     """`--diff`: the fixes as a patch on stdout, a summary on stderr; the exit code."""
-    from lossscale_lint.fixes.runner import unified_diff
-
-    changed = [fix for fix in run.fixes if fix.outcome.changed]
+    changed = [fix for fix in run.fixes if fix.changed]
     for fix in changed:
-        sys.stdout.write(unified_diff(fix.path, fix.outcome.source, fix.outcome.new_source))
+        sys.stdout.write(fix.diff())  # of the file's own text (a notebook's JSON)
     sys.stdout.flush()
     report_fix_problems(run, show_fixes=False)
     for missing in run.missing:

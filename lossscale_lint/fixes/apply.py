@@ -245,11 +245,11 @@ def apply_fixes(
     options, with syntax errors always reported because they are how a broken fix is recognised.
     """
     if lint is None:
-        lint = _default_lint(path, options or AnalysisOptions())
+        lint = default_lint(path, options or AnalysisOptions())
     return _Fixer(source, lint, unsafe, max_passes).run(diagnostics)
 
 
-def _default_lint(path: str, options: AnalysisOptions) -> Lint:
+def default_lint(path: str, options: AnalysisOptions) -> Lint:
     """The one `lint_text`, with syntax errors always reported.
 
     A syntax error is how a broken fix is recognised, so it must appear even when the user

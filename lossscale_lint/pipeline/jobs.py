@@ -38,7 +38,8 @@ class FileError:
 class FileResult:
     path: str
     diagnostics: tuple[Diagnostic, ...] = ()  # in the file's own coordinates (`FileKind.locate`)
-    # The text, kept only when there are diagnostics (the text reporter shows the lines).
+    # The file's own text (`FileKind.file_text`), kept only when there are diagnostics (the text
+    # reporter shows the lines).
     source: str | None = None
     error: FileError | None = None
     fix: FileFix | None = None  # fix runs: what fixing this file did
@@ -73,11 +74,10 @@ class FileJob:
     known: tuple[Diagnostic, ...] | None = None
 
 
-def reported(loaded: LoadedFile, diagnostics: Iterable[Diagnostic], text: str | None = None) -> FileResult:
-    """What to report for a file whose engine text (`text`, default the text as read) has these
-    diagnostics."""
+def reported(loaded: LoadedFile, diagnostics: Iterable[Diagnostic]) -> FileResult:
+    """What to report for a file whose engine text has these diagnostics."""
     located = tuple(loaded.kind.locate(loaded, d) for d in diagnostics)
-    return FileResult(loaded.path, located, (loaded.text if text is None else text) if located else None)
+    return FileResult(loaded.path, located, loaded.kind.file_text(loaded) if located else None)
 
 
 def run_job(job: FileJob, cache: DiagnosticsCache | None) -> FileResult:
@@ -109,4 +109,4 @@ def fix_job(job: FileJob, diagnostics: tuple[Diagnostic, ...]) -> FileResult:
         message = f"internal error while fixing: {describe_exception(error)}"
         return FileResult(job.path, error=FileError(job.path, message))
     # A written file is reported as it is now; one that was not written, as it is on disk.
-    return dataclasses.replace(reported(job.loaded, fix.diagnostics, fix.text), fix=fix)
+    return dataclasses.replace(reported(fix.file, fix.diagnostics), fix=fix)

@@ -27,7 +27,23 @@ A kind is a `sources.FileKind` subclass with:
                                          cache and the fixer keep engine positions; locate is applied
                                          last, to what is reported.
 
-A new kind (the notebook kind) is added to KINDS below. Its format code may live in its own module;
+A kind whose file is not its engine text (a notebook: JSON around the code) also overrides
+these hooks, each the identity for Python, so the runner, the fixer and the reporters never ask
+which kind a file is:
+
+    file_text(loaded)                    the file's own whole text: what the text reporter frames
+                                         and what `--diff` compares (the notebook's JSON)
+    with_text(loaded, new_text)          the file as it will be with a fixed engine text (nothing
+                                         written): it places what remains after fixing, and gives
+                                         the fixed file text; SourceError if it cannot carry it back
+    refuse_fix(loaded, fix)              why the file cannot take a fix (an edit of masked IPython
+                                         syntax, or across cells), reported as "fix not applied"
+    from_text(path, text)                an already decoded text (an editor's buffer, for the
+                                         language server) as a LoadedFile that is never written
+    unreadable(path, error)              a file the kind cannot read as one diagnostic to report in
+                                         its place (a broken notebook is one LSL000), or None
+
+Another kind is added to KINDS below. Its format code may live in its own module;
 that module imports `sources` (LoadedFile, FileKind, SourceError) and never this one, since this
 module imports it for the registry.
 """
@@ -38,9 +54,10 @@ import os
 from pathlib import Path
 
 from lossscale_lint.fixes.atomic import write_atomically
+from lossscale_lint.pipeline.notebook_kind import NOTEBOOK
 from lossscale_lint.pipeline.sources import FileKind, LoadedFile, SourceError, decode_with_encoding
 
-__all__ = ["KINDS", "PYTHON", "FileKind", "LoadedFile", "SourceError", "collected_suffixes", "kind_for", "load_file"]
+__all__ = ["KINDS", "PYTHON", "FileKind", "LoadedFile", "SourceError", "collected_suffixes", "kind_for", "known_kind", "load_file"]
 
 
 class PythonKind(FileKind):
@@ -53,12 +70,15 @@ class PythonKind(FileKind):
         text, encoding = decode_with_encoding(data)
         return LoadedFile(path, text, self, encoding, stamp)
 
+    def from_text(self, path: str, text: str) -> LoadedFile:
+        return LoadedFile(path, text, self)  # already decoded: a coding cookie has done its work
+
     def write(self, loaded: LoadedFile, new_text: str) -> None:
         write_atomically(loaded, new_text)
 
 
 PYTHON = PythonKind()
-KINDS: tuple[FileKind, ...] = (PYTHON,)
+KINDS: tuple[FileKind, ...] = (PYTHON, NOTEBOOK)
 
 
 def collected_suffixes() -> tuple[str, ...]:
@@ -66,13 +86,15 @@ def collected_suffixes() -> tuple[str, ...]:
     return tuple(suffix for kind in KINDS for suffix in kind.suffixes)
 
 
+def known_kind(path: str | Path) -> FileKind | None:
+    """The kind whose suffix `path` has; None for any other suffix."""
+    name = os.fspath(path)
+    return next((kind for kind in KINDS if name.endswith(kind.suffixes)), None)
+
+
 def kind_for(path: str | Path) -> FileKind:
     """The kind that reads `path`; a file named on the command line with another suffix is Python."""
-    name = os.fspath(path)
-    for kind in KINDS:
-        if name.endswith(kind.suffixes):
-            return kind
-    return PYTHON
+    return known_kind(path) or PYTHON
 
 
 def load_file(path: str | Path) -> LoadedFile:

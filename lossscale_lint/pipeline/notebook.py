@@ -1,4 +1,5 @@
-"""Jupyter notebooks (`.ipynb`) as a file kind: the code cells linted as one Python module.
+"""Jupyter notebooks (`.ipynb`): the code cells linted as one Python module (the file kind that
+uses this is `notebook_kind.NOTEBOOK`, kept in a light module of its own).
 
     notebook JSON --parse_notebook--> Notebook --build_module--> NotebookModule (the text to lint)
     diagnostics on that text --to_cell_coordinates--> diagnostics that name the cell and its line
@@ -26,17 +27,14 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
-from lossscale_lint.fixes.atomic import FileWriteError, SourceFile, write_atomically
 from lossscale_lint.pipeline.notebook_mask import mask_cell
 from lossscale_lint.pipeline.notebook_json import replace_sources, split_source_lines
-from lossscale_lint.pipeline.sources import SourceError
+from lossscale_lint.pipeline.sources import FileKind, LoadedFile, SourceError
 
-SUFFIXES = (".ipynb",)
 MARKER = "# %% [lossscale-lint cell {}]"
 MARKER_LINE = re.compile(r"# %% \[lossscale-lint cell \d+\]")
 
@@ -195,13 +193,25 @@ def cell_span(module: NotebookModule, span: Span) -> Span:
     return Span(line=start[1], column=start[2], end_line=end[1], end_column=end[2], cell=start[0])
 
 
-def edit_fits(module: NotebookModule, edit: Edit) -> bool:
-    """Whether an edit stays inside one cell and touches no masked line and no marker."""
+def edit_refusal(module: NotebookModule, edit: Edit) -> str | None:
+    """Why an edit cannot go into the notebook (it leaves one cell, or touches a masked line or a
+    marker), as a phrase; None when it fits."""
     span = edit.span
     if not 1 <= span.line <= span.end_line <= len(module.lines):
-        return False
+        return "the fix edits lines outside the notebook's cells"
     touched = module.lines[span.line - 1 : span.end_line]
-    return all(e.cell == touched[0].cell and not e.is_marker and not e.masked for e in touched)
+    cells = sorted({e.cell for e in touched})
+    if len(cells) > 1 or any(e.is_marker for e in touched):
+        return "the fix spans more than one cell" if len(cells) > 1 else "the fix edits the start of a cell"
+    masked = next((e for e in touched if e.masked), None)
+    if masked is not None:
+        return f"the fix edits masked IPython syntax (cell {masked.cell}, line {masked.line})"
+    return None
+
+
+def edit_fits(module: NotebookModule, edit: Edit) -> bool:
+    """Whether an edit stays inside one cell and touches no masked line and no marker."""
+    return edit_refusal(module, edit) is None
 
 
 def fix_fits(module: NotebookModule, fix: Fix | None) -> bool:
@@ -298,92 +308,27 @@ def write_back(notebook: Notebook, module: NotebookModule, new_text: str) -> str
     return written
 
 
-# ---------------------------------------------------------------------------- the file kind
+# ---------------------------------------------------------------------------- a notebook as a LoadedFile
 
 
 @dataclass(frozen=True)
-class LoadedNotebook:
-    """What the pipeline lints for one notebook (the `LoadedFile` shape: path, text, kind)."""
+class NotebookLayout:
+    """What a notebook's `LoadedFile.layout` holds beyond the module text: the notebook as read
+    (its JSON text is the file's own text) and the map of the module text to its cells."""
 
-    path: Path
-    text: str  # the masked module text the engine lints
     notebook: Notebook
     module: NotebookModule
-    kind: str = "notebook"
-    # How the file was read, for an atomic write that refuses a file changed meanwhile.
-    source_file: SourceFile | None = field(default=None, compare=False)
-
-    @property
-    def file_text(self) -> str:
-        """The notebook's own JSON text: what reporters get as the file's source."""
-        return self.notebook.text
 
 
-def loaded_notebook(path: Path, text: str, source_file: SourceFile | None = None) -> LoadedNotebook:
+def notebook_file(kind: FileKind, path: str | Path, text: str, stamp: tuple[int, int] | None = None,
+                  encoding: str = "utf-8") -> LoadedFile:
+    """A notebook's JSON text as `kind` (the notebook kind, `notebook_kind.NOTEBOOK`) gives it to the
+    pipeline; NotebookError (one line) if it is not one."""
     notebook = parse_notebook(text)
     module = build_module(notebook)
-    return LoadedNotebook(path=path, text=module.text, notebook=notebook, module=module, source_file=source_file)
+    return LoadedFile(os.fspath(path), module.text, kind, encoding, stamp, NotebookLayout(notebook, module))
 
 
-class NotebookKind:
-    """The `.ipynb` file kind: load, map diagnostics to cells, write fixes back."""
-
-    name = "notebook"
-    suffixes = SUFFIXES
-
-    def load(self, path: Path | str) -> LoadedNotebook:
-        """Read and parse a notebook; SourceError/NotebookError with a one-line reason."""
-        path = Path(path)
-        try:
-            with open(path, "rb") as handle:
-                status = os.fstat(handle.fileno())
-                data = handle.read()
-        except IsADirectoryError:
-            raise SourceError("is a directory, not a file") from None
-        except OSError as error:
-            raise SourceError(f"cannot read: {error.strerror or error}") from None
-        text = decode_notebook(data)
-        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-        stamp = (status.st_mtime_ns, status.st_size)
-        return loaded_notebook(path, text, SourceFile(path, text, encoding, stamp))
-
-    def restrict_fixes(self, loaded: LoadedNotebook, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-        return notebook_fixes(loaded.module, diagnostics)
-
-    def to_file_coordinates(self, loaded: LoadedNotebook, diagnostic: Diagnostic) -> Diagnostic:
-        return to_cell_coordinates(loaded.module, diagnostic)
-
-    def fixed_file_text(self, loaded: LoadedNotebook, new_text: str) -> str:
-        return write_back(loaded.notebook, loaded.module, new_text)
-
-    def after_fix(self, loaded: LoadedNotebook, new_text: str) -> LoadedNotebook:
-        """The notebook as it is once `new_text` is written back (nothing is written): its map places
-        the diagnostics of the fixed text. NotebookError when the text cannot be written back."""
-        if new_text == loaded.text:
-            return loaded
-        return loaded_notebook(loaded.path, self.fixed_file_text(loaded, new_text), loaded.source_file)
-
-    def fix_lint(self, loaded: LoadedNotebook, lint: Callable[[str], list[Diagnostic]]) -> Callable[[str], list[Diagnostic]]:
-        """`lint` for `apply_fixes` on a notebook's text: every pass only offers the fixes the
-        notebook can take, judged on the map of the text that pass sees (earlier fixes move lines)."""
-
-        def notebook_lint(text: str) -> list[Diagnostic]:
-            found = lint(text)
-            try:
-                module = self.after_fix(loaded, text).module
-            except NotebookError:  # this text cannot be written back: fix nothing more in it
-                return [dataclasses.replace(d, fix=None) for d in found]
-            return notebook_fixes(module, found)
-
-        return notebook_lint
-
-    def write(self, loaded: LoadedNotebook, new_text: str) -> None:
-        """Write the fixed module text back into the notebook, atomically; FileWriteError if not."""
-        if loaded.source_file is None:
-            raise FileWriteError(f"{loaded.path}: was not read from disk; fixes not written")
-        try:
-            written = self.fixed_file_text(loaded, new_text)
-        except NotebookError as error:
-            raise FileWriteError(f"{loaded.path}: {error}") from None
-        if written != loaded.notebook.text:
-            write_atomically(loaded.source_file, written)
+def layout_of(loaded: LoadedFile) -> NotebookLayout:
+    assert isinstance(loaded.layout, NotebookLayout), "not a loaded notebook"
+    return loaded.layout

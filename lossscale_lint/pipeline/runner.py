@@ -6,7 +6,8 @@ too. Both texts make the cache key, so an entry is reused only for the same file
 base. What the cache does not answer becomes a `jobs.FileJob` (carrying the base text and the fix
 request) that runs in this process or in worker processes (`workers.run_jobs`). A file that cannot
 be read, that crashes the analysis or that cannot be written becomes a `FileError` and the other
-files are still checked.
+files are still checked; a file its kind can answer with a diagnostic instead (a broken notebook:
+one LSL000, `FileKind.unreadable`) is reported like any other finding.
 
 Fix runs use the cache for their lint part: a file whose cached diagnostics hold nothing to fix is
 answered from the cache; a file with fixes is fixed from its cached diagnostics (the fixer re-lints
@@ -24,7 +25,7 @@ from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.discovery import discover
 from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, FixRequest, reported
-from lossscale_lint.pipeline.kinds import load_file
+from lossscale_lint.pipeline.kinds import kind_for, load_file
 from lossscale_lint.pipeline.sources import SourceError
 from lossscale_lint.pipeline.workers import job_cost, run_jobs
 
@@ -77,14 +78,20 @@ def prepare(
     fix: FixRequest | None,
 ) -> FileResult | FileJob:
     """The file's result when reading it or the cache settles it, else its job."""
+    options = settings.analysis_options(path)
     try:
         loaded = load_file(path)
     except SourceError as error:
-        return FileResult(path, error=FileError(path, str(error)))
-    options = settings.analysis_options(path)
+        # A kind may answer a file it cannot read with one diagnostic (a broken notebook).
+        diagnostic = kind_for(path).unreadable(path, error)
+        if diagnostic is None:
+            return FileResult(path, error=FileError(path, str(error)))
+        return FileResult(path, (diagnostic,) if options.is_selected(diagnostic.code) else ())
     base_source = base.source_of(loaded) if base is not None else None
     if base_source == loaded.text:
         base_source = None  # nothing changed, nothing to compare: the plain result and entry
+    # Keyed on the engine text, which alone decides the (engine-position) diagnostics stored; the
+    # kind's `locate` places them with the file as read now (a notebook whose outputs changed hits).
     key = cache.key(path, loaded.text, options, base_source) if cache is not None else None
     known = cache.load(key) if cache is not None and key is not None else None
     if known is not None and (fix is None or not fix.wants(known)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import dataclasses
 import io
 import os
 import re
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lossscale_lint.diagnostics import Diagnostic
+from lossscale_lint.diagnostics import Diagnostic, Fix
 
 
 class SourceError(Exception):
@@ -57,6 +58,10 @@ class FileKind:
         """The file's bytes (from disk, or from git for `--base`) as a LoadedFile; raises SourceError."""
         raise NotImplementedError
 
+    def from_text(self, path: str, text: str) -> LoadedFile:
+        """A file whose text is already decoded (an editor's buffer), never written; SourceError."""
+        return self.decode(path, text.encode("utf-8", "surrogatepass"), None)
+
     def write(self, loaded: LoadedFile, new_text: str) -> None:
         """Write back the file whose engine text is now `new_text`; raises FileWriteError (one line)."""
         raise NotImplementedError
@@ -64,6 +69,34 @@ class FileKind:
     def locate(self, loaded: LoadedFile, diagnostic: Diagnostic) -> Diagnostic:
         """The diagnostic (positions in `loaded.text`) in the file's own coordinates, for reporting."""
         return diagnostic
+
+    # The hooks below let a kind whose file is not its engine text (a notebook) take part in
+    # reporting and fixing; for a kind whose file is its text they are the identity.
+
+    def file_text(self, loaded: LoadedFile) -> str:
+        """The file's own whole text: what the text reporter frames and what `--diff` compares."""
+        return loaded.text
+
+    def with_text(self, loaded: LoadedFile, new_text: str) -> LoadedFile:
+        """The file as it will be once `new_text` (a fixed engine text) is written back; nothing is
+        written. Raises SourceError when the kind cannot carry the text back into the file."""
+        return dataclasses.replace(loaded, text=new_text)
+
+    def refuse_fix(self, loaded: LoadedFile, fix: Fix) -> str | None:
+        """Why the file cannot take this fix (edits in `loaded.text`), as a short phrase; None if it can."""
+        return None
+
+    def unreadable(self, path: str, error: SourceError) -> Diagnostic | None:
+        """A file this kind could not read, as the one diagnostic to report in its place; None to
+        report the error as a file error (the default: a file that cannot be read is no result)."""
+        return None
+
+    # Kinds are stateless: two instances of one kind (one arrived from a worker process) are equal.
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
 
 
 def decode_source(data: bytes) -> str:

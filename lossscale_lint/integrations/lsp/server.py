@@ -19,18 +19,25 @@ from pygls.workspace import TextDocument
 from lossscale_lint import __version__
 from lossscale_lint.integrations.lsp import convert
 from lossscale_lint.integrations.lsp.analysis import Analysis, analyse, fix_all, is_config_file
+from lossscale_lint.pipeline.kinds import PYTHON, FileKind, known_kind
 
 log = logging.getLogger(__name__)
 
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+def document_kind(doc: TextDocument) -> FileKind | None:
+    """The file kind that lints this document; None for a document that is not linted.
 
-
-def is_python(doc: TextDocument) -> bool:
-    # Some clients send every open buffer (pyproject.toml included); only Python gets linted.
+    Some clients send every open buffer (pyproject.toml included); only the kinds' files are
+    linted. A file whose suffix names a kind other than Python (an `.ipynb` sent as its JSON text)
+    is linted as that kind, whatever language the client calls it; otherwise the language decides
+    (a notebook cell document is Python, and its URI is no file). Without either, the suffix does.
+    """
+    kind = known_kind(doc.path) if doc.path and doc.uri.startswith("file:") else None
+    if kind is not None and kind is not PYTHON:
+        return kind
     if doc.language_id:
-        return doc.language_id == "python"
-    return bool(doc.path) and Path(doc.path).suffix in PYTHON_SUFFIXES
+        return PYTHON if doc.language_id == "python" else None
+    return known_kind(doc.path) if doc.path else None
 
 
 class LossScaleServer(LanguageServer):
@@ -55,10 +62,11 @@ class LossScaleServer(LanguageServer):
         if cached is not None and cached.version == doc.version and cached.source == doc.source:
             return cached
         source, version = doc.source, doc.version
-        if not is_python(doc):
+        kind = document_kind(doc)
+        if kind is None:
             return Analysis(version, source)
         path = doc.path if uri.startswith("file:") else None
-        result = await asyncio.to_thread(analyse, source, version, path, self.fallback_folder())
+        result = await asyncio.to_thread(analyse, source, version, path, self.fallback_folder(), kind)
         if result.problem and result.problem not in self._reported_problems:
             # Once per distinct problem: a broken config would otherwise pop up on every keystroke.
             self._reported_problems.add(result.problem)
@@ -80,7 +88,7 @@ class LossScaleServer(LanguageServer):
     async def refresh(self, uri: str) -> None:
         """Re-lint a document and push the result; edits that arrive meanwhile are coalesced into
         one more run instead of one thread per keystroke."""
-        if self.pull or not is_python(self.workspace.get_text_document(uri)):
+        if self.pull or document_kind(self.workspace.get_text_document(uri)) is None:
             return
         if uri in self._running:
             self._stale.add(uri)
