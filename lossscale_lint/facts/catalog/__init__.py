@@ -209,9 +209,11 @@ OPTIMIZER_NAMES = torch.OPTIMIZER_NAMES
 NOT_OPTIMIZER_WORDS = torch.NOT_OPTIMIZER_WORDS
 CLIP_METHODS = torch.CLIP_METHODS
 CLIP_METHOD_RECEIVERS_EXCLUDED = torch.CLIP_METHOD_RECEIVERS_EXCLUDED
-LOADER_WRAPPERS = torch.LOADER_WRAPPERS
-GRADIENT_ATTRIBUTE = torch.GRADIENT_ATTRIBUTE
-DATA_ATTRIBUTE = torch.DATA_ATTRIBUTE
+# Wrappers a training loop puts around its DataLoader (`enumerate(loader)`, `tqdm(loader)`), and
+# the gradient of a parameter (`p.grad`) with its autograd-free views (`p.data`, `p.grad.data`).
+LOADER_WRAPPERS = python.BUILTINS.iteration_wrappers
+GRADIENT_ATTRIBUTE = torch.TENSOR_METHODS.gradient_attribute
+DATA_ATTRIBUTE = torch.TENSOR_METHODS.data_attribute
 GRADIENT_SCALE_METHODS = {r.method: r.op.value for r in torch.GRADIENT_SCALE_CALLS if r.method}
 GRADIENT_SCALE_FUNCTIONS = {r.function: r.op.value for r in torch.GRADIENT_SCALE_CALLS if r.function}
 MANUAL_UPDATE_CALLS = {r.method: r for r in torch.MANUAL_UPDATE_CALLS}

@@ -174,6 +174,7 @@ class TensorMethods:
     shape_attribute: str  # x.shape[0]
     parameter_iterators: frozenset[str]  # model.parameters(): a sum over them is a penalty
     gradient_attribute: str  # p.grad
+    data_attribute: str  # p.data / p.grad.data: the same tensor without autograd
     # A loss-scaling wrapper that returns its one argument scaled by a constant (GradScaler.scale).
     loss_scale_method: str | None = None
 

@@ -173,6 +173,7 @@ TENSOR_METHODS = TensorMethods(
     shape_attribute="shape",
     parameter_iterators=frozenset({"parameters", "named_parameters"}),
     gradient_attribute="grad",
+    data_attribute="data",
     loss_scale_method="scale",  # torch.amp.GradScaler.scale(loss)
 )
 
@@ -195,7 +196,8 @@ SETTINGS = SettingNames(
 
 BACKWARD_CALLS = (
     # `scaler.scale(loss).backward()`: the scale factor is undone by `scaler.step` / `unscale_`.
-    BackwardCall(kind="amp_scaler", method="backward", loss_at=LossAt.SCALED_RECEIVER, scale_method="scale",
+    BackwardCall(kind="amp_scaler", method="backward", loss_at=LossAt.SCALED_RECEIVER,
+                 scale_method=TENSOR_METHODS.loss_scale_method,
                  loss_edit=LossEdit.PLAIN),
     BackwardCall(kind="tensor", method="backward", loss_at=LossAt.RECEIVER, loss_edit=LossEdit.WRAP),
     # `something.backward(loss)` made by a library we do not know: it may divide by K or not.
@@ -215,12 +217,6 @@ NOT_OPTIMIZER_WORDS = ("sched",)
 CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_"})
 CLIP_METHOD_RECEIVERS_EXCLUDED = ("torch*",)
 
-# Wrappers a training loop puts around its DataLoader: `enumerate(loader)`, `tqdm(loader)`.
-LOADER_WRAPPERS = frozenset({"enumerate", "tqdm", "iter"})
-
-# Gradients: `p.grad`, and `p.grad.data` / `p.data` for the same tensor without autograd.
-GRADIENT_ATTRIBUTE = "grad"
-DATA_ATTRIBUTE = "data"
 
 GRADIENT_SCALE_CALLS = (
     GradientScaleCall(op=ScaleDirection.DIV, method="div_"),
