@@ -47,11 +47,12 @@ class Binding:
 
 
 @dataclass
-class CallSite:
-    node: cst.Call
+class SiteContext:
+    """Where a call or statement stands: its scope and position, and the control flow around it."""
+
     scope: int
     position: tuple[int, int]
-    # The `if` conditions around the call, innermost last, each with the branch taken.
+    # The `if` conditions around it, innermost last, each with the branch taken.
     guards: tuple[tuple[cst.BaseExpression, bool], ...]
     # Conditions of earlier `if ...: continue` statements in the enclosing loop.
     skip_guards: tuple[cst.BaseExpression, ...]
@@ -60,16 +61,15 @@ class CallSite:
 
 
 @dataclass
-class StatementSite:
-    """An augmented assignment (`p.grad /= K`) with the same context a `CallSite` records."""
+class CallSite(SiteContext):
+    node: cst.Call
+
+
+@dataclass
+class StatementSite(SiteContext):
+    """An augmented assignment (`p.grad /= K`), with the same context a `CallSite` records."""
 
     node: cst.AugAssign
-    scope: int
-    position: tuple[int, int]
-    guards: tuple[tuple[cst.BaseExpression, bool], ...]
-    skip_guards: tuple[cst.BaseExpression, ...]
-    loops: tuple[cst.CSTNode, ...]
-    in_no_grad: bool
 
 
 @dataclass
@@ -242,11 +242,7 @@ class _Collector(Walker):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         operator = node.operator.__class__.__name__.replace("Assign", "")
         symbol = {"Divide": "/", "Multiply": "*", "Add": "+", "Subtract": "-"}.get(operator)
-        self.index.augmented.append(StatementSite(
-            node=node, scope=self.scope, position=self.index.start(node), guards=tuple(self.guards),
-            skip_guards=tuple(self.skip_guards[-1]) if self.loops else (), loops=tuple(self.loops),
-            in_no_grad=self.no_grad_depth > 0,
-        ))
+        self.index.augmented.append(StatementSite(node=node, **self._context(node)))
         self._bind_target(node.target, node, "aug", node.value, operator=symbol)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
@@ -325,18 +321,19 @@ class _Collector(Walker):
                 local = alias.asname.name.value
             self.index.imports[local] = f"{base}.{name}"
 
-    def visit_Call(self, node: cst.Call) -> None:
-        self.index.calls.append(
-            CallSite(
-                node=node,
-                scope=self.scope,
-                position=self.index.start(node),
-                guards=tuple(self.guards),
-                skip_guards=tuple(self.skip_guards[-1]) if self.loops else (),
-                loops=tuple(self.loops),
-                in_no_grad=self.no_grad_depth > 0,
-            )
+    def _context(self, node: cst.CSTNode) -> dict:
+        """The `SiteContext` fields for a node visited now."""
+        return dict(
+            scope=self.scope,
+            position=self.index.start(node),
+            guards=tuple(self.guards),
+            skip_guards=tuple(self.skip_guards[-1]) if self.loops else (),
+            loops=tuple(self.loops),
+            in_no_grad=self.no_grad_depth > 0,
         )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.index.calls.append(CallSite(node=node, **self._context(node)))
 
 
 def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:

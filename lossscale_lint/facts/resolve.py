@@ -7,102 +7,22 @@ from __future__ import annotations
 
 import builtins
 import math
-from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from lossscale_lint.facts import catalog
-from lossscale_lint.facts.index import MODULE_SCOPE, Binding, CallSite, CodeIndex, dotted_name
+from lossscale_lint.facts.index import Binding, CallSite, CodeIndex, dotted_name
 from lossscale_lint.facts.model import Value
-
-MAX_DEPTH = 12
-
-
-@dataclass(frozen=True)
-class Where:
-    """An expression together with the scope and position it is read at."""
-
-    expr: cst.BaseExpression
-    scope: int
-    position: tuple[int, int]
-    # The module the expression is read in, when it is another module of the project than the
-    # one of the resolver handling it (`facts.project`); None: the resolver's own module.
-    module: CodeIndex | None = field(default=None, compare=False, repr=False)
+from lossscale_lint.facts.resolve_imports import ProjectNames
+from lossscale_lint.facts.where import MAX_DEPTH, Where, arrived  # noqa: F401 - MAX_DEPTH, Where re-exported
 
 
-# After every statement of a module: a read there sees the module's last assignment to a name.
-END_OF_MODULE = (10**9, 0)
-
-
-def arrived(where: Where | None, index: CodeIndex) -> Where | None:
-    """`where`, found by the resolver of `index`, marked as read in that module."""
-    return where if where is None or where.module is not None else replace(where, module=index)
-
-
-class Resolver:
+class Resolver(ProjectNames):
     def __init__(self, index: CodeIndex, project=None) -> None:
         self.index = index
         # The other modules of the project (`facts.project.ProjectLink`); None: this file alone.
         self.project = project
         self.argparse_defaults = self._collect_argparse_defaults()
-
-    # -- other modules of the project ---------------------------------------------------------
-    def owner(self, where: Where) -> Resolver:
-        """The resolver of the module `where` is read in."""
-        if where.module is None or where.module is self.index or self.project is None:
-            return self
-        return self.project.analysis(where.module).resolver
-
-    def imported(self, expr: cst.BaseExpression, scope: int):
-        """(Extractor, name) when `expr` names something imported from another project module
-        and not bound in this one; None otherwise (and always without a project)."""
-        if self.project is None or not isinstance(expr, (cst.Name, cst.Attribute)):
-            return None
-        head = expr
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        if not isinstance(head, cst.Name) or head.value == "self":
-            return None
-        if self.all_bindings(head, scope) or (MODULE_SCOPE, head.value) in self.index.bindings:
-            return None  # assigned here: not (only) the import
-        if isinstance(expr, cst.Name) and self.local_function(expr, scope) is not None:
-            return None
-        return self.project.imported(self.index, expr)
-
-    def imported_function(self, func: cst.BaseExpression, scope: int):
-        """(Extractor, scope id) of a function defined in another project module that `func` calls."""
-        found = self.imported(func, scope)
-        if found is None:
-            return None
-        other, name = found
-        helper = other.index.functions.get((MODULE_SCOPE, name))
-        if helper is None or other.index.scopes[helper].kind != "function":
-            return None
-        return other, helper
-
-    def module_binding(self, name: str):
-        """The last module-level assignment to `name` in this module, as a Where of its value."""
-        bindings = self.index.bindings.get((MODULE_SCOPE, name), [])
-        binding = bindings[-1] if bindings else None
-        if binding is None or binding.kind != "assign" or binding.value is None:
-            return None
-        return binding, Where(binding.value, MODULE_SCOPE, binding.position)
-
-    def imported_value(self, expr: cst.BaseExpression, scope: int, depth: int):
-        """(number, origin) of a constant imported from another project module."""
-        found = self.imported(expr, scope)
-        if found is None:
-            return None, None
-        other, name = found
-        bound = other.resolver.module_binding(name)
-        if bound is None:
-            return None, None
-        binding, value = bound
-        number, origin = other.resolver._static(value, depth + 1)
-        if number is None:
-            return None, None
-        written = f"{name} = {other.index.code(binding.value)} (line {binding.position[0]})"
-        return number, f"{origin or written} in {other.index.path}"
 
     # -- names ------------------------------------------------------------------------------
     def qualified(self, expr: cst.BaseExpression) -> str | None:
