@@ -128,7 +128,7 @@ def test_pathologically_nested_code_is_a_syntax_error_not_a_crash(project, sourc
 
 def test_moderately_nested_code_is_still_analysed(project, capsys):
     write_bytes(project / "nested.py", b"x = " + b"(" * 150 + b"1" + b")" * 150 + b"\n")
-    assert run_main(["check", "nested.py"], capsys) == (0, "All checks passed.\n", "")
+    assert run_main(["check", "nested.py"], capsys) == (0, "Checked 1 file: no problems found.\n", "")
 
 
 def test_empty_and_whitespace_files_are_fine(project, capsys):
@@ -136,7 +136,7 @@ def test_empty_and_whitespace_files_are_fine(project, capsys):
     write_bytes(project / "blank.py", b"\n\n   \n")
     code, out, err = run_main(["check", "empty.py", "blank.py"], capsys)
     assert (code, err) == (0, "")
-    assert out == "All checks passed.\n"
+    assert out == "Checked 2 files: no problems found.\n"
 
 
 def make_unrelated_tree(root, count: int) -> None:

@@ -52,8 +52,8 @@ def test_exit_codes_and_default_path(project):
     no_traceback(found)
     assert found.returncode == 1
     assert found.stdout.startswith("legacy.py:3:19: LSL401 ")
-    assert found.stdout.rstrip().endswith("Found 1 problem (0 errors, 1 warning) in 1 file.")
-    assert run_console_script(["check", "clean.py"], project).stdout == "All checks passed.\n"
+    assert found.stdout.rstrip().endswith("Found 1 problem (0 errors, 1 warning) in 1 of 2 files.")
+    assert run_console_script(["check", "clean.py"], project).stdout == "Checked 1 file: no problems found.\n"
     assert run_console_script(["check", "clean.py"], project).returncode == 0
     assert run_console_script(["check", "--exit-zero", "."], project).returncode == 0
     module = run_module(["check", "--output-format", "concise", "legacy.py"], project)

@@ -20,4 +20,6 @@ def test_a_missing_path_is_never_reported_as_all_passed(capsys: pytest.CaptureFi
     assert main(["check", "--no-cache", "/nonexistent/train.py"]) == 2
     captured = capsys.readouterr()
     assert "All checks passed" not in captured.out
+    # The summary counts no checked file and names the one that failed.
+    assert captured.out == "Checked 0 files: no problems found.\n1 file could not be checked (errors on stderr).\n"
     assert "no such file or directory" in captured.err

@@ -139,12 +139,12 @@ def test_unsafe_fixes_rewrite_every_sample_exactly_and_a_second_run_changes_noth
     write_samples(tmp_path)
     first = run_module(["check", "--fix", "--unsafe-fixes", "."], tmp_path)
     assert (first.returncode, first.stderr) == (0, "")
-    assert first.stdout == "Fixed 6 problems.\nAll checks passed.\n"
+    assert first.stdout == "Fixed 6 problems.\nChecked 5 files: no problems found.\n"
     for name, (_, _, _, after) in SAMPLES.items():
         assert (tmp_path / name).read_text() == after, name
     before_second = snapshot(tmp_path)
     second = run_module(["check", "--fix", "--unsafe-fixes", "."], tmp_path)
-    assert (second.returncode, second.stdout) == (0, "All checks passed.\n")
+    assert (second.returncode, second.stdout) == (0, "Checked 5 files: no problems found.\n")
     assert snapshot(tmp_path) == before_second  # not even rewritten with the same bytes
 
 
@@ -157,7 +157,7 @@ def test_safe_fixes_only_and_the_summary_counts_the_unsafe_ones(tmp_path):
         assert (tmp_path / name).read_text() == (after if safe else before), name
         assert (f"{name}:" in run.stdout) == (not safe) and (rule in run.stdout) == (not safe)
     assert run.stdout.endswith(
-        "Fixed 3 problems.\nFound 3 problems (2 errors, 1 warning) in 3 files.\n"
+        "Fixed 3 problems.\nFound 3 problems (2 errors, 1 warning) in 3 of 5 files.\n"
         "3 more fixes available with --unsafe-fixes.\n"
     )
     assert run.stderr == (

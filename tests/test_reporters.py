@@ -41,7 +41,7 @@ def test_text_shape(marked):
         "   = suggestion: nothing to do, this is a test rule\n"
         "   = fix (unsafe): rename the call [run with --fix --unsafe-fixes]\n"
         "\n"
-        "Found 1 problem (0 errors, 1 warning) in 1 file.\n"
+        "Found 1 problem (0 errors, 1 warning) in 1 of 3 files.\n"
     )
 
 
@@ -85,7 +85,7 @@ def test_concise_is_one_line_per_diagnostic(marked):
     assert lines == [
         "pkg/train.py:2:8: LSL901 loss MSELoss constructed here",
         "b.py:2:8: LSL901 loss MSELoss constructed here",
-        "Found 2 problems (0 errors, 2 warnings) in 2 files.",
+        "Found 2 problems (0 errors, 2 warnings) in 2 of 3 files.",
     ]
 
 
@@ -154,9 +154,15 @@ def test_json_syntax_error_and_empty_run():
 @pytest.mark.parametrize(
     ("severities", "ctx", "expected"),
     [
-        ([], ReportContext(), ["All checks passed."]),
-        ([], ReportContext(files_failed=1), ["No problems found in the files that could be checked.",
-                                             "1 file could not be checked (errors on stderr)."]),
+        ([], ReportContext(files_checked=93), ["Checked 93 files: no problems found."]),
+        ([], ReportContext(files_checked=1), ["Checked 1 file: no problems found."]),
+        ([], ReportContext(), ["Checked 0 files: no problems found."]),
+        ([], ReportContext(files_checked=4, files_failed=1), ["Checked 4 files: no problems found.",
+                                                              "1 file could not be checked (errors on stderr)."]),
+        (["error", "error", "info"], ReportContext(files_checked=93),
+         ["Found 3 problems (2 errors, 0 warnings, 1 info) in 1 of 93 files."]),
+        (["error"], ReportContext(files_checked=1), ["Found 1 problem (1 error, 0 warnings) in 1 of 1 file."]),
+        # A caller that did not count the checked files: no "of 0".
         (["error", "error", "info"], ReportContext(),
          ["Found 3 problems (2 errors, 0 warnings, 1 info) in 1 file."]),
         (["warning"], ReportContext(fixes_applied=2, unsafe_fixes_available=3),

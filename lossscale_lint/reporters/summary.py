@@ -17,10 +17,11 @@ def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list
     lines = []
     if ctx.fixes_applied:
         lines.append(f"Fixed {plural(ctx.fixes_applied, 'problem')}.")
-    if not diagnostics and not ctx.files_failed:
-        lines.append("All checks passed.")
-    elif not diagnostics:
-        lines.append("No problems found in the files that could be checked.")
+    checked = plural(ctx.files_checked, "file")
+    if not diagnostics:
+        # The count says what "no problems" covers: an empty or mis-aimed run ("Checked 0 files")
+        # is told apart from a clean one. Failed files are counted on their own line below.
+        lines.append(f"Checked {checked}: no problems found.")
     else:
         by_severity = Counter(d.severity for d in diagnostics)
         parts = [
@@ -28,13 +29,21 @@ def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list
             for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
             if by_severity[severity] or severity is not Severity.INFO
         ]
-        files = len({d.path for d in diagnostics})
-        lines.append(
-            f"Found {plural(len(diagnostics), 'problem')} ({', '.join(parts)}) in {plural(files, 'file')}."
-        )
+        found = plural(len(diagnostics), "problem")
+        lines.append(f"Found {found} ({', '.join(parts)}) in {_files_with_problems(diagnostics, ctx)}.")
     if ctx.files_failed:
         lines.append(f"{plural(ctx.files_failed, 'file')} could not be checked (errors on stderr).")
     if ctx.unsafe_fixes_available:
         count = plural(ctx.unsafe_fixes_available, "more fix", "more fixes")
         lines.append(f"{count} available with --unsafe-fixes.")
     return lines
+
+
+def _files_with_problems(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+    """`4 of 93 files`: the line still starts with "Found N problems", as ruff's does (scripts
+    and problem matchers that look for it keep working), and names the checked count in place.
+    A caller that did not count the checked files (fewer than have problems) gets `4 files`."""
+    files = len({d.path for d in diagnostics})
+    if ctx.files_checked < files:
+        return plural(files, "file")
+    return f"{files} of {plural(ctx.files_checked, 'file')}"
