@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity, Span
-from lossscale_lint.facts.model import ModuleFacts, Reduction, Value
+from lossscale_lint.facts.model import MeanDivisor, ModuleFacts, Reduction, Value
 from lossscale_lint.rules.base import Rule, RuleContext
+from lossscale_lint.rules.keep_step import batch_length, keep_step_suggestion, lr_times
 from lossscale_lint.facts.loops import (
     TrainingLoop,
     describe_source,
@@ -118,7 +119,8 @@ def check_batch_size_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
             f"{keep} keeps it unchanged",
             related=_related(new),
             factor=f"step {format_factor(factor)} (B'/B = {format_factor(batch_factor)})",
-            suggestion=f"set {keep}, or use reduction=\"mean\" with lr multiplied by the batch size",
+            suggestion=f"set {keep}, or "
+            + keep_step_suggestion(new.terms[0] if new.terms else None, old.optimizer.lr, batch.old, today="the base's"),
         )
 
 
@@ -145,6 +147,52 @@ def _lr_across_reduction_change(lr: float, old: TrainingLoop, new: TrainingLoop,
     return lr
 
 
+def _element_wise(old: TrainingLoop, new: TrainingLoop) -> bool:
+    """Whether both sides reduce an element-wise loss in the loss call itself (MSELoss(reduction=...)),
+    so that its mean divides the sum by every element, B*D."""
+    if not old.terms or not new.terms:
+        return False
+    return all(
+        t.loss.mean_divides_by is MeanDivisor.ELEMENTS and t.reduction is t.loss.reduction
+        for t in (old.terms[0], new.terms[0])
+    )
+
+
+def _symbolic_reduction_change(
+    ctx: RuleContext, old: TrainingLoop, new: TrainingLoop, batch: BatchChange, change: str
+) -> Diagnostic:
+    """A sum <-> mean switch whose factor is not B alone: an element-wise mean divides by B*D
+    (printed with today's B when it is known); otherwise only the direction is known."""
+    grows = new.reduction == Reduction.SUM
+    per_sample = _per_sample(old, new)
+    if per_sample:  # the batch size is unknown
+        count, where = "B", ""
+    elif _element_wise(old, new):
+        count, where = "B*D", " (D: elements per example of the element-wise mean)"
+    else:
+        count, where = "N", " (N: the number of values the mean averages over)"
+    factor = f"x{count}" if grows else f"x1/({count})" if "*" in count else f"x1/{count}"
+    shown, keep = factor, f"{'divide' if grows else 'multiply'} lr by {count} to keep the step"
+    if batch.old is not None and count == "B*D":
+        at_b = f"{format_number(batch.old)}*D"
+        shown = f"{factor} = x{at_b if grows else f'1/({at_b})'} at B={format_number(batch.old)}"
+        lr = old.optimizer.lr
+        keep = f"{'divide' if grows else 'multiply'} lr by {at_b}"
+        if lr is not None and lr.number:
+            keep += f" (lr {format_number(lr.number)} -> {format_number(lr.number)}{'/' if grows else '*'}({at_b}))"
+        keep += " to keep the step"
+        if not grows:  # dividing the sum by the batch length needs no D
+            keep += (f', or keep reduction="sum", divide the loss by `{batch_length(new.terms[0])}` and '
+                     f"{lr_times(lr, batch.old)}")
+    return REDUCTION_RESCALES_STEP.diagnostic(
+        ctx, new.loss_span,
+        f"{change} with {new.optimizer.name} and lr unchanged: every step is {shown}{where}",
+        related=_related(new, loss=False),
+        factor=f"step {shown}",
+        suggestion=keep,
+    )
+
+
 def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
     batch = BatchChange(ctx.base, ctx.facts)
     for old, new in paired_loops(ctx.base, ctx.facts):
@@ -160,18 +208,7 @@ def check_reduction_rescales_step(ctx: RuleContext) -> Iterator[Diagnostic]:
         if batch.old is None or not _per_sample(old, new):
             if not unchanged(ratio):
                 continue  # lr changed by an amount we cannot judge
-            # An element-wise mean (MSELoss) also divides by the D elements of each example.
-            if not _per_sample(old, new):
-                symbol = "B*D" if new.reduction == Reduction.SUM else "1/(B*D)"
-            where_d = "" if _per_sample(old, new) else " (D: elements per example of the element-wise mean)"
-            yield REDUCTION_RESCALES_STEP.diagnostic(
-                ctx, new.loss_span,
-                f"{change} with {new.optimizer.name} and lr unchanged: every step is x{symbol}{where_d}",
-                related=_related(new, loss=False),
-                factor=f"step x{symbol}",
-                suggestion=f"{'divide' if new.reduction == Reduction.SUM else 'multiply'} lr by "
-                f"{'B' if _per_sample(old, new) else 'B*D'} to keep the step",
-            )
+            yield _symbolic_reduction_change(ctx, old, new, batch, change)
             continue
         # Reduction switched at the base batch size, then the batch size change under the new reduction.
         step_without_lr = reduction_change_factor(old.reduction, new.reduction, batch.old)

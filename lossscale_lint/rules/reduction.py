@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.model import DataTerm, OptimizerSite, Reduction, UpdateSite
 from lossscale_lint.rules.base import Rule, RuleContext
+from lossscale_lint.rules.keep_step import keep_step_suggestion
 from lossscale_lint.facts.views import (
     batch_example,
     batch_scale,
@@ -76,8 +77,8 @@ def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         if optimizer.lr is not None and optimizer.lr.batch_scaling == "div":
             continue  # lr = base_lr / batch_size: the step lr/B * B*g does not grow with B
+        known, example = batch_example(ctx.facts)
         for term in summed_terms(backward, ctx.facts):
-            _, example = batch_example(ctx.facts)
             yield SUM_WITH_SGD.diagnostic(
                 ctx,
                 sum_location(term),
@@ -85,8 +86,7 @@ def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
                 "the gradient is B times the mean gradient, so every step grows with the batch size",
                 related=(*made_elsewhere(term), _optimizer_related(optimizer), related_backward(backward)),
                 factor=f"step = lr * B * mean gradient: x B'/B when the batch goes B -> B' ({example})",
-                suggestion='use reduction="mean" and multiply lr by the current batch size, '
-                "or divide the loss by the batch length (x.size(0))",
+                suggestion=keep_step_suggestion(term, optimizer.lr, known.number if known else None),
                 fix=_keep_step_fix(term, backward, optimizer, ctx),
             )
 
