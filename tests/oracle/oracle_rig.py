@@ -41,6 +41,15 @@ def make_batches(steps: int, batch_size: int, seed: int = 0) -> list[Batch]:
     return list(zip(inputs.split(batch_size), targets.split(batch_size), strict=True))
 
 
+def make_regression_batches(steps: int, batch_size: int, seed: int = 0) -> list[Batch]:
+    """Batches with float targets of the model's output width (D = CLASSES elements per example),
+    for element-wise losses such as MSE, whose "mean" divides by B*D."""
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(steps * batch_size, FEATURES, generator=generator, dtype=DTYPE)
+    targets = torch.randn(steps * batch_size, CLASSES, generator=generator, dtype=DTYPE)
+    return list(zip(inputs.split(batch_size), targets.split(batch_size), strict=True))
+
+
 def replicate(batch: Batch, times: int) -> Batch:
     """The same examples `times` over: a batch of size times*B whose mean gradient is unchanged.
 
@@ -48,7 +57,7 @@ def replicate(batch: Batch, times: int) -> Batch:
     exactly what the formulas describe ("for the same mean gradient").
     """
     inputs, targets = batch
-    return inputs.repeat(times, 1), targets.repeat(times)
+    return inputs.repeat(times, 1), targets.repeat(times, *([1] * (targets.dim() - 1)))
 
 
 def make_model(seed: int = 1) -> torch.nn.Module:
