@@ -141,3 +141,12 @@ def test_lsl502_mixed_divisors_do_not_claim_b_times_d():
     head = script(criterion='nn.MSELoss(reduction="none")', loss="criterion(model(inputs), targets).sum(1).mean()")
     diagnostic = only("LSL502", head, script())
     assert "B*D" not in diagnostic.message and "N: the number of values the mean averages over" in diagnostic.message
+
+
+# --- LSL104 --------------------------------------------------------------------------------------
+
+def test_lsl104_names_the_loss_target_as_the_batch_length():
+    source = script(batch="BATCH", loss='nn.functional.mse_loss(model(inputs), labels, reduction="sum") / BATCH')
+    diagnostic = only("LSL104", "BATCH = 64\n" + source)
+    assert diagnostic.suggestion == "divide by the actual batch length `labels.size(0)`, or pass drop_last=True"
+

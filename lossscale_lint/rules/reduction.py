@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.model import DataTerm, OptimizerSite, Reduction, UpdateSite
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules.keep_step import keep_step_suggestion
+from lossscale_lint.rules.keep_step import batch_length, keep_step_suggestion
 from lossscale_lint.facts.views import (
     batch_example,
     batch_scale,
@@ -183,7 +183,7 @@ def check_fixed_normalizer(ctx: RuleContext) -> Iterator[Diagnostic]:
                 "DataLoader keeps the last, smaller batch (drop_last is not True): that batch is under-weighted",
                 related=(Related(span=loader.span, message="DataLoader without drop_last=True"), related_backward(backward)),
                 factor=f"the last batch of r < B samples is weighted r/B{example}",
-                suggestion="divide by the actual batch length (x.size(0)), or pass drop_last=True",
+                suggestion=f"divide by the actual batch length `{batch_length(term)}`, or pass drop_last=True",
                 fix=fix,
             )
 
