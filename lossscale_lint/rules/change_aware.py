@@ -171,7 +171,7 @@ def _symbolic_reduction_change(
         count, where = "B*D", " (D: elements per example of the element-wise mean)"
     else:
         count, where = "N", " (N: the number of values the mean averages over)"
-    factor = f"x{count}" if grows else f"x1/({count})" if "*" in count else f"x1/{count}"
+    factor = f"x{count}" if grows else f"x1/{count}" if count in ("B", "N") else f"x1/({count})"
     shown, keep = factor, f"{'divide' if grows else 'multiply'} lr by {count} to keep the step"
     if batch.old is not None and count == "B*D":
         at_b = f"{format_number(batch.old)}*D"

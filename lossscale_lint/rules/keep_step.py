@@ -4,7 +4,7 @@ Dividing the summed loss by the batch length (`y.size(0)`) divides its gradient 
 every loss, so multiplying lr by today's B keeps today's step. `reduction="mean"` does the same
 only for losses whose mean divides by the samples (cross entropy, NLL, triplet, ...); an
 element-wise mean (MSE, L1, BCE, SmoothL1, Huber, ...) divides by every element, B*D, so
-"mean with lr x B" would shrink the step by D. Shared by LSL101 and LSL501.
+"mean with lr x B" would shrink the step by D. Used by LSL101, LSL104, LSL501 and LSL502.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ def lr_times(lr: Value | None, batch: float | None) -> str:
     return words
 
 
-def keep_step_suggestion(term: DataTerm | None, lr: Value | None, batch: float | None, *, today: str = "today's") -> str:
+def keep_step_suggestion(
+    term: DataTerm | None, lr: Value | None, batch: float | None, *, today: str = "today's"
+) -> str:
     """Divide by the batch length (exact for every loss), or use reduction="mean" where its divisor
     is the batch. `batch` is the B whose step is kept, `today` names which step that is."""
     scale = lr_times(lr, batch)
@@ -42,4 +44,5 @@ def keep_step_suggestion(term: DataTerm | None, lr: Value | None, batch: float |
     if term is None or term.loss.mean_divides_by is not MeanDivisor.ELEMENTS:
         return advice  # what its mean divides by is unknown: say nothing about it
     mean = "`.mean()`" if term.loss.kind == "manual" else f'reduction="mean" on `{term.loss.name}`'
-    return f"{advice}; {mean} divides by every element (B*D), not by B, so with that lr it would make the step D times smaller"
+    return (f"{advice}; {mean} divides by every element (B*D), not by B, so with that lr it would make "
+            "the step D times smaller")
