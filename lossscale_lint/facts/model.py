@@ -16,6 +16,11 @@ from lossscale_lint.facts.vocabulary import LossEdit, MeanDivisor, Reduction
 
 
 
+# How a message introduces a setting's name ("with the environment variable GRAD_ACCUM above 1");
+# command-line flags and config paths speak for themselves.
+_SETTING_KIND_WORDS = {"environment": "the environment variable ", "parameter": "the parameter "}
+
+
 @record
 class RuntimeSetting:
     """A value the user chooses when running the script: its default is one value among those
@@ -62,7 +67,8 @@ class Value:
         if self.setting is None:
             return ""
         default = f" (default {self.setting.default})" if self.setting.default is not None else ""
-        return f"{self.setting.name} {condition}{default}"
+        return f"{_SETTING_KIND_WORDS.get(self.setting.kind, '')}{self.setting.name} {condition}{default}"
+
 
     @property
     def number(self) -> float | None:

@@ -62,12 +62,12 @@ class SettingReaders:
         if isinstance(expr.value, cst.Name):
             made = self.origin(Where(expr.value, where.scope, where.position))
             if made is not None and self.owner(made) is self and isinstance(made.expr, cst.Call):
-                found = self._made_setting(made, expr.attr.value)
+                found = self._made_setting(made, expr.attr.value, self.index.code(expr))
                 if found is not None:
                     return found
         return self._config_read(where, depth)
 
-    def _made_setting(self, made: Where, field: str) -> RuntimeSetting | None:
+    def _made_setting(self, made: Where, field: str, read: str) -> RuntimeSetting | None:
         """A field of an object made by a call: `parse_args()`, `SimpleNamespace(k=1)`, `Config()`."""
         call = made.expr
         method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
@@ -82,7 +82,7 @@ class SettingReaders:
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value == field:
                     default = self._default_number(Where(arg.value, made.scope, made.position))
-                    return RuntimeSetting(kind="config", name=f"{self.index.code(call.func)}.{field}", default=default)
+                    return RuntimeSetting(kind="config", name=read, default=default)
             return None
         class_default = self._dataclass_field(call.func, made.scope, field)
         if class_default is not None:
@@ -102,9 +102,11 @@ class SettingReaders:
                 for small in getattr(statement, "body", ()):
                     if (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
                             and small.target.value == field):
-                        default = None
-                        if small.value is not None:
-                            default = self._default_number(Where(small.value, 0, self.index.start(small)))
+                        value = small.value
+                        if isinstance(value, cst.Call) and self.qualified(value.func) in SETTING_READERS.dataclass_fields:
+                            value = next((a.value for a in value.args if a.keyword is not None
+                                          and a.keyword.value == SETTING_READERS.default_keyword), None)
+                        default = self._default_number(Where(value, 0, self.index.start(small))) if value else None
                         return func.value, default
         return None
 
@@ -139,11 +141,24 @@ class SettingReaders:
         value = binding.value
         if binding.kind == "unpack" and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
                 and value.func.attr.value in SETTING_READERS.dataclass_parse_methods:
-            return RuntimeSetting(kind="config", name=name)
+            return RuntimeSetting(kind="config", name=name, default=self._parsed_dataclass_default(binding, where.expr))
         if binding.kind == "assign" and isinstance(value, cst.Call):
             if self.qualified(value.func) in SETTING_READERS.config_loaders:
                 return RuntimeSetting(kind="config", name=name)
         return None
+
+    def _parsed_dataclass_default(self, binding: Binding, read: cst.BaseExpression):
+        """`(args,) = HfArgumentParser((Args,)).parse_args_into_dataclasses()`; `args.k`: the
+        default of the field `k` of `Args`, when the parser and the class are written here."""
+        parser = binding.value.func.value
+        if not (isinstance(read, cst.Attribute) and isinstance(read.value, cst.Name) and isinstance(parser, cst.Call)
+                and parser.args and isinstance(parser.args[0].value, (cst.Tuple, cst.List))):
+            return None
+        classes = parser.args[0].value.elements
+        if binding.index >= len(classes):
+            return None
+        found = self._dataclass_field(classes[binding.index].value, binding.scope, read.attr.value)
+        return found[1] if found else None
 
     # -- function parameters ------------------------------------------------------------------
     def _parameter_setting(self, binding: Binding) -> RuntimeSetting | None:

@@ -33,6 +33,7 @@ SETTING_READERS = RuntimeSettingReaders(
     command_runners={"fire": frozenset({"fire.Fire"}), "typer": frozenset({"typer.run"})},
     namespaces=frozenset({"types.SimpleNamespace", "argparse.Namespace"}),
     dataclass_decorators=frozenset({"dataclasses.dataclass", "dataclass"}),
+    dataclass_fields=frozenset({"dataclasses.field", "field"}),
     config_loaders=frozenset({
         "omegaconf.OmegaConf.load", "omegaconf.OmegaConf.from_cli", "hydra.compose",
         "yaml.safe_load", "yaml.load", "json.load", "toml.load", "tomllib.load",

@@ -229,6 +229,7 @@ class RuntimeSettingReaders:
     command_runners: dict[str, frozenset[str]]
     namespaces: frozenset[str]  # SimpleNamespace(grad_accum=1).grad_accum
     dataclass_decorators: frozenset[str]  # @dataclass class Config: grad_accum: int = 1
+    dataclass_fields: frozenset[str]  # grad_accum: int = field(default=1)
     # Calls whose result is a config read from outside the code (a file, the command line).
     config_loaders: frozenset[str]
     # HfArgumentParser(...).parse_args_into_dataclasses(): a tuple of dataclass instances.
