@@ -148,3 +148,15 @@ def test_a_dataloader_batch_size_from_a_parameter_default_is_known() -> None:
     batch_size = facts.dataloaders[0].batch_size
     assert batch_size.number == 1024
     assert batch_size.setting == RuntimeSetting(kind="parameter", name="batch_size", default=1024)
+
+
+def test_advise_reads_the_batch_size_from_a_parameter_default(tmp_path, capsys) -> None:
+    import json
+
+    from lossscale_lint.cli.main import main
+
+    script = tmp_path / "train.py"
+    script.write_text((CASES / "base_head" / "lsl501_bad_parameter_default_grew.head.py").read_text())
+    assert main(["advise", str(script), "--batch-size", "2048", "--output-format", "json"]) == 0
+    advice = json.loads(capsys.readouterr().out)
+    assert advice["batch_size"]["from"] == 1024  # main asked for --from: the default was not a value
