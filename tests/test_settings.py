@@ -158,3 +158,24 @@ def test_advise_reads_the_batch_size_from_a_parameter_default(tmp_path, capsys) 
     assert main(["advise", str(script), "--batch-size", "2048", "--output-format", "json"]) == 0
     advice = json.loads(capsys.readouterr().out)
     assert advice["batch_size"]["from"] == 1024  # main asked for --from: the default was not a value
+
+
+def test_a_setting_stored_on_self_stays_a_setting() -> None:
+    source = dedent("""
+        import torch
+
+        class Trainer:
+            def __init__(self, model, accum_steps=1):
+                self.model = model
+                self.accum_steps = accum_steps
+                self.opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+            def fit(self, data):
+                for i, (x, y) in enumerate(data):
+                    torch.nn.functional.mse_loss(self.model(x), y).backward()
+                    if (i + 1) % self.accum_steps == 0:
+                        self.opt.step()
+    """)
+    assert _steps(source).setting == RuntimeSetting(kind="parameter", name="accum_steps", default=1)
+    messages = [d.message for d in lint_source(source, "t.py")]
+    assert len(messages) == 1 and messages[0].endswith("with the parameter accum_steps above 1 (default 1)")

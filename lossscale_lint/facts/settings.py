@@ -28,17 +28,29 @@ class SettingReaders:
             if self.qualified(expr.value) == SETTING_READERS.environment_mapping:
                 return RuntimeSetting(kind="environment", name=_string(_subscript_key(expr)) or self.index.code(expr))
             return self._config_read(here, depth)
-        if isinstance(expr, cst.Attribute):
+        if isinstance(expr, cst.Attribute) and self.self_attribute(expr, where.scope) is None:
             return self._attribute_setting(here, depth)
-        if isinstance(expr, cst.Name):
+        if isinstance(expr, (cst.Name, cst.Attribute)):  # a name, or `self.k` set in another method
             binding = self.lookup(expr, where.scope, where.position)
             if binding is None:
                 return None
             if binding.kind == "param":
                 return self._parameter_setting(binding)
-            if binding.kind == "assign" and binding.value is not None:  # `k = args.k`
-                return self.setting(Where(binding.value, binding.scope, binding.position), depth + 1)
+            if binding.kind == "assign" and binding.value is not None:  # `k = args.k`, `self.k = k`
+                scope = self._assigning_method(binding) if binding.target.startswith("self.") else binding.scope
+                if scope is None:
+                    return None
+                return self.setting(Where(binding.value, scope, binding.position), depth + 1)
         return None
+
+    def _assigning_method(self, binding: Binding) -> int | None:
+        """The method that runs `self.k = k` (the index keys `self.` bindings by their class): the
+        one method of the class whose own name `k` is bound before that line, if just one is."""
+        if not isinstance(binding.value, cst.Name):
+            return None
+        methods = [scope.id for scope in self.index.scopes if scope.class_scope == binding.scope and any(
+            b.position <= binding.position for b in self.index.bindings.get((scope.id, binding.value.value), []))]
+        return methods[0] if len(methods) == 1 else None
 
     # -- environment variables ----------------------------------------------------------------
     def _environment_get(self, where: Where) -> RuntimeSetting | None:
@@ -57,8 +69,6 @@ class SettingReaders:
     # -- attributes: argparse results, namespaces, dataclass fields, config objects -------------
     def _attribute_setting(self, where: Where, depth: int) -> RuntimeSetting | None:
         expr = where.expr
-        if isinstance(expr.value, cst.Name) and expr.value.value == "self":
-            return None  # an attribute of the object itself: not a setting we can see
         if isinstance(expr.value, cst.Name):
             made = self.origin(Where(expr.value, where.scope, where.position))
             if made is not None and self.owner(made) is self and isinstance(made.expr, cst.Call):
