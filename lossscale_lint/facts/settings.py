@@ -12,6 +12,7 @@ from lossscale_lint.facts import catalog
 from lossscale_lint.facts.catalog.python import SETTING_READERS
 from lossscale_lint.facts.index import Binding, dotted_name
 from lossscale_lint.facts.model import RuntimeSetting
+from lossscale_lint.facts.walk import Walker
 from lossscale_lint.facts.where import MAX_DEPTH, Where
 
 
@@ -228,13 +229,13 @@ class SettingReaders:
         if not hasattr(self, "_param_functions"):
             found: dict[int, cst.FunctionDef] = {}
 
-            class Functions(cst.CSTVisitor):
+            class Functions(Walker):  # read-only: LibCST's visitor would rebuild every node
                 def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
                     params = node.params
                     for param in (*params.posonly_params, *params.params, *params.kwonly_params):
                         found[id(param)] = node
 
-            self.index.module.visit(Functions())
+            Functions().walk(self.index.module)
             self._param_functions = found
         return self._param_functions
 
