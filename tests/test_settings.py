@@ -36,6 +36,7 @@ def _steps(source: str, path: str = "case.py") -> Value:
     ("lsl201_bad_parameter_default", RuntimeSetting(kind="parameter", name="accum_steps", default=1)),
     ("lsl202_bad_environment_variable", RuntimeSetting(kind="environment", name="MICRO_STEPS", default=1)),
     ("lsl201_bad_omegaconf_config", RuntimeSetting(kind="config", name="cfg.train.grad_accum")),
+    ("lsl201_bad_hydra_config", RuntimeSetting(kind="config", name="cfg.trainer.accumulate")),
     ("lsl201_bad_dict_config_parameter", RuntimeSetting(kind="config", name='config["batch_accumulation"]')),
     ("lsl201_bad_dataclass_field", RuntimeSetting(kind="config", name="TrainConfig.accumulation", default=1)),
     ("lsl202_bad_simple_namespace", RuntimeSetting(kind="config", name="hparams.accumulate_every", default=1)),
