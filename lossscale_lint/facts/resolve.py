@@ -14,10 +14,11 @@ from lossscale_lint.facts import catalog
 from lossscale_lint.facts.index import Binding, CallSite, CodeIndex, dotted_name
 from lossscale_lint.facts.model import Value
 from lossscale_lint.facts.resolve_imports import ProjectNames
+from lossscale_lint.facts.settings import SettingReaders
 from lossscale_lint.facts.where import MAX_DEPTH, Where, arrived  # noqa: F401 - MAX_DEPTH, Where re-exported
 
 
-class Resolver(ProjectNames):
+class Resolver(ProjectNames, SettingReaders):
     def __init__(self, index: CodeIndex, project=None) -> None:
         self.index = index
         # The other modules of the project (`facts.project.ProjectLink`); None: this file alone.
@@ -223,6 +224,7 @@ class Resolver(ProjectNames):
             value=number,
             origin=origin,
             canonical=self.canonical(where),
+            setting=self.setting(where),
         )
 
     def canonical(self, where: Where, depth: int = 0) -> str:
@@ -285,6 +287,8 @@ class Resolver(ProjectNames):
                 if number is not None and origin is None:
                     origin = f"{binding.target} = {self.index.code(binding.value)} (line {binding.position[0]})"
                 return number, origin
+            if binding is not None and binding.kind == "param":
+                return self.parameter_default(binding, depth)
             if binding is None and self.project is not None:
                 return self.imported_value(expr, where.scope, depth)
         return None, None

@@ -180,7 +180,7 @@ class UpdateBuilder:
             modulo = self._find_modulo(test, step)
             if modulo is not None:
                 steps = self.resolver.value(Where(modulo.right, step.scope, step.position))
-                if steps.number == 1:
+                if steps.fixed_at_one:  # a setting of default 1 may be run with K > 1
                     return None
                 return AccumulationGuard(steps=steps, span=self.index.span(test))
         return None
@@ -197,7 +197,7 @@ class UpdateBuilder:
                 and iterator.func.value == _COUNTING_LOOP and len(iterator.args) == 1):
             return None
         steps = self.resolver.value(Where(iterator.args[0].value, backward.scope, backward.position))
-        if steps.number == 1:
+        if steps.fixed_at_one:  # a setting of default 1 may be run with K > 1
             return None
         return AccumulationGuard(steps=steps, span=self.index.span(iterator))
 

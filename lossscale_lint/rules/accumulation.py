@@ -21,7 +21,21 @@ def _divides_by(ops: tuple[ScaleOp, ...], steps: Value) -> bool:
 
 
 def _steps_label(steps: Value) -> str:
-    return f"K={steps.source}" if steps.source == str(steps.value) or steps.number is None else f"K={steps.source} ({steps.value})"
+    plain = steps.source == str(steps.value) or steps.number is None or steps.setting is not None
+    return f"K={steps.source}" if plain else f"K={steps.source} ({steps.value})"
+
+
+def _whenever_above_one(steps: Value) -> str:
+    """For K read from a setting: the run-time values the diagnostic is about (its default may be 1)."""
+    phrase = steps.setting_phrase("above 1")
+    return f", with {phrase}" if phrase else ""
+
+
+def _factor(steps: Value, divisions: int) -> str | None:
+    """The numeric factor, for a K that is known and not merely a setting's default of 1 or less."""
+    if not steps.number or (steps.setting is not None and steps.number <= 1):
+        return None
+    return format_factor(accumulation_factor(int(steps.number), divisions))
 
 
 def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -37,7 +51,7 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue  # an unclassified divisor (a token count, ...) may already normalise
         if any(_divides_by(t.ops, steps) for t in terms) or _divides_by(backward.gradient_scale, steps):
             continue
-        factor = accumulation_factor(int(steps.number), 0) if steps.number else None
+        factor = _factor(steps, 0)
         fix = None
         if backward.value_span is not None and backward.loss_edit is not None:
             value = backward.value_source
@@ -49,10 +63,11 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             ctx,
             backward.value_span or backward.span,
             f"gradients of {_steps_label(steps)} micro-batches are accumulated before each optimizer step, "
-            f"but `{backward.value_source}` is not divided by {steps.source}: the accumulated gradient is K times the batch mean",
+            f"but `{backward.value_source}` is not divided by {steps.source}: the accumulated gradient is K times the batch mean"
+            f"{_whenever_above_one(steps)}",
             related=(Related(span=step.guard.span, message="accumulation guard here"),
                      Related(span=step.span, message="optimizer step here")),
-            factor=f"gradient x K ({format_factor(factor)})" if factor else "gradient x K",
+            factor=f"gradient x K ({factor})" if factor else "gradient x K",
             suggestion=f"divide the loss by {steps.source} before backward",
             fix=fix,
         )
@@ -64,8 +79,8 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
         if division is None or backward.flow is None:
             continue
         steps = division.steps
-        if steps.number is not None and steps.number <= 1:
-            continue
+        if steps.number is not None and steps.number <= 1 and steps.setting is None:
+            continue  # a literal (or constant) K of 1: nothing is accumulated
         # The loss's own scaling, then the gradients' (`p.grad /= K` between backward and step).
         scalings = [("the loss is", term.ops) for term in backward.flow.scaled_terms or ()]
         scalings.append(("the gradients are", backward.gradient_scale))
@@ -81,15 +96,15 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             # Safe only when the divisor is exactly what the framework divides by.
             if same_quantity(op.factor, steps) or any(op.factor.canonical.endswith(own) for own in division.steps_attributes):
                 fix = _remove_division(op)
-            factor = accumulation_factor(int(steps.number), 2) if steps.number else None
+            factor = _factor(steps, 2)
             who, where = division.who, division.configured_here
             yield DOUBLE_DIVISION.diagnostic(
                 ctx,
                 op.span,
                 f"{what} divided by {op.factor.source} by hand, but {who} already divides "
-                f"by the accumulation steps ({steps.source}): gradients end up K times too small",
+                f"by the accumulation steps ({steps.source}): gradients end up K times too small{_whenever_above_one(steps)}",
                 related=(Related(span=division.span, message=where), related_backward(backward)),
-                factor=f"gradient x 1/K ({format_factor(factor)})" if factor else "gradient x 1/K",
+                factor=f"gradient x 1/K ({factor})" if factor else "gradient x 1/K",
                 suggestion=f"remove the division by {op.factor.source}; {who} divides for you",
                 fix=fix,
             )

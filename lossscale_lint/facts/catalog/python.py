@@ -4,7 +4,7 @@ spells a callable or keyword name itself."""
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog.records import PythonBuiltins, SettingReader
+from lossscale_lint.facts.catalog.records import PythonBuiltins, RuntimeSettingReaders, SettingReader
 
 # parser.add_argument("--batch-size", type=int, default=32, dest="batch_size"); args = parser.parse_args()
 ARGPARSE = SettingReader(
@@ -21,4 +21,22 @@ BUILTINS = PythonBuiltins(
     # `for i, batch in enumerate(tqdm(loader))` iterates the loader (tqdm is not stdlib, but plays
     # the same part).
     iteration_wrappers=frozenset({"enumerate", "iter", "tqdm"}),
+)
+
+# Values chosen when the script runs, other than argparse options (see RuntimeSettingReaders).
+SETTING_READERS = RuntimeSettingReaders(
+    environment_getters=frozenset({"os.environ.get", "os.getenv"}),
+    environment_mapping="os.environ",
+    option_decorators={"click": frozenset({"click.option", "click.argument"})},
+    option_defaults={"typer": frozenset({"typer.Option", "typer.Argument"})},
+    default_keyword="default",
+    command_runners={"fire": frozenset({"fire.Fire"}), "typer": frozenset({"typer.run"})},
+    namespaces=frozenset({"types.SimpleNamespace", "argparse.Namespace"}),
+    dataclass_decorators=frozenset({"dataclasses.dataclass", "dataclass"}),
+    dataclass_fields=frozenset({"dataclasses.field", "field"}),
+    config_loaders=frozenset({
+        "omegaconf.OmegaConf.load", "omegaconf.OmegaConf.from_cli", "hydra.compose",
+        "yaml.safe_load", "yaml.load", "json.load", "toml.load", "tomllib.load",
+    }),
+    dataclass_parse_methods=frozenset({"parse_args_into_dataclasses", "parse_json_file", "parse_yaml_file"}),
 )

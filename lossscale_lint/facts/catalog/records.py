@@ -212,6 +212,31 @@ class SettingReader:
 
 
 @dataclass(frozen=True)
+class RuntimeSettingReaders:
+    """Where a script reads values its user chooses at run time (besides argparse): each is a
+    setting whose default is one value among those it runs with."""
+
+    environment_getters: frozenset[str]  # os.environ.get("K", "1"), os.getenv("K", "1")
+    environment_mapping: str  # os.environ["K"]
+    # Decorators that turn a function parameter into a command-line option, by reader kind:
+    # @click.option("--grad-accum", default=1) on `def main(grad_accum)`.
+    option_decorators: dict[str, frozenset[str]]
+    # Parameter defaults that declare an option: `k: int = typer.Option(1)`; the default is the
+    # first positional argument or `default=`.
+    option_defaults: dict[str, frozenset[str]]
+    default_keyword: str
+    # `fire.Fire(main)`: every parameter of `main` is a command-line option.
+    command_runners: dict[str, frozenset[str]]
+    namespaces: frozenset[str]  # SimpleNamespace(grad_accum=1).grad_accum
+    dataclass_decorators: frozenset[str]  # @dataclass class Config: grad_accum: int = 1
+    dataclass_fields: frozenset[str]  # grad_accum: int = field(default=1)
+    # Calls whose result is a config read from outside the code (a file, the command line).
+    config_loaders: frozenset[str]
+    # HfArgumentParser(...).parse_args_into_dataclasses(): a tuple of dataclass instances.
+    dataclass_parse_methods: frozenset[str]
+
+
+@dataclass(frozen=True)
 class PythonBuiltins:
     length: str  # len(y)
     number_casts: frozenset[str]  # int(x), float(x): the value stays what it was

@@ -1,0 +1,14 @@
+# expect: LSL101, LSL501@8
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+
+def train(model, dataset, batch_size=1024, lr=0.05):
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
+    criterion = nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        criterion(model(inputs), targets).backward()
+        optimizer.step()
