@@ -259,6 +259,8 @@ class FlowTracer:
         site = self.loss_sites.get(id(call))
         if site is not None and site.kind == LossKind.FUNCTIONAL:
             return self._term(site, where)
+        if dotted_name(func) == catalog.BUILTINS.adder and len(call.args) == 1 and call.args[0].keyword is None:
+            return self._sum_of(where, call.args[0].value, depth)
         reduction = catalog.REDUCTION_METHODS.get(method) if method else catalog.REDUCTION_FUNCTIONS.get(qualified)
         if reduction is not None:
             receiver = func.value if method else (call.args[0].value if call.args else None)
@@ -286,6 +288,46 @@ class FlowTracer:
             returned = self._returned(other.tracer, helper, depth)
             return arrived(returned, other.index, self.index.span(call)) if returned else Opaque(call)
         return Opaque(call, produced=True)
+
+    def _sum_of(self, where: Where, sequence: cst.BaseExpression, depth: int):
+        """`sum(terms)`: the terms added up, when every one of them is known: a literal list or
+        tuple, or a list built by appending to it in this function (`losses.append(l)`)."""
+        items = self._sequence(Where(sequence, where.scope, where.position))
+        if items is None:
+            return Opaque(where.expr)  # a list we cannot see into: not a loss we can vouch for
+        traced = [self._additive(item, depth) for item in items]
+        if not traced or all(isinstance(t, Opaque) for t in traced):
+            return Opaque(where.expr)
+        return Plus(traced)
+
+    def _sequence(self, where: Where) -> list[Where] | None:
+        expr = where.expr
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            if not all(isinstance(e, cst.Element) for e in expr.elements):
+                return None  # `[*losses, extra]`
+            return [Where(e.value, where.scope, where.position) for e in expr.elements]
+        if not isinstance(expr, cst.Name):
+            return None
+        binding = self.resolver.lookup(expr, where.scope, where.position)
+        if binding is None or binding.kind != "assign" or not isinstance(binding.value, (cst.List, cst.Tuple)):
+            return None
+        items = self._sequence(Where(binding.value, binding.scope, binding.position))
+        if items is None:
+            return None
+        # Every method called on the list between its creation and the sum must be an append of one
+        # value; anything else (extend, insert, pop, a call that receives the list) may change it.
+        for call in self.index.calls:
+            if call.scope != binding.scope or not binding.position < call.position < where.position:
+                continue
+            node = call.node
+            receives = any(isinstance(a.value, cst.Name) and a.value.value == expr.value for a in node.args)
+            on_list = (isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
+                       and node.func.value.value == expr.value)
+            if on_list and node.func.attr.value == catalog.BUILTINS.list_append and len(node.args) == 1:
+                items.append(Where(node.args[0].value, call.scope, call.position))
+            elif on_list or receives:
+                return None
+        return items
 
     @staticmethod
     def _returned(tracer: FlowTracer, helper: int, depth: int):
@@ -372,6 +414,10 @@ class FlowTracer:
         span = self.index.span(line)
         whole = replace(span, column=1, end_line=span.end_line + 1, end_column=1)
         return replace(op, statement_span=whole)
+
+    def division(self, divisor: Where, node: cst.CSTNode) -> ScaleOp:
+        """The op `node` (a `x / divisor` written somewhere) would be, had it reached backward."""
+        return self._op("div", divisor, node)
 
     def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
         value: Value = self.resolver.value(factor)

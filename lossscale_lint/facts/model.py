@@ -277,6 +277,9 @@ class UpdateSite:
     # Gradients scaled in place between backward and the step (`p.grad /= K`, `p.grad.mul_(1 / K)`,
     # `torch._foreach_div_(grads, K)`), each as a division or multiplication by its factor.
     gradient_scale: tuple[ScaleOp, ...] = ()
+    # Divisions by the accumulation steps of this loss that never reach backward (`scaled = loss / K`
+    # then `loss.backward()`, `loss.item() / K`, `for l in (a, b): l = l / K`): see facts/dead_divisions.py.
+    dead_divisions: tuple[ScaleOp, ...] = ()
     clips: tuple[ClipSite, ...] = ()
     # The DataLoader the training loop around this backward iterates, when it can be followed.
     dataloader: DataLoaderSite | None = None
