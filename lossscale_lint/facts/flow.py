@@ -124,6 +124,8 @@ class FlowTracer:
         expr = where.expr
         if self._is_count(expr):
             return ScaleRole.BATCH_LENGTH
+        if _is_comparison(expr):
+            return ScaleRole.MASK
         if isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.resolver.lookup(expr, where.scope, where.position)
             if binding is not None and binding.kind == "assign" and binding.value is not None:
@@ -300,6 +302,38 @@ class FlowTracer:
             return Opaque(where.expr)
         return Plus(traced)
 
+    def _stacked(self, where: Where) -> cst.BaseExpression | None:
+        """The list `torch.stack(list)` makes one tensor of."""
+        expr = where.expr
+        if (isinstance(expr, cst.Call) and len(expr.args) == 1 and expr.args[0].keyword is None
+                and self.resolver.qualified(expr.func) == catalog.TERM_STACKER):
+            return expr.args[0].value
+        return None
+
+    def _is_model_output(self, where: Where, depth: int = 0) -> bool:
+        """`model(x)` (or a name bound to it) for a model that returns one output per sample."""
+        expr = where.expr
+        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+               and expr.func.attr.value in TENSOR.transparent):
+            expr = expr.func.value
+        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            return (binding is not None and binding.kind == "assign" and binding.value is not None
+                    and self._is_model_output(Where(binding.value, binding.scope, binding.position), depth + 1))
+        if not isinstance(expr, cst.Call) or len(expr.args) != 1 or expr.args[0].keyword or expr.args[0].star:
+            return False
+        _, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
+        if not qualified or catalog.loss_record(qualified) is not None:
+            return False
+        if qualified.startswith(catalog.MODEL_HOME + ".") and qualified[len(catalog.MODEL_HOME) + 1:].isidentifier():
+            return qualified != catalog.MODEL_BASE
+        for scope in self.index.scopes:  # a model class of this module with a one-input forward
+            if scope.kind == "class" and scope.name == qualified and any(
+                    self.resolver.qualified(base) == catalog.MODEL_BASE for base in scope.bases):
+                forward = self.index.functions.get((scope.id, catalog.MODEL_FORWARD))
+                return forward is not None and len(self.index.scopes[forward].params) == 2
+        return False
+
     def _sequence(self, where: Where) -> list[Where] | None:
         expr = where.expr
         if isinstance(expr, (cst.List, cst.Tuple)):
@@ -357,7 +391,19 @@ class FlowTracer:
             return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args, inner.entry_span)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
-        if isinstance(inner, Opaque) and inner.elementwise:
+        weighted = _weighted_per_sample(inner)
+        if weighted is not None and over_batch:  # `(per_sample * mask).sum()`: the weights stay ops
+            term, ops = weighted
+            span = self.index.span(call) if kind is Reduction.SUM else None
+            reduced = Term(term.loss, kind, span, term.invocation_scope, term.tensor_args, term.entry_span)
+            for op in ops:
+                reduced = Scaled(reduced, op)
+            return reduced
+        stacked = self._stacked(Where(receiver, where.scope, where.position))
+        if stacked is not None:  # `torch.stack(losses).sum()`; a mean of them is not vouched for
+            return self._sum_of(where, stacked, depth) if kind is Reduction.SUM and over_batch else Opaque(call)
+        if isinstance(inner, Opaque) and (inner.elementwise or self._is_model_output(
+                Where(receiver, where.scope, where.position))):
             if not over_batch:
                 return Opaque(call, elementwise=True)
             span = self.index.span(call)
@@ -447,6 +493,26 @@ class FlowTracer:
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""
     return not isinstance(node, Opaque) or node.produced
+
+
+def _is_comparison(expr: cst.BaseExpression) -> bool:
+    """`(y != pad)`, `(y != pad).float()`: a mask."""
+    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+           and expr.func.attr.value in TENSOR.transparent and not expr.args):
+        expr = expr.func.value
+    return isinstance(expr, cst.Comparison)
+
+
+def _weighted_per_sample(node) -> tuple[Term, list[ScaleOp]] | None:
+    """A per-sample loss (reduction "none") multiplied by weights or a mask: the term and the
+    multiplications, innermost first."""
+    ops = []
+    while isinstance(node, Scaled) and node.op.op == "mul":
+        ops.insert(0, node.op)
+        node = node.inner
+    if ops and isinstance(node, Term) and node.reduction is Reduction.NONE:
+        return node, ops
+    return None
 
 
 def _legacy_span(site: LossSite):

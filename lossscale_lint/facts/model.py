@@ -84,6 +84,7 @@ class ScaleRole(str, Enum):
     ACCUMULATION = "accumulation"  # the accumulation steps K
     WORLD_SIZE = "world_size"
     CONSTANT = "constant"  # a number that is none of the above
+    MASK = "mask"  # a 0/1 tensor made by a comparison (`y != pad`): it selects samples, never normalizes
     OTHER = "other"  # something we cannot classify (a token count, a variable)
 
 
