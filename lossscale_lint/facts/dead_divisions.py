@@ -20,7 +20,7 @@ import libcst as cst
 from lossscale_lint.diagnostics import Span
 from lossscale_lint.facts.walk import Walker
 
-from lossscale_lint.facts.flow import Plus, Scaled, Term
+from lossscale_lint.facts.flow_nodes import Plus, Scaled, Term
 from lossscale_lint.facts.index import CallSite
 from lossscale_lint.facts.model import LossFlow, ScaleOp, ScaleRole, Value
 from lossscale_lint.facts.resolve import MAX_DEPTH, Where

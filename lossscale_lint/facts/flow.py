@@ -7,7 +7,7 @@ and an opaque value is never guessed at: rules stay silent on what we cannot fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import libcst as cst
 
@@ -26,46 +26,15 @@ from lossscale_lint.facts.model import (
     ScaleRole,
     Value,
 )
+from lossscale_lint.facts.flow_algebra import AlgebraMixin, is_comparison, weighted_per_sample
+from lossscale_lint.facts.flow_nodes import Opaque, Penalty, Plus, Scaled, Term
 from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
 from lossscale_lint.diagnostics import Span
 
 # The tensor methods the algebra treats alike (transparent, element-wise, counting).
 TENSOR = catalog.TENSOR_METHODS
 
-
-@dataclass
-class Term:
-    loss: LossSite
-    reduction: Reduction
-    sum_span: object = None
-    invocation_scope: str = ""
-    tensor_args: tuple[str, ...] = ()
-    entry_span: Span | None = None  # see DataTerm.entry_span
-
-
-@dataclass
-class Penalty:
-    expr: cst.BaseExpression
-    index: object = None  # the CodeIndex of another module the expression is in; None: the tracer's
-
-
-@dataclass
-class Scaled:
-    inner: object
-    op: ScaleOp
-
-
-@dataclass
-class Plus:
-    items: list = field(default_factory=list)
-
-
-@dataclass
-class Opaque:
-    expr: cst.BaseExpression
-    elementwise: bool = False
-    produced: bool = False  # made by a call we cannot look into (a model returning its loss)
-    index: object = None  # as for Penalty
+__all__ = ["FlowTracer", "Opaque", "Penalty", "Plus", "Scaled", "Term", "arrived"]
 
 
 def arrived(node, index, call_span: Span):
@@ -80,7 +49,7 @@ def arrived(node, index, call_span: Span):
     return node if node.index is not None else replace(node, index=index)
 
 
-class FlowTracer:
+class FlowTracer(AlgebraMixin):
     def __init__(self, resolver: Resolver, loss_sites: dict[int, LossSite],
                  batch_size_names: frozenset[str], accumulation_names: frozenset[str]) -> None:
         self.resolver = resolver
@@ -124,7 +93,7 @@ class FlowTracer:
         expr = where.expr
         if self._is_count(expr):
             return ScaleRole.BATCH_LENGTH
-        if _is_comparison(expr):
+        if is_comparison(expr):
             return ScaleRole.MASK
         if isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.resolver.lookup(expr, where.scope, where.position)
@@ -291,78 +260,6 @@ class FlowTracer:
             return arrived(returned, other.index, self.index.span(call)) if returned else Opaque(call)
         return Opaque(call, produced=True)
 
-    def _sum_of(self, where: Where, sequence: cst.BaseExpression, depth: int):
-        """`sum(terms)`: the terms added up, when every one of them is known: a literal list or
-        tuple, or a list built by appending to it in this function (`losses.append(l)`)."""
-        items = self._sequence(Where(sequence, where.scope, where.position))
-        if items is None:
-            return Opaque(where.expr)  # a list we cannot see into: not a loss we can vouch for
-        traced = [self._additive(item, depth) for item in items]
-        if not traced or all(isinstance(t, Opaque) for t in traced):
-            return Opaque(where.expr)
-        return Plus(traced)
-
-    def _stacked(self, where: Where) -> cst.BaseExpression | None:
-        """The list `torch.stack(list)` makes one tensor of."""
-        expr = where.expr
-        if (isinstance(expr, cst.Call) and len(expr.args) == 1 and expr.args[0].keyword is None
-                and self.resolver.qualified(expr.func) == catalog.TERM_STACKER):
-            return expr.args[0].value
-        return None
-
-    def _is_model_output(self, where: Where, depth: int = 0) -> bool:
-        """`model(x)` (or a name bound to it) for a model that returns one output per sample."""
-        expr = where.expr
-        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-               and expr.func.attr.value in TENSOR.transparent):
-            expr = expr.func.value
-        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
-            binding = self.resolver.lookup(expr, where.scope, where.position)
-            return (binding is not None and binding.kind == "assign" and binding.value is not None
-                    and self._is_model_output(Where(binding.value, binding.scope, binding.position), depth + 1))
-        if not isinstance(expr, cst.Call) or len(expr.args) != 1 or expr.args[0].keyword or expr.args[0].star:
-            return False
-        _, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
-        if not qualified or catalog.loss_record(qualified) is not None:
-            return False
-        if qualified.startswith(catalog.MODEL_HOME + ".") and qualified[len(catalog.MODEL_HOME) + 1:].isidentifier():
-            return qualified != catalog.MODEL_BASE
-        for scope in self.index.scopes:  # a model class of this module with a one-input forward
-            if scope.kind == "class" and scope.name == qualified and any(
-                    self.resolver.qualified(base) == catalog.MODEL_BASE for base in scope.bases):
-                forward = self.index.functions.get((scope.id, catalog.MODEL_FORWARD))
-                return forward is not None and len(self.index.scopes[forward].params) == 2
-        return False
-
-    def _sequence(self, where: Where) -> list[Where] | None:
-        expr = where.expr
-        if isinstance(expr, (cst.List, cst.Tuple)):
-            if not all(isinstance(e, cst.Element) for e in expr.elements):
-                return None  # `[*losses, extra]`
-            return [Where(e.value, where.scope, where.position) for e in expr.elements]
-        if not isinstance(expr, cst.Name):
-            return None
-        binding = self.resolver.lookup(expr, where.scope, where.position)
-        if binding is None or binding.kind != "assign" or not isinstance(binding.value, (cst.List, cst.Tuple)):
-            return None
-        items = self._sequence(Where(binding.value, binding.scope, binding.position))
-        if items is None:
-            return None
-        # Every method called on the list between its creation and the sum must be an append of one
-        # value; anything else (extend, insert, pop, a call that receives the list) may change it.
-        for call in self.index.calls:
-            if call.scope != binding.scope or not binding.position < call.position < where.position:
-                continue
-            node = call.node
-            receives = any(isinstance(a.value, cst.Name) and a.value.value == expr.value for a in node.args)
-            on_list = (isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
-                       and node.func.value.value == expr.value)
-            if on_list and node.func.attr.value == catalog.BUILTINS.list_append and len(node.args) == 1:
-                items.append(Where(node.args[0].value, call.scope, call.position))
-            elif on_list or receives:
-                return None
-        return items
-
     @staticmethod
     def _returned(tracer: FlowTracer, helper: int, depth: int):
         """What the helper `helper` (a scope of `tracer`'s module) returns, when all returns agree."""
@@ -391,7 +288,7 @@ class FlowTracer:
             return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args, inner.entry_span)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
-        weighted = _weighted_per_sample(inner)
+        weighted = weighted_per_sample(inner)
         if weighted is not None and over_batch:  # `(per_sample * mask).sum()`: the weights stay ops
             term, ops = weighted
             span = self.index.span(call) if kind is Reduction.SUM else None
@@ -493,26 +390,6 @@ class FlowTracer:
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""
     return not isinstance(node, Opaque) or node.produced
-
-
-def _is_comparison(expr: cst.BaseExpression) -> bool:
-    """`(y != pad)`, `(y != pad).float()`: a mask."""
-    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-           and expr.func.attr.value in TENSOR.transparent and not expr.args):
-        expr = expr.func.value
-    return isinstance(expr, cst.Comparison)
-
-
-def _weighted_per_sample(node) -> tuple[Term, list[ScaleOp]] | None:
-    """A per-sample loss (reduction "none") multiplied by weights or a mask: the term and the
-    multiplications, innermost first."""
-    ops = []
-    while isinstance(node, Scaled) and node.op.op == "mul":
-        ops.insert(0, node.op)
-        node = node.inner
-    if ops and isinstance(node, Term) and node.reduction is Reduction.NONE:
-        return node, ops
-    return None
 
 
 def _legacy_span(site: LossSite):
