@@ -98,6 +98,13 @@ def test_setting_branch_is_not_periodic():
     assert _codes(source) == []
 
 
+def test_periodic_branch_with_an_else_is_not_followed():
+    source = _case("if step % 10 == 0:\n    loss = loss / K\n    print(loss.item())\nelse:\n    loss = loss / K\n"
+                   "loss.backward()")
+    assert _dead_lines(source) == []
+    assert _codes(source) == []
+
+
 def test_loop_variable_rebinding_over_a_literal_is_dead():
     source = _case("aux = F.mse_loss(model(x), model(x))\nfor term in (loss, aux):\n    term = term / K\n"
                    "(loss + aux).backward()")

@@ -53,7 +53,7 @@ def _contains(outer: Span, inner: Span) -> bool:
 
 
 class _PeriodicBranches(Walker):
-    """The branches of `if step % N == 0:` statements: code there runs on some iterations only."""
+    """The bodies of `if step % N == 0:` statements: code there runs on some iterations only."""
 
     def __init__(self, index) -> None:
         super().__init__()
@@ -61,10 +61,10 @@ class _PeriodicBranches(Walker):
         self.spans: list[Span] = []
 
     def visit_If(self, node: cst.If) -> None:
-        if _has_modulo(node.test):
+        # Only a branch with no `else`: with one, the other branch may divide as well (and an
+        # `else` of `step % 100 == 0` runs on most steps).
+        if node.orelse is None and _has_modulo(node.test):
             self.spans.append(self.index.span(node.body))
-            if node.orelse is not None:
-                self.spans.append(self.index.span(node.orelse))
 
 
 class _Modulo(Walker):
