@@ -51,7 +51,7 @@ class AlgebraMixin:
         if not isinstance(expr, cst.Call) or len(expr.args) != 1 or expr.args[0].keyword or expr.args[0].star:
             return False
         _, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
-        if not qualified or catalog.loss_record(qualified) is not None:
+        if not qualified or catalog.loss_record(qualified) is not None or qualified in catalog.MODEL_WRAPPERS:
             return False
         if qualified.startswith(catalog.MODEL_HOME + ".") and qualified[len(catalog.MODEL_HOME) + 1:].isidentifier():
             return qualified != catalog.MODEL_BASE

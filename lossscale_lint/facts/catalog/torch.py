@@ -168,6 +168,8 @@ NO_GRAD_CONTEXTS = ("no_grad", "inference_mode")
 MODEL_HOME = "torch.nn"
 MODEL_BASE = "torch.nn.Module"
 MODEL_FORWARD = "forward"
+# Wrappers return whatever the wrapped model returns (often its loss, one per device): not outputs.
+MODEL_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DistributedDataParallel"})
 # `torch.stack(losses).sum()`: the terms of a list, as one tensor.
 TERM_STACKER = "torch.stack"  # torch.no_grad(), torch.inference_mode()
 
