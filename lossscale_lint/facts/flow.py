@@ -7,7 +7,7 @@ and an opaque value is never guessed at: rules stay silent on what we cannot fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import libcst as cst
 
@@ -26,46 +26,15 @@ from lossscale_lint.facts.model import (
     ScaleRole,
     Value,
 )
+from lossscale_lint.facts.flow_algebra import AlgebraMixin, is_comparison, weighted_per_sample
+from lossscale_lint.facts.flow_nodes import Opaque, Penalty, Plus, Scaled, Term
 from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
 from lossscale_lint.diagnostics import Span
 
 # The tensor methods the algebra treats alike (transparent, element-wise, counting).
 TENSOR = catalog.TENSOR_METHODS
 
-
-@dataclass
-class Term:
-    loss: LossSite
-    reduction: Reduction
-    sum_span: object = None
-    invocation_scope: str = ""
-    tensor_args: tuple[str, ...] = ()
-    entry_span: Span | None = None  # see DataTerm.entry_span
-
-
-@dataclass
-class Penalty:
-    expr: cst.BaseExpression
-    index: object = None  # the CodeIndex of another module the expression is in; None: the tracer's
-
-
-@dataclass
-class Scaled:
-    inner: object
-    op: ScaleOp
-
-
-@dataclass
-class Plus:
-    items: list = field(default_factory=list)
-
-
-@dataclass
-class Opaque:
-    expr: cst.BaseExpression
-    elementwise: bool = False
-    produced: bool = False  # made by a call we cannot look into (a model returning its loss)
-    index: object = None  # as for Penalty
+__all__ = ["FlowTracer", "Opaque", "Penalty", "Plus", "Scaled", "Term", "arrived"]
 
 
 def arrived(node, index, call_span: Span):
@@ -80,7 +49,7 @@ def arrived(node, index, call_span: Span):
     return node if node.index is not None else replace(node, index=index)
 
 
-class FlowTracer:
+class FlowTracer(AlgebraMixin):
     def __init__(self, resolver: Resolver, loss_sites: dict[int, LossSite],
                  batch_size_names: frozenset[str], accumulation_names: frozenset[str]) -> None:
         self.resolver = resolver
@@ -124,6 +93,8 @@ class FlowTracer:
         expr = where.expr
         if self._is_count(expr):
             return ScaleRole.BATCH_LENGTH
+        if is_comparison(expr):
+            return ScaleRole.MASK
         if isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.resolver.lookup(expr, where.scope, where.position)
             if binding is not None and binding.kind == "assign" and binding.value is not None:
@@ -259,6 +230,8 @@ class FlowTracer:
         site = self.loss_sites.get(id(call))
         if site is not None and site.kind == LossKind.FUNCTIONAL:
             return self._term(site, where)
+        if dotted_name(func) == catalog.BUILTINS.adder and len(call.args) == 1 and call.args[0].keyword is None:
+            return self._sum_of(where, call.args[0].value, depth)
         reduction = catalog.REDUCTION_METHODS.get(method) if method else catalog.REDUCTION_FUNCTIONS.get(qualified)
         if reduction is not None:
             receiver = func.value if method else (call.args[0].value if call.args else None)
@@ -315,7 +288,19 @@ class FlowTracer:
             return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args, inner.entry_span)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
-        if isinstance(inner, Opaque) and inner.elementwise:
+        weighted = weighted_per_sample(inner)
+        if weighted is not None and over_batch:  # `(per_sample * mask).sum()`: the weights stay ops
+            term, ops = weighted
+            span = self.index.span(call) if kind is Reduction.SUM else None
+            reduced = Term(term.loss, kind, span, term.invocation_scope, term.tensor_args, term.entry_span)
+            for op in ops:
+                reduced = Scaled(reduced, op)
+            return reduced
+        stacked = self._stacked(Where(receiver, where.scope, where.position))
+        if stacked is not None:  # `torch.stack(losses).sum()`; a mean of them is not vouched for
+            return self._sum_of(where, stacked, depth) if kind is Reduction.SUM and over_batch else Opaque(call)
+        if isinstance(inner, Opaque) and (inner.elementwise or self._is_model_output(
+                Where(receiver, where.scope, where.position))):
             if not over_batch:
                 return Opaque(call, elementwise=True)
             span = self.index.span(call)
@@ -372,6 +357,10 @@ class FlowTracer:
         span = self.index.span(line)
         whole = replace(span, column=1, end_line=span.end_line + 1, end_column=1)
         return replace(op, statement_span=whole)
+
+    def division(self, divisor: Where, node: cst.CSTNode) -> ScaleOp:
+        """The op `node` (a `x / divisor` written somewhere) would be, had it reached backward."""
+        return self._op("div", divisor, node)
 
     def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
         value: Value = self.resolver.value(factor)

@@ -118,6 +118,7 @@ class ScaleRole(str, Enum):
     ACCUMULATION = "accumulation"  # the accumulation steps K
     WORLD_SIZE = "world_size"
     CONSTANT = "constant"  # a number that is none of the above
+    MASK = "mask"  # a 0/1 tensor made by a comparison (`y != pad`): it selects samples, never normalizes
     OTHER = "other"  # something we cannot classify (a token count, a variable)
 
 
@@ -311,6 +312,9 @@ class UpdateSite:
     # Gradients scaled in place between backward and the step (`p.grad /= K`, `p.grad.mul_(1 / K)`,
     # `torch._foreach_div_(grads, K)`), each as a division or multiplication by its factor.
     gradient_scale: tuple[ScaleOp, ...] = ()
+    # Divisions by the accumulation steps of this loss that never reach backward (`scaled = loss / K`
+    # then `loss.backward()`, `loss.item() / K`, `for l in (a, b): l = l / K`): see facts/dead_divisions.py.
+    dead_divisions: tuple[ScaleOp, ...] = ()
     clips: tuple[ClipSite, ...] = ()
     # The DataLoader the training loop around this backward iterates, when it can be followed.
     dataloader: DataLoaderSite | None = None

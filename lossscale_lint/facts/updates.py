@@ -14,6 +14,7 @@ import libcst as cst
 
 from lossscale_lint.facts import catalog, gradients
 from lossscale_lint.facts.catalog.records import AutomaticUpdate, BackwardCall
+from lossscale_lint.facts.dead_divisions import DeadDivisionFinder
 from lossscale_lint.facts.index import CallSite, StatementSite
 from lossscale_lint.facts.model import (
     AccumulationGuard,
@@ -73,6 +74,7 @@ class UpdateBuilder:
         self.resolver = extractor.resolver
         # Steps only matter next to a backward call: other functions are not searched.
         self.backward_scopes = {c.scope for c in self.index.calls if _method(c.node) in catalog.BACKWARD_METHODS}
+        self.dead_divisions = DeadDivisionFinder(extractor)
         self.steps_by_scope: dict[int, list[_Step]] = {}
         for step in self._steps():
             self.steps_by_scope.setdefault(step.site.scope, []).append(step)
@@ -321,11 +323,14 @@ class UpdateBuilder:
         if found is not None:
             step = StepSite(span=self.index.span(found.site.node), optimizer=found.optimizer,
                             guard=self.guard_of(found.site, call), kind=found.kind)
+        steps = step.guard.steps if step is not None and step.guard is not None else None
+        flow, periodic = self.dead_divisions.periodic(call, self.x.tracer.flow(Where(value, call.scope, call.position)), steps)
+        dead = {op.span: op for op in (*periodic, *self.dead_divisions.find(call, flow, steps))}
         return UpdateSite(
             kind=record.kind,
             span=self.index.span(call.node),
             scope=self.index.scopes[call.scope].name,
-            flow=self.x.tracer.flow(Where(value, call.scope, call.position)),
+            flow=flow,
             value_source=self.index.code(value),
             value_span=self.index.span(value),
             divides_by_accumulation=divides,
@@ -334,6 +339,7 @@ class UpdateBuilder:
             framework_division=division,
             step=step,
             gradient_scale=self.gradient_scale(call, found),
+            dead_divisions=tuple(sorted(dead.values(), key=lambda op: (op.span.line, op.span.column))),
             clips=self.clips_in(call.scope),
             dataloader=self.x.dataloader_of(call),
         )

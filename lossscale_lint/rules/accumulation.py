@@ -59,14 +59,21 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             divided = f"{value} / {steps.source}"
             fix = Fix(applicability="unsafe", description=f"divide the loss by {steps.source} before backward",
                       edits=(Edit(span=backward.value_span, content=f"({divided})" if backward.loss_edit is LossEdit.WRAP else divided),))
+        message = (f"gradients of {_steps_label(steps)} micro-batches are accumulated before each optimizer step, "
+                   f"but `{backward.value_source}` is not divided by {steps.source}: the accumulated gradient is K times the batch mean")
+        dead = tuple(Related(span=op.span, message="this division never reaches backward")
+                     for op in backward.dead_divisions)
+        if dead:  # the author divided a copy (`scaled = loss / K`, `loss.item() / K`), not the loss
+            message = (f"gradients of {_steps_label(steps)} micro-batches are accumulated before each optimizer step, "
+                       f"and the loss is divided by {steps.source} at line {dead[0].span.line}, but that division never "
+                       f"reaches backward: `{backward.value_source}` is undivided, so the accumulated gradient is "
+                       f"K times the batch mean")
         yield MISSING_DIVISION.diagnostic(
             ctx,
             backward.value_span or backward.span,
-            f"gradients of {_steps_label(steps)} micro-batches are accumulated before each optimizer step, "
-            f"but `{backward.value_source}` is not divided by {steps.source}: the accumulated gradient is K times the batch mean"
-            f"{_whenever_above_one(steps)}",
+            message + _whenever_above_one(steps),
             related=(Related(span=step.guard.span, message="accumulation guard here"),
-                     Related(span=step.span, message="optimizer step here")),
+                     Related(span=step.span, message="optimizer step here"), *dead),
             factor=f"gradient x K ({factor})" if factor else "gradient x K",
             suggestion=f"divide the loss by {steps.source} before backward",
             fix=fix,

@@ -21,6 +21,8 @@ BUILTINS = PythonBuiltins(
     # `for i, batch in enumerate(tqdm(loader))` iterates the loader (tqdm is not stdlib, but plays
     # the same part).
     iteration_wrappers=frozenset({"enumerate", "iter", "tqdm"}),
+    adder="sum",
+    list_append="append",
 )
 
 # Values chosen when the script runs, other than argparse options (see RuntimeSettingReaders).

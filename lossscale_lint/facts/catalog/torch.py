@@ -161,7 +161,17 @@ SAME_OBJECT_CALLS = (
     SameObjectCall("cuda", returns_receiver=True),
 )
 
-NO_GRAD_CONTEXTS = ("no_grad", "inference_mode")  # torch.no_grad(), torch.inference_mode()
+NO_GRAD_CONTEXTS = ("no_grad", "inference_mode")
+
+# Models: a layer of torch.nn (not a loss), or a subclass of torch.nn.Module whose forward takes one
+# input, returns one output per sample; `model(x).sum()` sums over the batch.
+MODEL_HOME = "torch.nn"
+MODEL_BASE = "torch.nn.Module"
+MODEL_FORWARD = "forward"
+# Wrappers return whatever the wrapped model returns (often its loss, one per device): not outputs.
+MODEL_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DistributedDataParallel"})
+# `torch.stack(losses).sum()`: the terms of a list, as one tensor.
+TERM_STACKER = "torch.stack"  # torch.no_grad(), torch.inference_mode()
 
 TENSOR_METHODS = TensorMethods(
     transparent=frozenset({"float", "double", "half", "bfloat16", "to", "cuda", "cpu", "squeeze",

@@ -1,0 +1,112 @@
+"""Sums of several terms and per-sample values, for the flow tracer (facts/flow.py).
+
+`sum(terms)` and `torch.stack(terms).sum()` over a list we can see whole, a model's per-sample
+output reduced directly (`model(x).sum()`), and a per-sample loss times a mask or weights.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.flow_nodes import Opaque, Plus, Scaled, Term
+from lossscale_lint.facts.model import Reduction, ScaleOp
+from lossscale_lint.facts.resolve import MAX_DEPTH, Where
+
+TENSOR = catalog.TENSOR_METHODS
+
+
+class AlgebraMixin:
+    """Methods of FlowTracer (which provides resolver, index and _additive)."""
+
+    def _sum_of(self, where: Where, sequence: cst.BaseExpression, depth: int):
+        """`sum(terms)`: the terms added up, when every one of them is known: a literal list or
+        tuple, or a list built by appending to it in this function (`losses.append(l)`)."""
+        items = self._sequence(Where(sequence, where.scope, where.position))
+        if items is None:
+            return Opaque(where.expr)  # a list we cannot see into: not a loss we can vouch for
+        traced = [self._additive(item, depth) for item in items]
+        if not traced or all(isinstance(t, Opaque) for t in traced):
+            return Opaque(where.expr)
+        return Plus(traced)
+
+    def _stacked(self, where: Where) -> cst.BaseExpression | None:
+        """The list `torch.stack(list)` makes one tensor of."""
+        expr = where.expr
+        if (isinstance(expr, cst.Call) and len(expr.args) == 1 and expr.args[0].keyword is None
+                and self.resolver.qualified(expr.func) == catalog.TERM_STACKER):
+            return expr.args[0].value
+        return None
+
+    def _is_model_output(self, where: Where, depth: int = 0) -> bool:
+        """`model(x)` (or a name bound to it) for a model that returns one output per sample."""
+        expr = where.expr
+        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+               and expr.func.attr.value in TENSOR.transparent):
+            expr = expr.func.value
+        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            return (binding is not None and binding.kind == "assign" and binding.value is not None
+                    and self._is_model_output(Where(binding.value, binding.scope, binding.position), depth + 1))
+        if not isinstance(expr, cst.Call) or len(expr.args) != 1 or expr.args[0].keyword or expr.args[0].star:
+            return False
+        _, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
+        if not qualified or catalog.loss_record(qualified) is not None or qualified in catalog.MODEL_WRAPPERS:
+            return False
+        if qualified.startswith(catalog.MODEL_HOME + ".") and qualified[len(catalog.MODEL_HOME) + 1:].isidentifier():
+            return qualified != catalog.MODEL_BASE
+        for scope in self.index.scopes:  # a model class of this module with a one-input forward
+            if scope.kind == "class" and scope.name == qualified and any(
+                    self.resolver.qualified(base) == catalog.MODEL_BASE for base in scope.bases):
+                forward = self.index.functions.get((scope.id, catalog.MODEL_FORWARD))
+                return forward is not None and len(self.index.scopes[forward].params) == 2
+        return False
+
+    def _sequence(self, where: Where) -> list[Where] | None:
+        expr = where.expr
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            if not all(isinstance(e, cst.Element) for e in expr.elements):
+                return None  # `[*losses, extra]`
+            return [Where(e.value, where.scope, where.position) for e in expr.elements]
+        if not isinstance(expr, cst.Name):
+            return None
+        binding = self.resolver.lookup(expr, where.scope, where.position)
+        if binding is None or binding.kind != "assign" or not isinstance(binding.value, (cst.List, cst.Tuple)):
+            return None
+        items = self._sequence(Where(binding.value, binding.scope, binding.position))
+        if items is None:
+            return None
+        # Every method called on the list between its creation and the sum must be an append of one
+        # value; anything else (extend, insert, pop, a call that receives the list) may change it.
+        for call in self.index.calls:
+            if call.scope != binding.scope or not binding.position < call.position < where.position:
+                continue
+            node = call.node
+            receives = any(isinstance(a.value, cst.Name) and a.value.value == expr.value for a in node.args)
+            on_list = (isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
+                       and node.func.value.value == expr.value)
+            if on_list and node.func.attr.value == catalog.BUILTINS.list_append and len(node.args) == 1:
+                items.append(Where(node.args[0].value, call.scope, call.position))
+            elif on_list or receives:
+                return None
+        return items
+
+
+def is_comparison(expr: cst.BaseExpression) -> bool:
+    """`(y != pad)`, `(y != pad).float()`: a mask."""
+    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+           and expr.func.attr.value in TENSOR.transparent and not expr.args):
+        expr = expr.func.value
+    return isinstance(expr, cst.Comparison)
+
+
+def weighted_per_sample(node) -> tuple[Term, list[ScaleOp]] | None:
+    """A per-sample loss (reduction "none") multiplied by weights or a mask: the term and the
+    multiplications, innermost first."""
+    ops = []
+    while isinstance(node, Scaled) and node.op.op == "mul":
+        ops.insert(0, node.op)
+        node = node.inner
+    if ops and isinstance(node, Term) and node.reduction is Reduction.NONE:
+        return node, ops
+    return None
