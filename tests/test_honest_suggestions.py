@@ -150,3 +150,15 @@ def test_lsl104_names_the_loss_target_as_the_batch_length():
     diagnostic = only("LSL104", "BATCH = 64\n" + source)
     assert diagnostic.suggestion == "divide by the actual batch length `labels.size(0)`, or pass drop_last=True"
 
+
+
+@pytest.mark.parametrize("spelling", ["clip_grad_norm_", "clip_grad_norm"])
+def test_lsl103_names_the_clip_function_as_written(spelling):
+    # The deprecated `clip_grad_norm` (no underscore) behaves the same; the message must quote
+    # what the user wrote so a search for it finds the line.
+    source = script(batch="64").replace(
+        "    optimizer.step()",
+        f"    torch.nn.utils.{spelling}(model.parameters(), 1.0)\n    optimizer.step()",
+    )
+    message = only("LSL103", source).message
+    assert f"`{spelling}`" in message

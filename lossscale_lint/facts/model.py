@@ -227,6 +227,9 @@ class ClipSite:
     function: Literal["clip_grad_norm_", "clip_grad_value_"]
     threshold: Value | None
     span: Span
+    # The name as the code spells it: messages quote what the user wrote, so the deprecated
+    # `clip_grad_norm` (no underscore) is not reported as `clip_grad_norm_`.
+    written: str = ""
 
 
 @record

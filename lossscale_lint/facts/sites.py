@@ -191,8 +191,11 @@ class SiteBuilder:
     def clip(self, call: CallSite, function: str) -> ClipSite:
         record = catalog.clip_record(function)
         threshold = argument(call.node, record.threshold_keyword, record.threshold_position) if record else None
+        callee = call.node.func
+        written = callee.attr.value if isinstance(callee, cst.Attribute) else getattr(callee, "value", "")
         return ClipSite(
             function=function,
             threshold=self._value(threshold, call) if threshold is not None else None,
             span=self.index.span(call.node),
+            written=written if isinstance(written, str) else "",
         )

@@ -149,7 +149,7 @@ def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
             yield SUM_WITH_CLIPPING.diagnostic(
                 ctx,
                 clip.span,
-                f"`{clip.function}` with a fixed threshold clips the gradient of {describe_sum(terms[0])}: "
+                f"`{clip.written or clip.function}` with a fixed threshold clips the gradient of {describe_sum(terms[0])}: "
                 "the gradient norm grows with B, so clipping bites harder at larger batches",
                 related=(Related(span=sum_location(terms[0]), message="summed loss here"), related_backward(backward)),
                 factor=f"threshold c acts as c/B on the mean gradient: x B/B' when the batch goes B -> B'{meaning}",
