@@ -28,6 +28,7 @@ from lossscale_lint.facts.model import (
 )
 from lossscale_lint.facts.flow_algebra import AlgebraMixin, is_comparison, weighted_per_sample
 from lossscale_lint.facts.flow_nodes import Opaque, Penalty, Plus, Scaled, Term
+from lossscale_lint.facts.penalties import PenaltyFinder
 from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
 from lossscale_lint.diagnostics import Span
 
@@ -57,6 +58,7 @@ class FlowTracer(AlgebraMixin):
         self.loss_sites = loss_sites
         self.batch_size_names = batch_size_names
         self.accumulation_names = accumulation_names
+        self.penalties = PenaltyFinder(resolver)
 
     # -- public ---------------------------------------------------------------------------------
     def flow(self, where: Where) -> LossFlow | None:
@@ -91,6 +93,8 @@ class FlowTracer(AlgebraMixin):
     def role(self, where: Where) -> ScaleRole:
         """What a divisor or multiplier is: the batch length, the configured batch size, K..."""
         expr = where.expr
+        if self._is_batch_count(where):
+            return ScaleRole.BATCH_COUNT
         if self._is_count(expr):
             return ScaleRole.BATCH_LENGTH
         if is_comparison(expr):
@@ -148,6 +152,8 @@ class FlowTracer(AlgebraMixin):
         if isinstance(expr, cst.Call):
             return self._trace_call(where, depth)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):  # `outputs.loss`, `out["loss"]`
+            if (returned := self._returned_loss(where)) is not None:
+                return returned
             base = self.trace(Where(expr.value, where.scope, where.position), depth + 1)
             return Opaque(expr, produced=isinstance(base, Opaque) and base.produced)
         return Opaque(expr)
@@ -252,12 +258,14 @@ class FlowTracer(AlgebraMixin):
                 return self._term(site, where)
         helper = self.resolver.local_function(func, where.scope)
         if helper is not None:
-            return self._returned(self, helper, depth) or Opaque(call)
+            return self._returned(self, helper, depth) or self._elementwise_helper(helper, call, depth)
         imported = self.resolver.imported_function(func, where.scope) if self.resolver.project else None
         if imported is not None:  # a loss helper in another module of the project
             other, helper = imported
             returned = self._returned(other.tracer, helper, depth)
             return arrived(returned, other.index, self.index.span(call)) if returned else Opaque(call)
+        if self.penalties.penalty_call(call):  # `model.kl_loss()`: computed from the weights alone
+            return Penalty(call)
         return Opaque(call, produced=True)
 
     @staticmethod
@@ -269,6 +277,13 @@ class FlowTracer(AlgebraMixin):
         if known and len(known) == len(traced) and all(_same(known[0], t) for t in known):
             return known[0]
         return None
+
+    def _elementwise_helper(self, helper: int, call: cst.Call, depth: int) -> Opaque:
+        """A helper that returns element-wise values (`return (y_hat - y) ** 2 / 2`, d2l's
+        `squared_loss`) is, reduced by its caller, the same hand-written loss as written inline."""
+        returns = self.index.scopes[helper].returns
+        traced = [self.trace(Where(r, helper, self.index.start(r)), depth + 1) for r in returns]
+        return Opaque(call, elementwise=bool(traced) and all(isinstance(t, Opaque) and t.elementwise for t in traced))
 
     def _project_loss(self, node: cst.Call) -> LossSite | None:
         """The loss site made by `node` in another module of the project (a criterion factory)."""
@@ -308,36 +323,12 @@ class FlowTracer(AlgebraMixin):
             manual = LossSite(kind="manual", name=kind.value, call_span=span, reduction=kind,
                               mean_divides_by=MeanDivisor.ELEMENTS)
             return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name)
-        return Opaque(call)
+        # `compute_loss(pred, target).mean()`: still the value of a call we cannot see into. Its
+        # reduction stays unknown, but whether it is divided by K on the way to backward is not.
+        return Opaque(call, produced=isinstance(inner, Opaque) and inner.produced)
 
     def _penalty_or_none(self, where: Where) -> Penalty | None:
-        return Penalty(where.expr) if self._mentions_parameters(where, 0, set()) else None
-
-    def _mentions_parameters(self, where: Where, depth: int, seen: set) -> bool:
-        """True when the expression is computed from the model's parameters (an L2 penalty)."""
-        if depth > MAX_DEPTH:
-            return False
-        found = False
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(inner_self, node: cst.Call) -> None:
-                nonlocal found
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value in TENSOR.parameter_iterators:
-                    found = True
-
-            def visit_Name(inner_self, node: cst.Name) -> None:
-                nonlocal found
-                if found or (where.scope, node.value) in seen:
-                    return
-                seen.add((where.scope, node.value))
-                for binding in self.resolver.all_bindings(node, where.scope):
-                    if binding.value is not None and self._mentions_parameters(
-                        Where(binding.value, binding.scope, binding.position), depth + 1, seen
-                    ):
-                        found = True
-
-        where.expr.visit(Finder())
-        return found
+        return Penalty(where.expr) if self.penalties.mentions_parameters(where) else None
 
     def _term(self, site: LossSite, where: Where) -> Term:
         names = tuple(a.value.value for a in where.expr.args if a.keyword is None and isinstance(a.value, cst.Name))
@@ -367,6 +358,19 @@ class FlowTracer(AlgebraMixin):
         operand = self.index.code(node.left) if isinstance(node, cst.BinaryOperation) else None
         return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node),
                        scope=self.index.scopes[factor.scope].name, operand=operand)
+
+    def _is_batch_count(self, where: Where) -> bool:
+        """`len(train_loader)`: the length of a data loader counts its batches, not samples."""
+        expr = where.expr
+        if not (isinstance(expr, cst.Call) and dotted_name(expr.func) == catalog.BUILTINS.length
+                and len(expr.args) == 1):
+            return False
+        loader = Where(expr.args[0].value, where.scope, where.position)
+        _, qualified = self.resolver.origin_call(loader)
+        if qualified and catalog.dataloader_record(qualified) is not None:
+            return True
+        word = _last_word(loader.expr)
+        return word is not None and catalog.LOADER_NAME_WORD in word.lower()
 
     def _is_count(self, expr: cst.BaseExpression) -> bool:
         """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""
