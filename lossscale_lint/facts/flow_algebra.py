@@ -1,7 +1,8 @@
 """Sums of several terms and per-sample values, for the flow tracer (facts/flow.py).
 
 `sum(terms)` and `torch.stack(terms).sum()` over a list we can see whole, a model's per-sample
-output reduced directly (`model(x).sum()`), and a per-sample loss times a mask or weights.
+output reduced directly (`model(x).sum()`), a per-sample loss times a mask or weights, and the
+loss a known library model returns itself (`model(**batch).loss`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import libcst as cst
 
 from lossscale_lint.facts import catalog
 from lossscale_lint.facts.flow_nodes import Opaque, Plus, Scaled, Term
-from lossscale_lint.facts.model import Reduction, ScaleOp
+from lossscale_lint.facts.model import LossSite, Reduction, ScaleOp
 from lossscale_lint.facts.resolve import MAX_DEPTH, Where
 
 TENSOR = catalog.TENSOR_METHODS
@@ -29,6 +30,38 @@ class AlgebraMixin:
         if not traced or all(isinstance(t, Opaque) for t in traced):
             return Opaque(where.expr)
         return Plus(traced)
+
+    def _returned_loss(self, where: Where) -> Term | None:
+        """`outputs.loss` / `outputs["loss"]` where `outputs` is what a catalog-known library model
+        (`AutoModelForCausalLM.from_pretrained(...)`) returned: its own loss, with the catalog's
+        reduction. Any other model's returned loss stays a value of unknown reduction."""
+        expr = where.expr
+        if isinstance(expr, cst.Attribute):
+            field = expr.attr.value
+        elif isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            key = expr.slice[0].slice.value
+            field = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+        else:
+            return None
+        call, scope, position = expr.value, where.scope, where.position
+        for _ in range(MAX_DEPTH):  # `outputs = model(**batch)` and its re-bindings
+            if not isinstance(call, cst.Name):
+                break
+            binding = self.resolver.lookup(call, scope, position)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                return None
+            call, scope, position = binding.value, binding.scope, binding.position
+        if not isinstance(call, cst.Call):
+            return None
+        _, qualified = self.resolver.origin_call(Where(call.func, scope, position))
+        known = catalog.returned_loss(qualified or "")
+        if known is None or known[0].loss_attribute != field:
+            return None
+        record, model_class = known
+        span = self.index.span(call)
+        site = LossSite(kind="model", name=f"{model_class}.{field}", call_span=span,
+                        reduction=record.reduction, mean_divides_by=record.mean_divides_by)
+        return Term(site, record.reduction, None, self.index.scopes[where.scope].name)
 
     def _stacked(self, where: Where) -> cst.BaseExpression | None:
         """The list `torch.stack(list)` makes one tensor of."""

@@ -8,7 +8,7 @@ adaptive update (`p.data -= lr * m / (v.sqrt() + eps)`) never passes for plain S
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -24,6 +24,8 @@ class ManualUpdate:
     decay: cst.BaseExpression | None = None  # the weight `wd` of a `wd * p` term
     decay_term: cst.BaseExpression | None = None  # the whole `wd * p` term
     on_data: bool = False  # the update bypasses autograd (`p.data`), so needs no `no_grad`
+    # `p -= lr * p.grad / batch_size` (d2l's `sgd`): the step is divided by this as well.
+    divisor: cst.BaseExpression | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,16 @@ def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
     return a.deep_equals(b)
 
 
-def _is_plain_rate(expr: cst.BaseExpression) -> bool:
-    """A learning rate as people write it: a number, a name, `args.lr`, `group["lr"]`.
+def _is_plain_rate(expr: cst.BaseExpression, divided: bool = True) -> bool:
+    """A learning rate as people write it: a number, a name, `args.lr`, `group["lr"]`, or one of
+    those divided by another (`lr / batch_size`).
 
-    Anything computed (`lr / (v.sqrt() + eps)`) may be an adaptive rule, so it is not accepted.
+    Anything else computed (`lr / (v.sqrt() + eps)`) may be an adaptive rule, so it is not accepted.
     """
     if isinstance(expr, (cst.Integer, cst.Float)) or dotted_name(expr) is not None:
         return True
+    if divided and isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        return _is_plain_rate(expr.left, False) and _is_plain_rate(expr.right, False)
     return (isinstance(expr, cst.Subscript) and dotted_name(expr.value) is not None and len(expr.slice) == 1
             and isinstance(expr.slice[0].slice, cst.Index)
             and isinstance(expr.slice[0].slice.value, (cst.SimpleString, cst.Integer)))
@@ -92,42 +97,66 @@ def _direction(expr: cst.BaseExpression, parameter: cst.BaseExpression):
     return False, None, None
 
 
-def manual_update_statement(node: cst.AugAssign) -> ManualUpdate | None:
-    """`p.data -= lr * p.grad`, `w -= lr * (w.grad + wd * w)`."""
-    if not isinstance(node.operator, cst.SubtractAssign):
+def _descent(product: cst.BaseExpression, parameter: cst.BaseExpression, negated: bool) -> ManualUpdate | None:
+    """`lr * p.grad` (or `p.grad * lr`, `lr * (p.grad + wd * p)`, `lr * p.grad / B`) as the amount
+    a descent step takes away; `negated`: the amount is added, so the rate must be `-lr`."""
+    divisor = None
+    if (isinstance(product, cst.BinaryOperation) and isinstance(product.operator, cst.Divide)
+            and _is_plain_rate(product.right, False)):
+        product, divisor = product.left, product.right
+    if not (isinstance(product, cst.BinaryOperation) and isinstance(product.operator, cst.Multiply)):
         return None
-    parameter = strip_data(node.target)
-    value = node.value
-    if not (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply)):
-        return None
-    for rate, direction in ((value.left, value.right), (value.right, value.left)):
+    for rate, direction in ((product.left, product.right), (product.right, product.left)):
         is_gradient, decay, term = _direction(direction, parameter)
-        if is_gradient and _is_plain_rate(rate):
-            return ManualUpdate(lr=rate, decay=decay, decay_term=term,
-                                on_data=parameter is not node.target)
+        rate = _negated_rate(rate) if negated else rate
+        if is_gradient and rate is not None and _is_plain_rate(rate):
+            return ManualUpdate(lr=rate, decay=decay, decay_term=term, divisor=divisor)
     return None
 
 
+def _negated_rate(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`lr` for `-lr`: a descent step adds the gradient times -lr."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return expr.expression
+    return None
+
+
+def manual_update_statement(node: cst.AugAssign) -> ManualUpdate | None:
+    """`p.data -= lr * p.grad`, `w -= lr * (w.grad + wd * w)`, `p -= lr * p.grad / batch_size`."""
+    if not isinstance(node.operator, cst.SubtractAssign):
+        return None
+    parameter = strip_data(node.target)
+    update = _descent(node.value, parameter, negated=False)
+    return replace(update, on_data=parameter is not node.target) if update is not None else None
+
+
 def manual_update_call(node: cst.Call) -> ManualUpdate | None:
-    """`p.add_(p.grad, alpha=-lr)`, `p.data.add_(p.grad, alpha=-lr)`."""
+    """`p.add_(p.grad, alpha=-lr)`, `p.data.add_(-lr, p.grad)` (the deprecated overload),
+    `p.data.sub_(lr * p.grad)`, `p.sub_(p.grad, alpha=lr)`."""
     if not isinstance(node.func, cst.Attribute):
         return None
     record = catalog.MANUAL_UPDATE_CALLS.get(node.func.attr.value)
-    if record is None:
+    if record is None or any(a.star for a in node.args):
         return None
     parameter = strip_data(node.func.value)
-    positional = [a.value for a in node.args if a.keyword is None and not a.star]
-    scale = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == record.scale_keyword), None)
-    if len(positional) != 1 or scale is None or len(node.args) != 2:
+    positional = [a.value for a in node.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    if set(keywords) - {record.scale_keyword}:
         return None
-    is_gradient, decay, term = _direction(positional[0], parameter)
-    scale = scale
-    # A descent step adds the gradient times -lr.
-    if not (is_gradient and isinstance(scale, cst.UnaryOperation) and isinstance(scale.operator, cst.Minus)
-            and _is_plain_rate(scale.expression)):
+    if len(positional) == 1 and record.scale_keyword in keywords:
+        scale, direction = keywords[record.scale_keyword], positional[0]
+    elif len(positional) == 2 and not keywords and record.legacy_scale_first:
+        scale, direction = positional
+    elif len(positional) == 1 and not keywords:
+        update = _descent(positional[0], parameter, negated=record.adds)
+        return replace(update, on_data=parameter is not node.func.value) if update is not None else None
+    else:
         return None
-    return ManualUpdate(lr=scale.expression, decay=decay, decay_term=term,
-                        on_data=parameter is not node.func.value)
+    is_gradient, decay, term = _direction(direction, parameter)
+    rate = _negated_rate(scale) if record.adds else scale
+    if not (is_gradient and rate is not None and _is_plain_rate(rate)):
+        return None
+    return ManualUpdate(lr=rate, decay=decay, decay_term=term, on_data=parameter is not node.func.value)
 
 
 def _scale(op: str, factor: cst.BaseExpression) -> GradientScale:

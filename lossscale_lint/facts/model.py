@@ -90,8 +90,9 @@ class LegacyReductionArg:
 class LossSite:
     """Where a loss is defined: a loss module, a functional loss, or a hand-written `.sum()`."""
 
-    kind: Literal["module", "functional", "manual"]
-    name: str  # "CrossEntropyLoss", "cross_entropy", "sum"
+    # "model": the loss a library model returns itself (`model(**batch).loss`).
+    kind: Literal["module", "functional", "manual", "model"]
+    name: str  # "CrossEntropyLoss", "cross_entropy", "sum", "GPT2LMHeadModel.loss"
     call_span: Span
     # The reduction the call itself applies (after legacy arguments are taken into account).
     reduction: Reduction
@@ -118,6 +119,9 @@ class ScaleRole(str, Enum):
     ACCUMULATION = "accumulation"  # the accumulation steps K
     WORLD_SIZE = "world_size"
     CONSTANT = "constant"  # a number that is none of the above
+    # len(train_loader): the number of batches N/B, which shrinks as the batch grows. A penalty
+    # divided by it (`kl / len(loader)`, Blundell et al.'s minibatch weighting) grows with B.
+    BATCH_COUNT = "batch_count"
     MASK = "mask"  # a 0/1 tensor made by a comparison (`y != pad`): it selects samples, never normalizes
     OTHER = "other"  # something we cannot classify (a token count, a variable)
 

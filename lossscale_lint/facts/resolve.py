@@ -82,8 +82,9 @@ class Resolver(ProjectNames, SettingReaders):
         key = self.binding_key(expr, scope)
         return list(self.index.bindings.get(key, [])) if key else []
 
-    def local_function(self, func: cst.BaseExpression, scope: int) -> int | None:
-        """The scope of a helper defined in this module that `func` calls, if any."""
+    def local_function(self, func: cst.BaseExpression, scope: int, aliased: bool = True) -> int | None:
+        """The scope of a helper defined in this module that `func` calls, if any; through one
+        alias assigned once (`loss = squared_loss`, as d2l writes it)."""
         if isinstance(func, cst.Name):
             current: int | None = scope
             while current is not None:
@@ -91,6 +92,9 @@ class Resolver(ProjectNames, SettingReaders):
                 if found is not None and self.index.scopes[found].kind == "function":
                     return found
                 current = self.index.scopes[current].parent
+            bindings = self.all_bindings(func, scope) if aliased else []
+            if len(bindings) == 1 and bindings[0].kind == "assign" and isinstance(bindings[0].value, cst.Name):
+                return self.local_function(bindings[0].value, bindings[0].scope, aliased=False)
             return None
         attribute = self.self_attribute(func, scope)
         return self.index.functions.get(attribute) if attribute else None

@@ -16,6 +16,7 @@ from lossscale_lint.facts import catalog, gradients
 from lossscale_lint.facts.catalog.records import AutomaticUpdate, BackwardCall
 from lossscale_lint.facts.dead_divisions import DeadDivisionFinder
 from lossscale_lint.facts.index import CallSite, StatementSite
+from lossscale_lint.facts.manual_steps import ManualSteps
 from lossscale_lint.facts.model import (
     AccumulationGuard,
     ClipSite,
@@ -32,8 +33,6 @@ from lossscale_lint.facts.sites import keyword, positional
 
 # A loop that runs the micro-batches of one step: `for micro_step in range(K)` (Python itself).
 _COUNTING_LOOP = catalog.BUILTINS.counter
-# What a manual update is called in diagnostics ("stepped by manual SGD").
-MANUAL_SGD = "manual SGD"
 
 
 def _method(call: cst.Call) -> str | None:
@@ -75,6 +74,7 @@ class UpdateBuilder:
         # Steps only matter next to a backward call: other functions are not searched.
         self.backward_scopes = {c.scope for c in self.index.calls if _method(c.node) in catalog.BACKWARD_METHODS}
         self.dead_divisions = DeadDivisionFinder(extractor)
+        self.manual = ManualSteps(extractor)
         self.steps_by_scope: dict[int, list[_Step]] = {}
         for step in self._steps():
             self.steps_by_scope.setdefault(step.site.scope, []).append(step)
@@ -138,28 +138,9 @@ class UpdateBuilder:
                     yield _Step(call, "optimizer", optimizer)
                 elif not node.args and self._is_engine(target, call):
                     yield _Step(call, "engine", None)
-            elif (update := gradients.manual_update_call(node)) is not None:
-                if update.on_data or call.in_no_grad:
-                    yield _Step(call, "manual", self._manual_sgd(update, call))
-        for statement in self.index.augmented:
-            if statement.scope not in self.backward_scopes:
-                continue
-            update = gradients.manual_update_statement(statement.node)
-            if update is not None and (update.on_data or statement.in_no_grad):
-                yield _Step(statement, "manual", self._manual_sgd(update, statement))
-
-    def _manual_sgd(self, update: gradients.ManualUpdate, site) -> OptimizerSite:
-        """A hand-written update is plain SGD with the lr (and coupled decay) written in it."""
-        return OptimizerSite(
-            qualified_name=MANUAL_SGD,
-            name=MANUAL_SGD,
-            family="sgd",
-            span=self.index.span(site.node),
-            lr=self._value(update.lr, site),
-            weight_decay=self._value(update.decay, site) if update.decay is not None else None,
-            weight_decay_span=self.index.span(update.decay_term) if update.decay_term is not None else None,
-            decoupled=False,
-        )
+        for scope in self.backward_scopes:
+            for site, optimizer in self.manual.steps_in(scope):
+                yield _Step(site, "manual", optimizer)
 
     def step_after(self, backward: CallSite) -> _Step | None:
         candidates = self.steps_by_scope.get(backward.scope, [])

@@ -9,6 +9,7 @@ from lossscale_lint.facts.model import (
     BackwardSite,
     DataTerm,
     ModuleFacts,
+    PenaltyTerm,
     Reduction,
     ScaleOp,
     ScaleRole,
@@ -58,11 +59,19 @@ def batch_scale(term: DataTerm, facts: ModuleFacts) -> BatchScale:
                 kind, fixed_by = Reduction.MEAN, op
             else:
                 kind = _BY_BATCH_LENGTH.get((kind, op.op), Reduction.UNKNOWN)
-        elif role is ScaleRole.OTHER:
+        elif role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT):
             kind = Reduction.UNKNOWN
         if kind is Reduction.UNKNOWN:
             break
     return BatchScale(kind, fixed_by)
+
+
+def penalty_grows_with_batch(penalty: PenaltyTerm) -> bool:
+    """A penalty divided by the number of batches (`kl / len(loader)`, N/B) or multiplied by the
+    batch length grows with B like a summed data term: their ratio stays put."""
+    return any((op.role is ScaleRole.BATCH_COUNT and op.op == "div")
+               or (op.role in (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH) and op.op == "mul")
+               for op in penalty.ops)
 
 
 def summed_terms(backward: BackwardSite, facts: ModuleFacts) -> list[DataTerm]:

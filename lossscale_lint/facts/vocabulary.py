@@ -35,6 +35,9 @@ class MeanDivisor(StrEnum):
     # CTC: each sample's loss divided by its target length, then the mean over the batch: not sum / B.
     LENGTH_NORMALISED_BATCH = "length_normalised_batch"
     ELEMENTS = "elements"  # every element, B*D (MSE, L1, BCE, SmoothL1, Huber, KLDiv "mean", ...)
+    # A library model's own loss over the non-ignored label tokens of the micro-batch (Hugging Face
+    # causal and masked LMs): neither B nor constant across micro-batches.
+    TOKENS = "tokens"
     UNKNOWN = "unknown"
 
     @property

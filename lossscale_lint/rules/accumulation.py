@@ -47,7 +47,8 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         steps = step.guard.steps
         terms = backward.flow.scaled_terms
-        if terms is None or any(op.role is ScaleRole.OTHER for t in terms for op in (*t.ops, *backward.gradient_scale)):
+        if terms is None or any(op.role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT)
+                                for t in terms for op in (*t.ops, *backward.gradient_scale)):
             continue  # an unclassified divisor (a token count, ...) may already normalise
         if any(_divides_by(t.ops, steps) for t in terms) or _divides_by(backward.gradient_scale, steps):
             continue

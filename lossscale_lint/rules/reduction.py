@@ -14,6 +14,7 @@ from lossscale_lint.facts.views import (
     batch_scale,
     describe_sum,
     made_elsewhere,
+    penalty_grows_with_batch,
     needs_parentheses,
     related_backward,
     same_quantity,
@@ -101,7 +102,8 @@ def check_sum_with_coupled_regularizer(ctx: RuleContext) -> Iterator[Diagnostic]
             and optimizer.weight_decay.value != 0  # an unknown value counts: decay is configured
             and optimizer.weight_decay.batch_scaling != "mul"  # decay * batch_size keeps wd/B fixed
         )
-        penalties = backward.flow.penalties if backward.flow else ()
+        penalties = tuple(p for p in (backward.flow.penalties if backward.flow else ())
+                          if not penalty_grows_with_batch(p))
         if not coupled and not penalties:
             continue
         known, _ = batch_example(ctx.facts)

@@ -47,9 +47,14 @@ MANUAL = (
     "p -= lr * (p.grad + wd * p)",
     "p.add_(p.grad + wd * p, alpha=-lr)",
     "p.data.add_(p.grad + wd * p.data, alpha=-lr)",
+    "p.data.add_(-lr, p.grad + wd * p.data)",  # the overload deprecated in torch 1.5, still accepted
+    "p.sub_(lr * (p.grad + wd * p))",
+    "p.data.sub_(p.grad + wd * p.data, alpha=lr)",
+    "p.data.sub_(lr, p.grad + wd * p.data)",
 )
 
 
+@pytest.mark.filterwarnings("ignore:This overload of:UserWarning")  # the legacy spellings, on purpose
 @pytest.mark.parametrize("statement", MANUAL)
 def test_manual_update_is_sgd_with_coupled_decay(statement: str) -> None:
     reference, manual = _model(), _model()
@@ -101,3 +106,48 @@ def test_gradient_divided_by_k_after_accumulation_is_the_mean_over_micro_batches
     torch.nn.functional.cross_entropy(model(x), y).backward()  # equal micro-batches: mean of means
     for got, want in zip(accumulated, (p.grad for p in model.parameters())):
         assert torch.allclose(got, want, atol=1e-6)
+
+
+HELPER = """
+import torch
+
+
+def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+
+
+lr = {lr}
+batch_size = {batch}
+model = torch.nn.Linear(6, 3)
+criterion = torch.nn.CrossEntropyLoss(reduction="sum")
+for x, y in batches(batch_size):
+    criterion(model(x), y).backward()
+    sgd(list(model.parameters()), lr, batch_size)
+"""
+
+
+@pytest.mark.parametrize("batch", [4, 16])
+def test_sgd_helper_dividing_by_batch_size_keeps_the_mean_step(batch: int) -> None:
+    """d2l's `sgd(params, lr, batch_size)` on a summed loss takes exactly the step of SGD on the
+    mean loss, whatever B is: which is why its lr is read as divided by B and LSL101 stays silent."""
+    namespace: dict = {}
+    source = HELPER.format(lr=LR, batch=batch)
+    exec(source.split("lr =")[0], namespace)  # only the helper's definition
+    reference, manual = _model(), _model()
+    x, y = _batch(3, batch)
+    torch.optim.SGD(reference.parameters(), lr=LR).zero_grad()
+    torch.nn.functional.cross_entropy(reference(x), y).backward()
+    with torch.no_grad():
+        for p in reference.parameters():
+            p -= LR * p.grad
+    torch.nn.functional.cross_entropy(manual(x), y, reduction="sum").backward()
+    namespace["sgd"](list(manual.parameters()), LR, batch)
+    for a, b in zip(reference.parameters(), manual.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
+
+    [site] = module_facts(source, "d2l_style.py", AnalysisOptions()).updates
+    assert site.step.kind == "manual" and site.step.optimizer.family == "sgd"
+    assert site.step.optimizer.lr.number == LR and site.step.optimizer.lr.batch_scaling == "div"

@@ -33,6 +33,7 @@ from lossscale_lint.facts.catalog.records import (
     LossRecord,
     OptimizerRecord,
     Reachable,
+    ReturnedLossRecord,
     SameObjectCall,
     SettingNames,
 )
@@ -56,6 +57,7 @@ ACCELERATORS: tuple[AcceleratorRecord, ...] = _joined("ACCELERATORS")
 CLIPS: tuple[ClipFunction, ...] = _joined("CLIPS")
 SAME_OBJECT_CALLS: dict[str, SameObjectCall] = {c.method: c for c in _joined("SAME_OBJECT_CALLS")}
 NO_GRAD_CONTEXTS: tuple[str, ...] = _joined("NO_GRAD_CONTEXTS")
+RETURNED_LOSSES: tuple[ReturnedLossRecord, ...] = _joined("RETURNED_LOSSES")
 
 # One framework's tensors are what the flow algebra follows today; others add their own tables.
 TENSOR_METHODS = torch.TENSOR_METHODS
@@ -68,6 +70,8 @@ MODEL_BASE = torch.MODEL_BASE
 MODEL_FORWARD = torch.MODEL_FORWARD
 MODEL_WRAPPERS = torch.MODEL_WRAPPERS
 TERM_STACKER = torch.TERM_STACKER
+PENALTIES = torch.PENALTIES
+LOADER_NAME_WORD = torch.LOADER_NAME_WORD
 ARGPARSE = python.ARGPARSE
 BUILTINS = python.BUILTINS
 
@@ -125,6 +129,16 @@ def accelerator_record(qualified: str) -> AcceleratorRecord | None:
 def clip_record(function: str) -> ClipFunction | None:
     """The clipping function a `ClipSite.function` ("clip_grad_norm_") names."""
     return _CLIPS_BY_FUNCTION.get(function)
+
+
+def returned_loss(qualified: str) -> tuple[ReturnedLossRecord, str] | None:
+    """The library model a constructor call `qualified` builds, with its class name, when its
+    forward returns a loss whose reduction the catalog knows."""
+    for record in RETURNED_LOSSES:
+        cls = record.model_class(qualified)
+        if cls is not None:
+            return record, cls
+    return None
 
 
 def is_world_size_function(dotted: str) -> bool:
@@ -187,11 +201,11 @@ __all__ = [
     "CLIPS", "CLIP_FUNCTIONS", "DATALOADERS", "DATALOADER_NAMES", "FRAMEWORKS", "LEARNING_RATE_NAMES",
     "LEGACY_TO_REDUCTION", "LOSSES", "LOSS_FUNCTIONS", "LOSS_MODULES", "MODEL_BASE", "MODEL_FORWARD", "MODEL_HOME",
     "MODEL_WRAPPERS",
-    "MODULES", "NO_GRAD_CONTEXTS", "TERM_STACKER",
+    "LOADER_NAME_WORD", "MODULES", "NO_GRAD_CONTEXTS", "PENALTIES", "RETURNED_LOSSES", "TERM_STACKER",
     "OPTIMIZERS", "REDUCTIONS", "REDUCTION_FUNCTIONS", "REDUCTION_METHODS", "REDUCTION_STRINGS",
     "SAME_OBJECT_CALLS", "TENSOR_METHODS", "WORLD_SIZE_FUNCTIONS", "WORLD_SIZE_NAMES", "accelerator_record",
     "clip_record", "dataloader_record", "is_no_grad_context", "is_world_size_function", "known_names",
-    "legacy_reduction", "loss_record", "optimizer_record",
+    "legacy_reduction", "loss_record", "optimizer_record", "returned_loss",
 ]
 
 

@@ -331,7 +331,55 @@ class GradientScaleCall:
 
 @dataclass(frozen=True)
 class ManualUpdateCall:
-    """`p.add_(p.grad, alpha=-lr)`: an in-place method that adds the gradient times `alpha`."""
+    """`p.add_(p.grad, alpha=-lr)`: an in-place method that adds (or subtracts) the gradient times
+    `alpha`, or a single product `p.sub_(lr * p.grad)`."""
 
     method: str  # "add_"
     scale_keyword: str  # "alpha": holds -lr
+    adds: bool = True  # add_: a descent step passes -lr; sub_: it passes lr
+    # The overload `add_(value, other)`, deprecated in torch 1.5 but all over older code:
+    # `p.data.add_(-lr, p.grad)`.
+    legacy_scale_first: bool = False
+
+
+@dataclass(frozen=True)
+class ReturnedLossRecord:
+    """Library models whose forward returns their own loss (`model(**batch).loss`), and its reduction.
+
+    A model is known by the class its constructor is called on: `home.<Class>.<constructor>(...)`
+    (`transformers.AutoModelForCausalLM.from_pretrained`) where the class name contains one of
+    `class_markers` ("For", as in `BertForSequenceClassification`) or ends with one of
+    `class_suffixes` ("LMHeadModel").
+    """
+
+    home: str
+    constructors: tuple[str, ...]
+    class_markers: tuple[str, ...]
+    class_suffixes: tuple[str, ...]
+    loss_attribute: str  # `outputs.loss`, `outputs["loss"]`
+    reduction: Reduction
+    mean_divides_by: MeanDivisor
+
+    def model_class(self, qualified: str) -> str | None:
+        """The model class a constructor call `qualified` builds, when this record covers it."""
+        head, _, constructor = qualified.rpartition(".")
+        home, _, cls = head.rpartition(".")
+        if home != self.home or constructor not in self.constructors or not cls.isidentifier():
+            return None
+        known = any(m in cls for m in self.class_markers) or cls.endswith(self.class_suffixes)
+        return cls if known else None
+
+
+@dataclass(frozen=True)
+class PenaltyNames:
+    """How a parameter penalty is recognised when it is computed out of sight: a call named like
+    one (`model.kl_loss()`, `l2_penalty(model)`, `kl_divergence(model)`) on the model itself, or an
+    attribute named like one summed over the model's modules (`sum(m.kl for m in model.modules())`).
+
+    A word matches one `_`-separated part of the name, lower-cased ("kl" in `compute_kl`). The model
+    must be the receiver or the only argument: `kl_divergence(q_z, p_z)` of two distributions in a
+    VAE is a per-sample term, not a penalty.
+    """
+
+    words: frozenset[str]
+    module_iterators: frozenset[str]  # model.modules(): the layers a Bayesian net keeps its KL in

@@ -16,6 +16,7 @@ from lossscale_lint.facts.catalog.records import (
     LossKind,
     LossRecord,
     ManualUpdateCall,
+    PenaltyNames,
     OptimizerFamily,
     OptimizerKeywords,
     OptimizerRecord,
@@ -146,6 +147,8 @@ DATALOADERS = (
     DataLoaderRecord(Reachable("DataLoader", ("torch.utils.data", "torch.utils.data.dataloader")),
                      batch_size_keyword="batch_size", batch_size_position=1, drop_last_keyword="drop_last"),
 )
+# A loader made out of sight (a parameter, `get_loaders()`) is known by its name: `len(train_loader)`.
+LOADER_NAME_WORD = "loader"
 
 _CLIP_HOMES = ("torch.nn.utils", "torch.nn.utils.clip_grad")
 # The spellings without the trailing underscore are deprecated aliases that still clip.
@@ -235,5 +238,15 @@ GRADIENT_SCALE_CALLS = (
     GradientScaleCall(op=ScaleDirection.MUL, function="torch._foreach_mul_"),
 )
 
-# `p.add_(p.grad, alpha=-lr)`: plain SGD written by hand.
-MANUAL_UPDATE_CALLS = (ManualUpdateCall(method="add_", scale_keyword="alpha"),)
+# `p.add_(p.grad, alpha=-lr)`, `p.data.add_(-lr, p.grad)`, `p.sub_(lr * p.grad)`: plain SGD by hand.
+MANUAL_UPDATE_CALLS = (
+    ManualUpdateCall(method="add_", scale_keyword="alpha", adds=True, legacy_scale_first=True),
+    ManualUpdateCall(method="sub_", scale_keyword="alpha", adds=False, legacy_scale_first=True),
+)
+
+# Parameter penalties computed in a helper or a Bayesian layer (ml-scaling-semantics.md section 3:
+# a penalty of the weights does not grow with B, so beside a summed loss it weighs lambda/B).
+PENALTIES = PenaltyNames(
+    words=frozenset({"kl", "l1", "l2", "penalty", "regularization", "regularizer", "regulariser"}),
+    module_iterators=frozenset({"modules", "children", "named_modules", "named_children"}),
+)

@@ -7,8 +7,10 @@ from lossscale_lint.facts.catalog.records import (
     OptimizerKeywords,
     OptimizerRecord,
     Reachable,
+    ReturnedLossRecord,
     SettingNames,
 )
+from lossscale_lint.facts.vocabulary import MeanDivisor, Reduction
 
 _HOMES = ("transformers", "transformers.optimization")
 _KEYWORDS = OptimizerKeywords(params="params", lr="lr", weight_decay="weight_decay")
@@ -23,4 +25,13 @@ OPTIMIZERS: tuple[OptimizerRecord, ...] = tuple(
 SETTINGS = SettingNames(
     batch_size=frozenset({"per_device_train_batch_size", "train_batch_size"}),
     accumulation=frozenset({"gradient_accumulation_steps"}),
+)
+
+# `model(**batch).loss` of a pretrained model (ml-scaling-semantics.md section 5): the mean over the
+# micro-batch's non-ignored label tokens (`labels != -100`), not over its samples. Dividing it by K
+# for accumulation is still needed in a hand-written loop; Accelerate's `accumulate()` does it.
+RETURNED_LOSSES = (
+    ReturnedLossRecord(home="transformers", constructors=("from_pretrained", "from_config"),
+                       class_markers=("For",), class_suffixes=("LMHeadModel",), loss_attribute="loss",
+                       reduction=Reduction.MEAN, mean_divides_by=MeanDivisor.TOKENS),
 )

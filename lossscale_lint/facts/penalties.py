@@ -1,0 +1,99 @@
+"""Which values added to a loss are parameter penalties: `lam * l2` over `model.parameters()`,
+`model.kl_loss()` of a Bayesian net, `sum(m.kl for m in model.modules())`.
+
+A penalty does not grow with the batch (section 1 of ml-scaling-semantics.md: beside a summed data
+term its weight is lambda/B), which is what LSL102 is about. Recognising one computed out of sight
+takes a name and the model: the call must be named like a penalty (catalog `PENALTIES.words`) and
+reach the model as its receiver or only argument, so that `kl_divergence(q_z, p_z)` between a VAE's
+latent distributions, a per-sample term, is never taken for one.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.index import dotted_name
+from lossscale_lint.facts.resolve import MAX_DEPTH, Where
+
+TENSOR = catalog.TENSOR_METHODS
+PENALTIES = catalog.PENALTIES
+
+
+def penalty_named(name: str | None) -> bool:
+    """`kl_loss`, `compute_kl`, `l2`, `weight_penalty`: one `_`-separated part is a penalty word."""
+    return bool(name) and any(part in PENALTIES.words for part in name.lower().split("_"))
+
+
+class PenaltyFinder:
+    """Reads expressions of one module (its resolver) for parameter penalties."""
+
+    def __init__(self, resolver) -> None:
+        self.resolver = resolver
+        self.index = resolver.index
+        # The objects whose parameters the module iterates (`optim.SGD(net.parameters())`): models.
+        self.models = frozenset(
+            dotted_name(call.node.func.value) for call in self.index.calls
+            if isinstance(call.node.func, cst.Attribute) and call.node.func.attr.value in TENSOR.parameter_iterators
+            and dotted_name(call.node.func.value) is not None
+        )
+
+    def is_model(self, expr: cst.BaseExpression) -> bool:
+        return dotted_name(expr) in self.models
+
+    def penalty_call(self, call: cst.Call) -> bool:
+        """`model.kl_loss()`, `model.l2()`, `l2_penalty(model)`, `kl_divergence(model)`."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and not call.args:
+            return penalty_named(func.attr.value) and self.is_model(func.value)
+        named = func.attr.value if isinstance(func, cst.Attribute) else dotted_name(func)
+        return (len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star
+                and penalty_named((named or "").rpartition(".")[2]) and self.is_model(call.args[0].value))
+
+    def mentions_parameters(self, where: Where, depth: int = 0, seen: set | None = None) -> bool:
+        """True when the expression is computed from the model's parameters (an L2 penalty), from a
+        penalty call, or from penalty-named values of the model's modules."""
+        if depth > MAX_DEPTH:
+            return False
+        seen = set() if seen is None else seen
+        found = False
+        finder = self
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                nonlocal found
+                method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+                if method in TENSOR.parameter_iterators or finder.penalty_call(node):
+                    found = True
+
+            def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+                nonlocal found
+                found = found or finder._module_penalties(node)
+
+            def visit_ListComp(self, node: cst.ListComp) -> None:
+                nonlocal found
+                found = found or finder._module_penalties(node)
+
+            def visit_Name(self, node: cst.Name) -> None:
+                nonlocal found
+                if found or (where.scope, node.value) in seen:
+                    return
+                seen.add((where.scope, node.value))
+                for binding in finder.resolver.all_bindings(node, where.scope):
+                    if binding.value is not None and finder.mentions_parameters(
+                        Where(binding.value, binding.scope, binding.position), depth + 1, seen
+                    ):
+                        found = True
+
+        where.expr.visit(Finder())
+        return found
+
+    def _module_penalties(self, node: cst.GeneratorExp | cst.ListComp) -> bool:
+        """`(m.kl for m in model.modules())`, `[layer.kl_loss() for layer in net.children()]`."""
+        loop = node.for_in
+        iterator = loop.iter
+        if not (isinstance(iterator, cst.Call) and isinstance(iterator.func, cst.Attribute)
+                and iterator.func.attr.value in PENALTIES.module_iterators and self.is_model(iterator.func.value)):
+            return False
+        element = node.elt.func if isinstance(node.elt, cst.Call) else node.elt
+        return isinstance(element, cst.Attribute) and penalty_named(element.attr.value)
