@@ -7,6 +7,7 @@ from dataclasses import replace
 import libcst as cst
 
 from lossscale_lint.facts import catalog
+from lossscale_lint.facts.batchers import batcher_sites
 from lossscale_lint.facts.flow import FlowTracer
 from lossscale_lint.facts.index import CallSite, CodeIndex, build_index
 from lossscale_lint.facts.model import BatchSizeSource, LossSite, ModuleFacts, OptimizerSite
@@ -41,6 +42,7 @@ class Extractor:
                 self.loaders[id(call.node)] = self.sites.dataloader(call)
             elif name in catalog.ACCELERATOR_NAMES:
                 self.accelerators[id(call.node)] = self.sites.accelerator(call)
+        self.loaders.update(batcher_sites(index, self.resolver.value))
 
     def site_of(self, table: str, node: cst.Call):
         """The site `node` made, from this module's `table` ("optimizers", "loaders", ...) or,
@@ -56,6 +58,8 @@ class Extractor:
         for loop in reversed(call.loops):
             if not isinstance(loop, cst.For):
                 continue
+            if id(loop) in self.loaders:  # a hand-written batcher around the call
+                return self.loaders[id(loop)]
             iterator = loop.iter
             while (isinstance(iterator, cst.Call) and iterator.args
                    and (self.resolver.qualified(iterator.func) or "").split(".")[-1] in catalog.LOADER_WRAPPERS):
@@ -76,9 +80,7 @@ class Extractor:
                 if value.known:
                     sources.append(BatchSizeSource(kind="constant", name=name, value=value))
         sources += self._imported_batch_sizes()
-        for loader in self.loaders.values():
-            if loader.batch_size is not None and loader.batch_size.known:
-                sources.append(BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=loader.batch_size))
+        sources += [loader.batch_size_source for loader in self.loaders.values() if loader.batch_size_source]
         return sources
 
     def _imported_batch_sizes(self) -> list[BatchSizeSource]:

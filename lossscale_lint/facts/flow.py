@@ -76,7 +76,7 @@ class FlowTracer(AlgebraMixin):
             elif isinstance(node, Term):
                 terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
                                       invocation_scope=node.invocation_scope, tensor_args=node.tensor_args,
-                                      entry_span=node.entry_span))
+                                      entry_span=node.entry_span, batch_length=node.batch_length))
             elif isinstance(node, Penalty):
                 index = node.index or self.index
                 penalties.append(PenaltyTerm(span=index.span(node.expr), source=index.code(node.expr), ops=ops))
@@ -172,7 +172,11 @@ class FlowTracer(AlgebraMixin):
         if binding.kind == "aug" and binding.operator in ("/", "*", "+", "-"):
             previous = self.trace(Where(where.expr, binding.scope, binding.position), depth + 1)
             if binding.operator in ("+", "-"):
-                return Plus([previous, self._additive(value, depth)])
+                added = self._additive(value, depth)
+                summed = self._summed_over_items(binding, added, where) if binding.operator == "+" else None
+                if summed is not None:
+                    return summed if _is_zero(previous) else Plus([previous, summed])
+                return Plus([previous, added])
             op = "div" if binding.operator == "/" else "mul"
             return Scaled(previous, self._in_place(self._op(op, value, binding.node), binding))
         if binding.kind == "unpack" and isinstance(binding.value, cst.Call):
@@ -394,6 +398,12 @@ class FlowTracer(AlgebraMixin):
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""
     return not isinstance(node, Opaque) or node.produced
+
+
+def _is_zero(node) -> bool:
+    """`loss = 0` (or `0.0`) before a loop adds the terms to it: nothing of its own."""
+    expr = node.expr if isinstance(node, Opaque) else None
+    return isinstance(expr, (cst.Integer, cst.Float)) and float(expr.value) == 0.0
 
 
 def _legacy_span(site: LossSite):

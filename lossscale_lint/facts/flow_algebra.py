@@ -11,6 +11,7 @@ import libcst as cst
 
 from lossscale_lint.facts import catalog
 from lossscale_lint.facts.flow_nodes import Opaque, Plus, Scaled, Term
+from lossscale_lint.facts.index import dotted_name
 from lossscale_lint.facts.model import LossSite, Reduction, ScaleOp
 from lossscale_lint.facts.resolve import MAX_DEPTH, Where
 
@@ -62,6 +63,69 @@ class AlgebraMixin:
         site = LossSite(kind="model", name=f"{model_class}.{field}", call_span=span,
                         reduction=record.reduction, mean_divides_by=record.mean_divides_by)
         return Term(site, record.reduction, None, self.index.scopes[where.scope].name)
+
+    def _summed_over_items(self, binding, added, where: Where):
+        """`loss += criterion(model(x), y)` in a loop over the samples of a batch, used after the
+        loop: the per-item losses add up to a loss summed over the batch (sum_span: the `+=`)."""
+        if not isinstance(added, Term) or added.reduction not in _SCALAR_REDUCTIONS:
+            return None
+        statement = next((s for s in self.index.augmented if s.node.target is binding.node), None)
+        loop = statement.loops[-1] if statement is not None and statement.loops else None
+        end = self.index.positions[loop].end if isinstance(loop, cst.For) else None
+        if end is None or (end.line, end.column) >= where.position:
+            return None  # used inside the loop: one item at a time, not the sum
+        batch = self._iterated_batch(loop.iter, binding.scope, binding.position)
+        if batch is None:
+            return None
+        span = self.index.span(statement.node)
+        return Term(added.loss, Reduction.SUM, span, added.invocation_scope, added.tensor_args, added.entry_span,
+                    batch_length=f"{catalog.BUILTINS.length}({self.index.code(batch)})")
+
+    def _iterated_batch(self, iterator: cst.BaseExpression, scope: int, position) -> cst.BaseExpression | None:
+        """The batch a loop runs over sample by sample: `for x, y in zip(xb, yb)`, `enumerate(batch)`,
+        `range(len(batch))`, `range(xb.size(0))`, over a slice of the data or what a loader yields."""
+        if isinstance(iterator, cst.Call) and dotted_name(iterator.func) in _ITEM_WRAPPERS:
+            items = [a.value for a in iterator.args if a.keyword is None]
+            found = [self._iterated_batch(i, scope, position) for i in items]
+            return found[0] if found and all(f is not None for f in found) else None
+        if isinstance(iterator, cst.Call) and dotted_name(iterator.func) == catalog.BUILTINS.counter \
+                and len(iterator.args) == 1:
+            count = iterator.args[0].value
+            measured = (count.args[0].value if isinstance(count, cst.Call) and count.args
+                        and dotted_name(count.func) == catalog.BUILTINS.length
+                        else _counted(count))
+            return measured if measured is not None and self._is_batch(measured, scope, position, 0) else None
+        return iterator if self._is_batch(iterator, scope, position, 0) else None
+
+    def _is_batch(self, expr: cst.BaseExpression, scope: int, position, depth: int) -> bool:
+        """A batch of samples: `data[i:i + B]`, `X[idx]` with `idx` such a slice, or a loader's item."""
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(expr, cst.Subscript):
+            return any(isinstance(e.slice, cst.Slice) for e in expr.slice) or any(
+                isinstance(e.slice, cst.Index) and self._is_batch(e.slice.value, scope, position, depth + 1)
+                for e in expr.slice)
+        if not isinstance(expr, cst.Name):
+            return False
+        binding = self.resolver.lookup(expr, scope, position)
+        if binding is None or binding.value is None:
+            return False
+        if binding.kind == "loop" or (binding.kind == "unpack" and not isinstance(binding.value, cst.Tuple)):
+            # `for xb, yb in loader` (the binding's value is what the loop iterates)
+            source = binding.value
+            while isinstance(source, cst.Call) and source.args and \
+                    dotted_name(source.func) in catalog.BUILTINS.iteration_wrappers:
+                source = source.args[0].value
+            _, qualified = self.resolver.origin_call(Where(source, binding.scope, binding.position))
+            word = dotted_name(source) or ""
+            return (bool(qualified) and catalog.dataloader_record(qualified) is not None) or \
+                catalog.LOADER_NAME_WORD in word.rpartition(".")[2].lower()
+        if binding.kind == "assign":
+            return self._is_batch(binding.value, binding.scope, binding.position, depth + 1)
+        value = binding.value  # `xb, yb = X[idx], Y[idx]`
+        if binding.kind == "unpack" and isinstance(value, cst.Tuple) and binding.index < len(value.elements):
+            return self._is_batch(value.elements[binding.index].value, binding.scope, binding.position, depth + 1)
+        return False
 
     def _stacked(self, where: Where) -> cst.BaseExpression | None:
         """The list `torch.stack(list)` makes one tensor of."""
@@ -123,6 +187,22 @@ class AlgebraMixin:
             elif on_list or receives:
                 return None
         return items
+
+
+_SCALAR_REDUCTIONS = (Reduction.MEAN, Reduction.SUM, Reduction.BATCHMEAN)
+# Calls that walk one or several sequences item by item (`zip(xb, yb)`, `enumerate(batch)`).
+_ITEM_WRAPPERS = catalog.BUILTINS.iteration_wrappers | {catalog.BUILTINS.zipper}
+
+
+def _counted(count: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`xb` for `xb.size(0)` or `xb.shape[0]`."""
+    if (isinstance(count, cst.Call) and isinstance(count.func, cst.Attribute)
+            and count.func.attr.value == TENSOR.size_method):
+        return count.func.value
+    if isinstance(count, cst.Subscript) and isinstance(count.value, cst.Attribute) \
+            and count.value.attr.value == TENSOR.shape_attribute:
+        return count.value.value
+    return None
 
 
 def is_comparison(expr: cst.BaseExpression) -> bool:

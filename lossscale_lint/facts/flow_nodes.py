@@ -18,6 +18,7 @@ class Term:
     invocation_scope: str = ""
     tensor_args: tuple[str, ...] = ()
     entry_span: Span | None = None  # see DataTerm.entry_span
+    batch_length: str | None = None  # see DataTerm.batch_length
 
 
 @dataclass

@@ -105,6 +105,8 @@ def paired_loops(base: ModuleFacts, new: ModuleFacts) -> list[tuple[TrainingLoop
 def describe_source(source: BatchSizeSource) -> str:
     if source.kind == "argparse":
         return f"default of {source.name}"
+    if source.kind == "slices":
+        return f"the step {source.value.source} of the hand-written batcher"
     if source.kind == "dataloader":
         return f"DataLoader(batch_size={source.value.source})"
     return f"{source.name} = {source.value.source}"

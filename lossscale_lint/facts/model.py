@@ -157,6 +157,9 @@ class DataTerm:
     # For a loss made in another module of the project (a helper or criterion imported from
     # `losses.py`): where it enters the checked file (the call there). None: made in this file.
     entry_span: Span | None = None
+    # For a loss added up over the samples of a batch in a Python loop (`loss += criterion(...)` in
+    # `for x, y in group`): what counts that batch, `len(group)`.
+    batch_length: str | None = None
 
 
 @record
@@ -224,6 +227,17 @@ class DataLoaderSite:
     span: Span
     batch_size: Value | None = None
     drop_last: Value | None = None
+    # "slices": a hand-written batcher, `for i in range(0, len(x), B): x[i:i + B]`, whose last slice
+    # is short like a DataLoader's last batch without drop_last.
+    kind: Literal["dataloader", "slices"] = "dataloader"
+
+    @property
+    def batch_size_source(self) -> BatchSizeSource | None:
+        """This loader's batch size as a batch-size source, when statically known."""
+        if self.batch_size is None or not self.batch_size.known:
+            return None
+        name = "DataLoader(batch_size=...)" if self.kind == "dataloader" else "range(start, stop, batch_size) slices"
+        return BatchSizeSource(kind=self.kind, name=name, value=self.batch_size)
 
 
 @record
@@ -280,7 +294,7 @@ class StepSite:
 class BatchSizeSource:
     """Where the batch size is configured, with its value when statically known."""
 
-    kind: Literal["argparse", "constant", "config", "dataloader"]
+    kind: Literal["argparse", "constant", "config", "dataloader", "slices"]
     name: str  # "--batch-size", "BATCH_SIZE", "config['batch_size']"
     value: Value
 
@@ -355,12 +369,11 @@ class ModuleFacts:
         evaluation loader) the named settings: the argparse default or `BATCH_SIZE` constant.
         """
         training = [
-            BatchSizeSource(kind="dataloader", name="DataLoader(batch_size=...)", value=b.dataloader.batch_size)
-            for b in self.updates
+            b.dataloader.batch_size_source for b in self.updates
             if b.dataloader is not None and b.dataloader.batch_size is not None and b.dataloader.batch_size.number
         ]
         known = [s for s in self.batch_sizes if s.value.number]
-        loaders = [s for s in known if s.kind == "dataloader"]
+        loaders = [s for s in known if s.kind in ("dataloader", "slices")]
         named = [s for s in known if s.kind in ("argparse", "constant", "config")]
         for candidates in (training, known, loaders, named):
             if candidates and len({s.value.number for s in candidates}) == 1:

@@ -97,6 +97,8 @@ def made_elsewhere(term: DataTerm) -> tuple[Related, ...]:
 
 def describe_sum(term: DataTerm) -> str:
     loss = term.loss
+    if term.batch_length:  # added up sample by sample: `loss += criterion(...)` over the batch
+        return f"`{loss.name}` added up over the {term.batch_length} samples in a loop"
     if loss.kind == "manual":
         return "a hand-written `.sum()` loss"
     if term.reduction is Reduction.SUM and loss.reduction is Reduction.NONE:

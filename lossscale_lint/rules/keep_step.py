@@ -16,6 +16,8 @@ from lossscale_lint.facts.scaling import format_number
 def batch_length(term: DataTerm | None) -> str:
     """`y.size(0)` for the last plain-name tensor the loss is evaluated on (the target), else a
     placeholder the reader recognises."""
+    if term is not None and term.batch_length:
+        return term.batch_length
     if term is not None and term.tensor_args:
         return f"{term.tensor_args[-1]}.size(0)"
     return "x.size(0)"
@@ -38,10 +40,10 @@ def keep_step_suggestion(
     is the batch. `batch` is the B whose step is kept, `today` names which step that is."""
     scale = lr_times(lr, batch)
     divide = f"divide the loss by `{batch_length(term)}`"
-    if term is not None and term.loss.mean_is_per_sample:
+    if term is not None and term.loss.mean_is_per_sample and not term.batch_length:
         return f'use reduction="mean" or {divide}, and {scale} to keep {today} step'
     advice = f"{divide} and {scale} to keep {today} step"
-    if term is None or term.loss.mean_divides_by is not MeanDivisor.ELEMENTS:
+    if term is None or term.batch_length or term.loss.mean_divides_by is not MeanDivisor.ELEMENTS:
         return advice  # what its mean divides by is unknown: say nothing about it
     mean = "`.mean()`" if term.loss.kind == "manual" else f'reduction="mean" on `{term.loss.name}`'
     return (f"{advice}; {mean} divides by every element (B*D), not by B, so with that lr it would make "

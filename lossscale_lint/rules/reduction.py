@@ -159,6 +159,16 @@ def check_sum_with_clipping(ctx: RuleContext) -> Iterator[Diagnostic]:
             )
 
 
+# How each kind of batch source keeps a short last batch: (message clause, note at the source,
+# the other way out besides dividing by the actual length).
+_KEEPS_LAST_BATCH = {
+    "dataloader": ("DataLoader keeps the last, smaller batch (drop_last is not True)", "DataLoader without drop_last=True",
+                   "pass drop_last=True"),
+    "slices": ("hand-written batcher's last slice is shorter unless B divides the data",
+               "batches sliced here; the last one can be shorter", "stop the range at len(data) - B + 1"),
+}
+
+
 def check_fixed_normalizer(ctx: RuleContext) -> Iterator[Diagnostic]:
     for backward in ctx.facts.updates:
         if backward.flow is None:
@@ -172,20 +182,21 @@ def check_fixed_normalizer(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue
             loader = loaders[0]
             fix = None
-            if term.tensor_args and op.scope == term.invocation_scope:
-                target = term.tensor_args[-1]
-                fix = Fix(applicability="unsafe", description=f"divide by the actual batch length {target}.size(0)",
-                          edits=(Edit(span=op.factor.span, content=f"{target}.size(0)"),))
+            if (term.tensor_args or term.batch_length) and op.scope == term.invocation_scope:
+                actual = batch_length(term)
+                fix = Fix(applicability="unsafe", description=f"divide by the actual batch length {actual}",
+                          edits=(Edit(span=op.factor.span, content=actual),))
             b = op.factor.number
             example = f" (e.g. N=70, B={format_number(b)}: x{format_number(last_batch_weight(70, int(b)))})" if b and b == int(b) and b > 0 else ""
+            keeps, note, otherwise = _KEEPS_LAST_BATCH[loader.kind]
             yield FIXED_NORMALIZER.diagnostic(
                 ctx,
                 op.span,
                 f"the summed loss is divided by the configured batch size `{op.factor.source}` while the "
-                "DataLoader keeps the last, smaller batch (drop_last is not True): that batch is under-weighted",
-                related=(Related(span=loader.span, message="DataLoader without drop_last=True"), related_backward(backward)),
+                f"{keeps}: that batch is under-weighted",
+                related=(Related(span=loader.span, message=note), related_backward(backward)),
                 factor=f"the last batch of r < B samples is weighted r/B{example}",
-                suggestion=f"divide by the actual batch length `{batch_length(term)}`, or pass drop_last=True",
+                suggestion=f"divide by the actual batch length `{batch_length(term)}`, or {otherwise}",
                 fix=fix,
             )
 

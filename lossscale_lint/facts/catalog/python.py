@@ -21,6 +21,7 @@ BUILTINS = PythonBuiltins(
     # `for i, batch in enumerate(tqdm(loader))` iterates the loader (tqdm is not stdlib, but plays
     # the same part).
     iteration_wrappers=frozenset({"enumerate", "iter", "tqdm"}),
+    zipper="zip",
     adder="sum",
     list_append="append",
 )

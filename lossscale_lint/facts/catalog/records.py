@@ -242,6 +242,7 @@ class PythonBuiltins:
     number_casts: frozenset[str]  # int(x), float(x): the value stays what it was
     counter: str  # range(K)
     iteration_wrappers: frozenset[str]  # enumerate(loader), iter(loader), tqdm(loader)
+    zipper: str  # zip(xb, yb): walks several sequences item by item
     adder: str  # sum(losses): the terms of a list added up
     list_append: str  # losses.append(l): how a list of terms is built
 
