@@ -331,12 +331,13 @@ def test_head_before_the_first_commit_treats_every_file_as_new(repo, capsys):
     assert code == 1
 
 
-def test_element_wise_mean_gives_the_factor_in_symbols(repo, capsys):
+def test_element_wise_mean_gives_the_factor_with_the_model_width(repo, capsys):
     mse = edited(("nn.CrossEntropyLoss(reduction=\"sum\")", "nn.MSELoss(reduction=\"sum\")"),
                  ("torch.randint(0, 3, (256,))", "torch.randn(256, 3)"))
     [finding] = change_findings(repo, capsys, edited(('reduction="sum"', 'reduction="mean"'), text=mse), base_text=mse)
     assert finding["code"] == "LSL502"
-    assert "every step is x1/(B*D)" in finding["message"] and "D: elements per example" in finding["message"]
+    # The model's last layer says D = 3, and the loader B = 32: the factor is a number.
+    assert "every step is x1/(B*D) = x1/96 at B=32 (D=3: the model outputs 3 values" in finding["message"]
 
 
 def test_a_new_symlink_to_a_file_outside_the_repository_has_no_base(repo, tmp_path_factory, capsys):

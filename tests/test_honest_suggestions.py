@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 loader = DataLoader(dataset, batch_size={batch})
-model = nn.Linear(4, 3)
+model = {model}
 criterion = {criterion}
 optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
 
@@ -30,8 +30,13 @@ for inputs, targets in loader:
 """
 
 
-def script(criterion='nn.MSELoss(reduction="sum")', loss="criterion(model(inputs), targets)", batch="64") -> str:
-    return SCRIPT.format(criterion=criterion, loss=loss, batch=batch)
+def script(criterion='nn.MSELoss(reduction="sum")', loss="criterion(model(inputs), targets)", batch="64",
+           model="nn.Linear(4, 3)") -> str:
+    return SCRIPT.format(criterion=criterion, loss=loss, batch=batch, model=model)
+
+
+# A model built out of sight: how many values per example it outputs (D) is not written here.
+UNSEEN = "build_model()"
 
 
 def only(code: str, source: str, base: str | None = None):
@@ -106,7 +111,8 @@ def test_lsl501_per_sample_look_alike_offers_mean_with_the_base_batch_size():
 # --- LSL502 --------------------------------------------------------------------------------------
 
 def test_lsl502_element_wise_sum_to_mean_prints_b_and_both_compensations():
-    diagnostic = only("LSL502", script(criterion='nn.MSELoss(reduction="mean")'), script())
+    mean, summed = script(criterion='nn.MSELoss(reduction="mean")', model=UNSEEN), script(model=UNSEEN)
+    diagnostic = only("LSL502", mean, summed)
     assert "every step is x1/(B*D) = x1/(64*D) at B=64 (D: elements per example" in diagnostic.message
     assert diagnostic.factor == "step x1/(B*D) = x1/(64*D) at B=64"
     assert diagnostic.suggestion == (
@@ -116,16 +122,33 @@ def test_lsl502_element_wise_sum_to_mean_prints_b_and_both_compensations():
 
 
 def test_lsl502_element_wise_mean_to_sum_prints_b():
-    diagnostic = only("LSL502", script(), script(criterion='nn.MSELoss(reduction="mean")'))
+    diagnostic = only("LSL502", script(model=UNSEEN), script(criterion='nn.MSELoss(reduction="mean")', model=UNSEEN))
     assert "every step is xB*D = x64*D at B=64" in diagnostic.message
     assert diagnostic.suggestion == "divide lr by 64*D (lr 0.01 -> 0.01/(64*D)) to keep the step"
 
 
 def test_lsl502_element_wise_with_unknown_batch_stays_symbolic():
-    base = script(batch="batch_size")
-    diagnostic = only("LSL502", script(criterion='nn.MSELoss(reduction="mean")', batch="batch_size"), base)
+    base = script(batch="batch_size", model=UNSEEN)
+    diagnostic = only("LSL502", script(criterion='nn.MSELoss(reduction="mean")', batch="batch_size", model=UNSEEN), base)
     assert "every step is x1/(B*D) (D: elements per example" in diagnostic.message
     assert diagnostic.suggestion == "multiply lr by B*D to keep the step"
+
+
+@pytest.mark.parametrize(("model", "width"), [("nn.Linear(4, 3)", 3), ("nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())", 1)])
+def test_lsl502_element_wise_with_the_width_written_prints_the_number(model, width):
+    """D is read off the model's last layer: the factor and the lr that keeps the step are numbers."""
+    diagnostic = only("LSL502", script(criterion='nn.MSELoss(reduction="mean")', model=model), script(model=model))
+    elements = 64 * width
+    assert f"every step is x1/(B*D) = x1/{elements} at B=64 (D={width}: the model outputs {width} value" in diagnostic.message
+    assert diagnostic.suggestion.startswith(f"multiply lr by {elements} (0.01 -> {elements / 100:g}) to keep the step")
+    grown = only("LSL502", script(model=model), script(criterion='nn.MSELoss(reduction="mean")', model=model))
+    assert f"every step is xB*D = x{elements} at B=64" in grown.message
+
+
+def test_lsl101_one_output_per_example_makes_mean_a_per_sample_suggestion():
+    diagnostic = only("LSL101", script(model="nn.Linear(4, 1)"))
+    assert diagnostic.suggestion.startswith('use reduction="mean" (the model outputs one value per example')
+    assert "B*D" not in diagnostic.suggestion
 
 
 def test_lsl502_per_sample_look_alike_prints_the_exact_factor_without_d():

@@ -76,7 +76,8 @@ class FlowTracer(AlgebraMixin):
             elif isinstance(node, Term):
                 terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
                                       invocation_scope=node.invocation_scope, tensor_args=node.tensor_args,
-                                      entry_span=node.entry_span, batch_length=node.batch_length))
+                                      entry_span=node.entry_span, batch_length=node.batch_length,
+                                      elements_per_example=node.elements_per_example))
             elif isinstance(node, Penalty):
                 index = node.index or self.index
                 penalties.append(PenaltyTerm(span=index.span(node.expr), source=index.code(node.expr), ops=ops))
@@ -339,7 +340,10 @@ class FlowTracer(AlgebraMixin):
         sum_span = site.reduction_arg_span or _legacy_span(site)
         # A criterion made in another module enters this one where it is called.
         entry = self.index.span(where.expr) if site.call_span.path != self.index.path else None
-        return Term(site, site.reduction, sum_span, self.index.scopes[where.scope].name, names, entry)
+        inputs = [a.value for a in where.expr.args if a.keyword is None]
+        width = self._output_width(Where(inputs[0], where.scope, where.position)) if inputs else None
+        return Term(site, site.reduction, sum_span, self.index.scopes[where.scope].name, names, entry,
+                    elements_per_example=width)
 
     def _in_place(self, op: ScaleOp, binding) -> ScaleOp:
         """Mark an op that is a whole statement of its own, so that a fix can delete its lines."""

@@ -127,6 +127,23 @@ class AlgebraMixin:
             return self._is_batch(value.elements[binding.index].value, binding.scope, binding.position, depth + 1)
         return False
 
+    def _output_width(self, where: Where, depth: int = 0) -> int | None:
+        """D for `model(x)` (or a name bound to it) when `model` is an `nn.Linear(in, D)` or an
+        `nn.Sequential` ending in one: the values per example a loss on the output averages over."""
+        expr = where.expr
+        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+               and expr.func.attr.value in TENSOR.transparent):
+            expr = expr.func.value
+        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                return None
+            return self._output_width(Where(binding.value, binding.scope, binding.position), depth + 1)
+        if not isinstance(expr, cst.Call):
+            return None
+        made, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
+        return _layer_width(made.node, qualified, self.resolver.qualified) if made is not None and qualified else None
+
     def _stacked(self, where: Where) -> cst.BaseExpression | None:
         """The list `torch.stack(list)` makes one tensor of."""
         expr = where.expr
@@ -202,6 +219,28 @@ def _counted(count: cst.BaseExpression) -> cst.BaseExpression | None:
     if isinstance(count, cst.Subscript) and isinstance(count.value, cst.Attribute) \
             and count.value.attr.value == TENSOR.shape_attribute:
         return count.value.value
+    return None
+
+
+def _layer_width(node: cst.Call, qualified: str, qualify) -> int | None:
+    """The out width a constructor call `node` (of `qualified`) builds, when it is written out;
+    `qualify` names the layers inside an `nn.Sequential`."""
+    known = catalog.OUTPUT_WIDTH
+    if known.layer.reached_by(qualified):
+        positional = [a.value for a in node.args if a.keyword is None]
+        width = next((a.value for a in node.args if a.keyword and a.keyword.value == known.out_keyword),
+                     positional[known.out_position] if len(positional) > known.out_position else None)
+        return int(width.value) if isinstance(width, cst.Integer) else None
+    if not known.container.reached_by(qualified):
+        return None
+    for arg in reversed(node.args):  # the last layer that sets the width
+        layer = arg.value
+        if not isinstance(layer, cst.Call) or arg.keyword is not None or arg.star:
+            return None
+        inner = qualify(layer.func) or ""
+        if inner.startswith(catalog.MODEL_HOME + ".") and inner.rpartition(".")[2] in known.width_keeping:
+            continue
+        return _layer_width(layer, inner, qualify)
     return None
 
 

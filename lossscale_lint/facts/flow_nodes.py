@@ -19,6 +19,7 @@ class Term:
     tensor_args: tuple[str, ...] = ()
     entry_span: Span | None = None  # see DataTerm.entry_span
     batch_length: str | None = None  # see DataTerm.batch_length
+    elements_per_example: int | None = None  # see DataTerm.elements_per_example
 
 
 @dataclass

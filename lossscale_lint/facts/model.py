@@ -160,6 +160,9 @@ class DataTerm:
     # For a loss added up over the samples of a batch in a Python loop (`loss += criterion(...)` in
     # `for x, y in group`): what counts that batch, `len(group)`.
     batch_length: str | None = None
+    # D, the values per example of the loss's input when the model says so (`nn.Linear(64, 1)`: 1);
+    # an element-wise mean divides by B*D.
+    elements_per_example: int | None = None
 
 
 @record

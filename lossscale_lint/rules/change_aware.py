@@ -158,6 +158,19 @@ def _element_wise(old: TrainingLoop, new: TrainingLoop) -> bool:
     )
 
 
+def _sum_by_batch_length(new: TrainingLoop, lr: Value | None, batch: BatchChange) -> str:
+    """The other way back to today's step after sum -> mean: dividing the sum by the batch length
+    needs no D."""
+    return (f', or keep reduction="sum", divide the loss by `{batch_length(new.terms[0])}` and '
+            f"{lr_times(lr, batch.old)}")
+
+
+def _known_width(old: TrainingLoop, new: TrainingLoop) -> int | None:
+    """D when both sides' models say how many values per example they output, and agree."""
+    widths = {t.terms[0].elements_per_example for t in (old, new)}
+    return widths.pop() if len(widths) == 1 and None not in widths else None
+
+
 def _symbolic_reduction_change(
     ctx: RuleContext, old: TrainingLoop, new: TrainingLoop, batch: BatchChange, change: str
 ) -> Diagnostic:
@@ -173,7 +186,21 @@ def _symbolic_reduction_change(
         count, where = "N", " (N: the number of values the mean averages over)"
     factor = f"x{count}" if grows else f"x1/{count}" if count in ("B", "N") else f"x1/({count})"
     shown, keep = factor, f"{'divide' if grows else 'multiply'} lr by {count} to keep the step"
-    if batch.old is not None and count == "B*D":
+    width = _known_width(old, new) if count == "B*D" else None
+    if batch.old is not None and width is not None:  # D written in the model: the factor is a number
+        elements = batch.old * width
+        shown = (f"{factor} = x{format_number(elements) if grows else f'1/{format_number(elements)}'} "
+                 f"at B={format_number(batch.old)}")
+        where = f" (D={width}: the model outputs {width} value{'s' if width != 1 else ''} per example)"
+        lr = old.optimizer.lr
+        keep = f"{'divide' if grows else 'multiply'} lr by {format_number(elements)}"
+        if lr is not None and lr.number:
+            kept = lr.number / elements if grows else lr.number * elements
+            keep += f" ({format_number(lr.number)} -> {format_number(kept)})"
+        keep += " to keep the step"
+        if not grows:
+            keep += _sum_by_batch_length(new, lr, batch)
+    elif batch.old is not None and count == "B*D":
         at_b = f"{format_number(batch.old)}*D"
         shown = f"{factor} = x{at_b if grows else f'1/({at_b})'} at B={format_number(batch.old)}"
         lr = old.optimizer.lr
@@ -181,9 +208,8 @@ def _symbolic_reduction_change(
         if lr is not None and lr.number:
             keep += f" (lr {format_number(lr.number)} -> {format_number(lr.number)}{'/' if grows else '*'}({at_b}))"
         keep += " to keep the step"
-        if not grows:  # dividing the sum by the batch length needs no D
-            keep += (f', or keep reduction="sum", divide the loss by `{batch_length(new.terms[0])}` and '
-                     f"{lr_times(lr, batch.old)}")
+        if not grows:
+            keep += _sum_by_batch_length(new, lr, batch)
     return REDUCTION_RESCALES_STEP.diagnostic(
         ctx, new.loss_span,
         f"{change} with {new.optimizer.name} and lr unchanged: every step is {shown}{where}",

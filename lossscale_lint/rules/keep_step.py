@@ -42,6 +42,10 @@ def keep_step_suggestion(
     divide = f"divide the loss by `{batch_length(term)}`"
     if term is not None and term.loss.mean_is_per_sample and not term.batch_length:
         return f'use reduction="mean" or {divide}, and {scale} to keep {today} step'
+    if term is not None and term.elements_per_example == 1 and not term.batch_length:
+        # One value per example (`nn.Linear(.., 1)`): the element-wise mean divides by B alone.
+        return (f'use reduction="mean" (the model outputs one value per example, so its mean divides '
+                f"by B) or {divide}, and {scale} to keep {today} step")
     advice = f"{divide} and {scale} to keep {today} step"
     if term is None or term.batch_length or term.loss.mean_divides_by is not MeanDivisor.ELEMENTS:
         return advice  # what its mean divides by is unknown: say nothing about it

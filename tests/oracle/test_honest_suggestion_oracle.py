@@ -110,20 +110,22 @@ def test_lsl501_mse_alternative_keeps_the_base_step_at_the_new_batch_size():
 
 def test_lsl502_mse_sum_to_mean_factor_and_both_compensations_measured():
     diagnostic = finding("LSL502", script(reduction="mean"), script(reduction="sum"))
-    match = re.search(r"every step is x1/\(B\*D\) = x1/\((\d+)\*D\)", diagnostic.message)
+    # D is read off the model's last layer (nn.Linear(8, 3)), so the factor is printed as a number.
+    match = re.search(r"every step is x1/\(B\*D\) = x1/(\d+) at B=(\d+) \(D=(\d+)", diagnostic.message)
     assert match, diagnostic.message
-    batch = int(match.group(1))
+    elements, batch, width = (int(g) for g in match.groups())
+    assert width == D and elements == batch * D
     batches = make_regression_batches(STEPS, batch)
     lr = 0.01
     base = train(batches, sgd(lr, momentum=0.9), mse("sum"))
-    # The printed factor, with this model's D: one plain SGD step from the same weights.
+    # The printed factor: one plain SGD step from the same weights.
     one_mean, one_sum = train(batches[:1], sgd(lr), mse("mean")), train(batches[:1], sgd(lr), mse("sum"))
-    assert norm_ratio(one_mean.update(), one_sum.update()) == pytest.approx(1 / (batch * D), rel=1e-10)
-    # "multiply lr by 32*D (lr 0.01 -> 0.01*(32*D))", with D = 3.
-    times = re.search(r"multiply lr by (\d+)\*D \(lr ([0-9.e+-]+) -> \2\*\(\1\*D\)\)", diagnostic.suggestion)
+    assert norm_ratio(one_mean.update(), one_sum.update()) == pytest.approx(1 / elements, rel=1e-10)
+    # "multiply lr by 96 (0.01 -> 0.96)": the printed lr keeps the trajectory.
+    times = re.search(r"multiply lr by (\d+) \(([0-9.e+-]+) -> ([0-9.e+-]+)\)", diagnostic.suggestion)
     assert times, diagnostic.suggestion
-    new_lr = float(times.group(2)) * int(times.group(1)) * D
-    assert_same_trajectory(base, train(batches, sgd(new_lr, momentum=0.9), mse("mean")))
+    assert int(times.group(1)) == elements
+    assert_same_trajectory(base, train(batches, sgd(float(times.group(3)), momentum=0.9), mse("mean")))
     # The form without D: keep the sum, divide by the batch length, the printed lr.
     _, without_d = lr_change(diagnostic.suggestion.split('keep reduction="sum"', 1)[1])
     assert_same_trajectory(base, train(batches, sgd(without_d, momentum=0.9), mse("sum", by_batch_length=True)))
@@ -132,14 +134,14 @@ def test_lsl502_mse_sum_to_mean_factor_and_both_compensations_measured():
 def test_lsl502_mse_mean_to_sum_factor_and_compensation_measured():
     lr = 0.96
     diagnostic = finding("LSL502", script(reduction="sum", lr=lr), script(reduction="mean", lr=lr))
-    match = re.search(r"every step is xB\*D = x(\d+)\*D", diagnostic.message)
+    match = re.search(r"every step is xB\*D = x(\d+) at B=(\d+)", diagnostic.message)
     assert match, diagnostic.message
-    batch = int(match.group(1))
+    elements, batch = int(match.group(1)), int(match.group(2))
+    assert elements == batch * D
     batches = make_regression_batches(STEPS, batch)
     one_sum, one_mean = train(batches[:1], sgd(lr), mse("sum")), train(batches[:1], sgd(lr), mse("mean"))
-    assert norm_ratio(one_sum.update(), one_mean.update()) == pytest.approx(batch * D, rel=1e-10)
-    times = re.search(r"divide lr by (\d+)\*D \(lr ([0-9.e+-]+) -> \2/\(\1\*D\)\)", diagnostic.suggestion)
+    assert norm_ratio(one_sum.update(), one_mean.update()) == pytest.approx(elements, rel=1e-10)
+    times = re.search(r"divide lr by (\d+) \(([0-9.e+-]+) -> ([0-9.e+-]+)\)", diagnostic.suggestion)
     assert times, diagnostic.suggestion
-    new_lr = float(times.group(2)) / (int(times.group(1)) * D)
     base = train(batches, sgd(lr, momentum=0.9), mse("mean"))
-    assert_same_trajectory(base, train(batches, sgd(new_lr, momentum=0.9), mse("sum")))
+    assert_same_trajectory(base, train(batches, sgd(float(times.group(3)), momentum=0.9), mse("sum")))

@@ -384,3 +384,16 @@ class PenaltyNames:
 
     words: frozenset[str]
     module_iterators: frozenset[str]  # model.modules(): the layers a Bayesian net keeps its KL in
+
+
+@dataclass(frozen=True)
+class OutputWidthLayers:
+    """How many values per example a model built in the script outputs, when it says so itself:
+    `nn.Linear(in, out)` or an `nn.Sequential` whose last width-setting layer is one (element-wise
+    layers after it keep the width). An element-wise mean divides by B times this."""
+
+    layer: Reachable  # torch.nn.Linear
+    out_keyword: str  # out_features
+    out_position: int  # Linear(in_features, out_features)
+    container: Reachable  # torch.nn.Sequential
+    width_keeping: frozenset[str]  # ReLU, Sigmoid, Dropout...: the width passes through

@@ -16,6 +16,7 @@ from lossscale_lint.facts.catalog.records import (
     LossKind,
     LossRecord,
     ManualUpdateCall,
+    OutputWidthLayers,
     PenaltyNames,
     OptimizerFamily,
     OptimizerKeywords,
@@ -249,4 +250,14 @@ MANUAL_UPDATE_CALLS = (
 PENALTIES = PenaltyNames(
     words=frozenset({"kl", "l1", "l2", "penalty", "regularization", "regularizer", "regulariser"}),
     module_iterators=frozenset({"modules", "children", "named_modules", "named_children"}),
+)
+
+# D, the values per example an element-wise mean also divides by (ml-scaling-semantics.md 2.1).
+OUTPUT_WIDTH = OutputWidthLayers(
+    layer=Reachable("Linear", ("torch.nn", "torch.nn.modules.linear")),
+    out_keyword="out_features",
+    out_position=1,
+    container=Reachable("Sequential", ("torch.nn", "torch.nn.modules.container")),
+    width_keeping=frozenset({"ReLU", "Sigmoid", "Tanh", "Identity", "Softplus", "GELU", "SiLU", "LeakyReLU",
+                             "ELU", "Dropout", "Hardtanh"}),
 )
