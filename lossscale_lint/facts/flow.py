@@ -100,6 +100,10 @@ class FlowTracer(AlgebraMixin):
             return ScaleRole.BATCH_LENGTH
         if is_comparison(expr):
             return ScaleRole.MASK
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
+            sides = {self.role(Where(side, where.scope, where.position)) for side in (expr.left, expr.right)}
+            if sides == {ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH}:
+                return ScaleRole.BATCH_RATIO
         if isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.resolver.lookup(expr, where.scope, where.position)
             if binding is not None and binding.kind == "assign" and binding.value is not None:

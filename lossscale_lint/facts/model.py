@@ -122,6 +122,9 @@ class ScaleRole(str, Enum):
     # len(train_loader): the number of batches N/B, which shrinks as the batch grows. A penalty
     # divided by it (`kl / len(loader)`, Blundell et al.'s minibatch weighting) grows with B.
     BATCH_COUNT = "batch_count"
+    # args.batch_size / x.size(0) (or its inverse): about 1, a correction for a short last batch;
+    # it has nothing to do with K, so it neither divides by K nor hides a missing division.
+    BATCH_RATIO = "batch_ratio"
     MASK = "mask"  # a 0/1 tensor made by a comparison (`y != pad`): it selects samples, never normalizes
     OTHER = "other"  # something we cannot classify (a token count, a variable)
 

@@ -59,7 +59,7 @@ def batch_scale(term: DataTerm, facts: ModuleFacts) -> BatchScale:
                 kind, fixed_by = Reduction.MEAN, op
             else:
                 kind = _BY_BATCH_LENGTH.get((kind, op.op), Reduction.UNKNOWN)
-        elif role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT):
+        elif role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT, ScaleRole.BATCH_RATIO):
             kind = Reduction.UNKNOWN
         if kind is Reduction.UNKNOWN:
             break
