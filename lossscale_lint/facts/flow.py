@@ -23,10 +23,10 @@ from lossscale_lint.facts.model import (
     PenaltyTerm,
     Reduction,
     ScaleOp,
-    ScaleRole,
     Value,
 )
-from lossscale_lint.facts.flow_algebra import AlgebraMixin, is_comparison, weighted_per_sample
+from lossscale_lint.facts.flow_algebra import AlgebraMixin, weighted_per_sample
+from lossscale_lint.facts.flow_roles import RoleMixin
 from lossscale_lint.facts.flow_nodes import Opaque, Penalty, Plus, Scaled, Term
 from lossscale_lint.facts.penalties import PenaltyFinder
 from lossscale_lint.facts.resolve import MAX_DEPTH, Resolver, Where
@@ -50,7 +50,7 @@ def arrived(node, index, call_span: Span):
     return node if node.index is not None else replace(node, index=index)
 
 
-class FlowTracer(AlgebraMixin):
+class FlowTracer(RoleMixin, AlgebraMixin):
     def __init__(self, resolver: Resolver, loss_sites: dict[int, LossSite],
                  batch_size_names: frozenset[str], accumulation_names: frozenset[str]) -> None:
         self.resolver = resolver
@@ -90,57 +90,6 @@ class FlowTracer(AlgebraMixin):
         if not terms and not any(o.produced for o in others):
             return None
         return LossFlow(data_terms=tuple(terms), penalties=tuple(penalties), other_terms=tuple(others))
-
-    def role(self, where: Where) -> ScaleRole:
-        """What a divisor or multiplier is: the batch length, the configured batch size, K..."""
-        expr = where.expr
-        if self._is_batch_count(where):
-            return ScaleRole.BATCH_COUNT
-        if self._is_count(expr):
-            return ScaleRole.BATCH_LENGTH
-        if is_comparison(expr):
-            return ScaleRole.MASK
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
-            sides = {self.role(Where(side, where.scope, where.position)) for side in (expr.left, expr.right)}
-            if sides == {ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH}:
-                return ScaleRole.BATCH_RATIO
-        if isinstance(expr, (cst.Name, cst.Attribute)):
-            binding = self.resolver.lookup(expr, where.scope, where.position)
-            if binding is not None and binding.kind == "assign" and binding.value is not None:
-                inner = Where(binding.value, binding.scope, binding.position)
-                inner_role = self.role(inner)
-                # A literal says nothing about its meaning (`batch_size = 64`): the name does.
-                if inner_role not in (ScaleRole.OTHER, ScaleRole.CONSTANT):
-                    return inner_role
-        word = _last_word(expr)
-        if word in catalog.WORLD_SIZE_NAMES or catalog.is_world_size_function(dotted_name(_callee(expr)) or ""):
-            return ScaleRole.WORLD_SIZE
-        if word in self.accumulation_names:
-            return ScaleRole.ACCUMULATION
-        if word in self.batch_size_names:
-            return ScaleRole.BATCH_SIZE
-        if self.resolver.value(where).number is not None:
-            return ScaleRole.CONSTANT  # a known number with a name that says nothing more
-        return ScaleRole.OTHER
-
-    def batch_scaling(self, where: Where, depth: int = 0) -> str | None:
-        """"div"/"mul" when the expression (through its names) divides/multiplies by the batch size."""
-        expr = where.expr
-        if depth > MAX_DEPTH:
-            return None
-        if isinstance(expr, (cst.Name, cst.Attribute)):
-            binding = self.resolver.lookup(expr, where.scope, where.position)
-            if binding is not None and binding.kind == "assign" and binding.value is not None:
-                return self.batch_scaling(Where(binding.value, binding.scope, binding.position), depth + 1)
-            return None
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
-            batch_roles = (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH)
-            if self.role(Where(expr.right, where.scope, where.position)) in batch_roles:
-                return "div" if isinstance(expr.operator, cst.Divide) else "mul"
-            if isinstance(expr.operator, cst.Multiply) and self.role(Where(expr.left, where.scope, where.position)) in batch_roles:
-                return "mul"
-            return self.batch_scaling(Where(expr.left, where.scope, where.position), depth + 1)
-        return None
 
     # -- tracing --------------------------------------------------------------------------------
     def trace(self, where: Where, depth: int):
@@ -371,38 +320,6 @@ class FlowTracer(AlgebraMixin):
         return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node),
                        scope=self.index.scopes[factor.scope].name, operand=operand)
 
-    def _is_batch_count(self, where: Where) -> bool:
-        """`len(train_loader)`: the length of a data loader counts its batches, not samples."""
-        expr = where.expr
-        if not (isinstance(expr, cst.Call) and dotted_name(expr.func) == catalog.BUILTINS.length
-                and len(expr.args) == 1):
-            return False
-        loader = Where(expr.args[0].value, where.scope, where.position)
-        _, qualified = self.resolver.origin_call(loader)
-        if qualified and catalog.dataloader_record(qualified) is not None:
-            return True
-        word = _last_word(loader.expr)
-        return word is not None and catalog.LOADER_NAME_WORD in word.lower()
-
-    def _is_count(self, expr: cst.BaseExpression) -> bool:
-        """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""
-        if isinstance(expr, cst.Call):
-            if dotted_name(expr.func) == catalog.BUILTINS.length:
-                return True
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in TENSOR.counts:
-                return True
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in TENSOR.count_conversions:
-                return self._is_count(expr.func.value)
-        if isinstance(expr, cst.Subscript):
-            base = expr.value
-            if isinstance(base, cst.Attribute) and base.attr.value == TENSOR.shape_attribute:
-                return True
-            if (isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute)
-                    and base.func.attr.value == TENSOR.size_method):
-                return True
-        return False
-
-
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""
     return not isinstance(node, Opaque) or node.produced
@@ -423,25 +340,6 @@ def _reduces_dim_zero(args) -> bool:
         if arg.keyword is None or arg.keyword.value == catalog.REDUCTIONS.dim_keyword:
             return isinstance(arg.value, cst.Integer) and arg.value.value == "0"
     return True
-
-
-def _last_word(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
-        index = expr.slice[0].slice
-        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
-            text = index.value.evaluated_value
-            return text if isinstance(text, str) else None
-    if isinstance(expr, cst.Call) and dotted_name(expr.func) in catalog.BUILTINS.number_casts and expr.args:
-        return _last_word(expr.args[0].value)
-    return None
-
-
-def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
-    return expr.func if isinstance(expr, cst.Call) else expr
 
 
 def _same(a, b) -> bool:

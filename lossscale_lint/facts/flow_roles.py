@@ -1,0 +1,121 @@
+"""What a divisor or multiplier of a loss is, for the flow tracer (facts/flow.py): the batch
+length, the configured batch size, the accumulation steps K, the world size, the number of
+batches, a mask... Names and shapes only: the values come from the resolver.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossscale_lint.facts import catalog
+from lossscale_lint.facts.flow_algebra import is_comparison
+from lossscale_lint.facts.index import dotted_name
+from lossscale_lint.facts.model import ScaleRole
+from lossscale_lint.facts.resolve import MAX_DEPTH, Where
+
+TENSOR = catalog.TENSOR_METHODS
+
+
+class RoleMixin:
+    """Methods of FlowTracer (which provides resolver, batch_size_names and accumulation_names)."""
+
+    def role(self, where: Where) -> ScaleRole:
+        """What a divisor or multiplier is: the batch length, the configured batch size, K..."""
+        expr = where.expr
+        if self._is_batch_count(where):
+            return ScaleRole.BATCH_COUNT
+        if self._is_count(expr):
+            return ScaleRole.BATCH_LENGTH
+        if is_comparison(expr):
+            return ScaleRole.MASK
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
+            sides = {self.role(Where(side, where.scope, where.position)) for side in (expr.left, expr.right)}
+            if sides == {ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH}:
+                return ScaleRole.BATCH_RATIO
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if binding is not None and binding.kind == "assign" and binding.value is not None:
+                inner = Where(binding.value, binding.scope, binding.position)
+                inner_role = self.role(inner)
+                # A literal says nothing about its meaning (`batch_size = 64`): the name does.
+                if inner_role not in (ScaleRole.OTHER, ScaleRole.CONSTANT):
+                    return inner_role
+        word = _last_word(expr)
+        if word in catalog.WORLD_SIZE_NAMES or catalog.is_world_size_function(dotted_name(_callee(expr)) or ""):
+            return ScaleRole.WORLD_SIZE
+        if word in self.accumulation_names:
+            return ScaleRole.ACCUMULATION
+        if word in self.batch_size_names:
+            return ScaleRole.BATCH_SIZE
+        if self.resolver.value(where).number is not None:
+            return ScaleRole.CONSTANT  # a known number with a name that says nothing more
+        return ScaleRole.OTHER
+
+    def batch_scaling(self, where: Where, depth: int = 0) -> str | None:
+        """"div"/"mul" when the expression (through its names) divides/multiplies by the batch size."""
+        expr = where.expr
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if binding is not None and binding.kind == "assign" and binding.value is not None:
+                return self.batch_scaling(Where(binding.value, binding.scope, binding.position), depth + 1)
+            return None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
+            batch_roles = (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH)
+            if self.role(Where(expr.right, where.scope, where.position)) in batch_roles:
+                return "div" if isinstance(expr.operator, cst.Divide) else "mul"
+            if isinstance(expr.operator, cst.Multiply) and self.role(Where(expr.left, where.scope, where.position)) in batch_roles:
+                return "mul"
+            return self.batch_scaling(Where(expr.left, where.scope, where.position), depth + 1)
+        return None
+
+    def _is_batch_count(self, where: Where) -> bool:
+        """`len(train_loader)`: the length of a data loader counts its batches, not samples."""
+        expr = where.expr
+        if not (isinstance(expr, cst.Call) and dotted_name(expr.func) == catalog.BUILTINS.length
+                and len(expr.args) == 1):
+            return False
+        loader = Where(expr.args[0].value, where.scope, where.position)
+        _, qualified = self.resolver.origin_call(loader)
+        if qualified and catalog.dataloader_record(qualified) is not None:
+            return True
+        word = _last_word(loader.expr)
+        return word is not None and catalog.LOADER_NAME_WORD in word.lower()
+
+    def _is_count(self, expr: cst.BaseExpression) -> bool:
+        """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""
+        if isinstance(expr, cst.Call):
+            if dotted_name(expr.func) == catalog.BUILTINS.length:
+                return True
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in TENSOR.counts:
+                return True
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in TENSOR.count_conversions:
+                return self._is_count(expr.func.value)
+        if isinstance(expr, cst.Subscript):
+            base = expr.value
+            if isinstance(base, cst.Attribute) and base.attr.value == TENSOR.shape_attribute:
+                return True
+            if (isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute)
+                    and base.func.attr.value == TENSOR.size_method):
+                return True
+        return False
+
+
+def _last_word(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            text = index.value.evaluated_value
+            return text if isinstance(text, str) else None
+    if isinstance(expr, cst.Call) and dotted_name(expr.func) in catalog.BUILTINS.number_casts and expr.args:
+        return _last_word(expr.args[0].value)
+    return None
+
+
+def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.func if isinstance(expr, cst.Call) else expr
