@@ -75,8 +75,12 @@ def user_project(tmp_path) -> Path:
     project.mkdir()
     (project / "bad.py").write_text(BAD_SCRIPT, encoding="utf-8")
     (project / "ok.py").write_text(CLEAN_SCRIPT, encoding="utf-8")
+    # A vendored copy of someone else's script, excluded in the config: it must not block a commit.
+    (project / "vendor").mkdir()
+    (project / "vendor" / "upstream.py").write_text(BAD_SCRIPT, encoding="utf-8")
+    (project / "pyproject.toml").write_text('[tool.lossscale-lint]\nextend-exclude = ["vendor"]\n', encoding="utf-8")
     git("init", "-q", cwd=project)
-    git("add", "bad.py", "ok.py", cwd=project)
+    git("add", "bad.py", "ok.py", "vendor/upstream.py", "pyproject.toml", cwd=project)
     return project
 
 
@@ -103,7 +107,8 @@ def test_hook_definition_matches_the_documented_contract():
     manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook = {hook["id"]: hook for hook in manifest}["lossscale-lint"]
     assert hook["id"] == "lossscale-lint"
-    assert hook["entry"] == "lossscale-lint check"
+    # pre-commit passes file names explicitly: without --force-exclude an excluded file is checked.
+    assert hook["entry"] == "lossscale-lint check --force-exclude"
     assert hook["language"] == "python"
     assert hook["types_or"] == ["python", "pyi"]
     assert hook["require_serial"] is True
@@ -121,7 +126,9 @@ def test_hook_fails_on_the_bad_script_and_passes_on_the_clean_one(
     assert "bad.py:5:" in output and "LSL101" in output, output
     assert "ok.py:" not in output, output
 
-    clean = try_repo(hook_repo, user_project, pre_commit_home, "ok.py")
+    assert "upstream.py" not in output, output
+
+    clean = try_repo(hook_repo, user_project, pre_commit_home, "ok.py", "vendor/upstream.py")
     output = clean.stdout + clean.stderr
     assert clean.returncode == 0, output
     assert "Passed" in output, output

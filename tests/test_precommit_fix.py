@@ -54,7 +54,7 @@ def pre_commit(project: Path, home: Path, *args: str) -> subprocess.CompletedPro
 @pytest.mark.slow
 def test_the_manifest_offers_the_fix_hook_and_pre_commit_accepts_it(tmp_path):
     hook = fix_hook()
-    assert hook["entry"] == "lossscale-lint check --fix"
+    assert hook["entry"] == "lossscale-lint check --force-exclude --fix"
     assert hook["language"] == "python" and hook["require_serial"] is True
     validated = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)],

@@ -93,9 +93,26 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"neither read nor write the results cache ({CACHE_DIR_NAME}/ in the project root)")
 
 
+def unknown_selector(selectors, where: str) -> None:
+    """A code or prefix that matches no rule is a typo that would turn checking off: refuse it."""
+    for selector in selectors:
+        if not any(code.startswith(selector) for code in ALL_RULES):
+            raise UsageError(f"{where}: '{selector}' matches no rule (see `{PROG} rules`)")
+
+
+def check_selectors_known(settings, args: argparse.Namespace) -> None:
+    source = str(settings.config_path) if settings.config_path else "configuration"
+    unknown_selector((*settings.select, *settings.ignore), source)
+    for pattern, codes in settings.per_file_ignores:
+        unknown_selector(codes, f"{source}: per-file-ignores '{pattern}'")
+    for flag, values in (("--select", args.select), ("--extend-select", args.extend_select), ("--ignore", args.ignore)):
+        unknown_selector(values or (), flag)
+
+
 def run_check(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     settings = load_settings(Path(paths[0]), args.config)
+    check_selectors_known(settings, args)
     settings = settings.with_overrides(select=args.select, extend_select=args.extend_select, ignore=args.ignore)
     if args.base is not None and (args.fix or args.diff):
         raise UsageError("--base only reports; it cannot be combined with --fix or --diff")
@@ -118,6 +135,9 @@ def run_check(args: argparse.Namespace) -> int:
     )
     sys.stdout.write(REPORTERS[args.output_format](result.diagnostics, context))
     sys.stdout.flush()
+    if not result.files_checked and not result.missing and not result.errors:
+        # As ruff does: an empty selection is not a pass anyone asked for.
+        print(f"{PROG}: warning: no Python files found under the given paths", file=sys.stderr)
     for missing in result.missing:
         error_line(f"{missing}: no such file or directory")
     for file_error in result.errors:

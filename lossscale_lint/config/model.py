@@ -15,8 +15,10 @@ from lossscale_lint.config.table import SETTINGS, Setting
 
 
 def _field(setting: Setting) -> tuple[Any, Any]:
+    if setting.shape == "bool":
+        return bool, Field(setting.flag_default, description=setting.description)
     item: Any = str
-    if setting.item.pattern is not None:
+    if setting.item is not None and setting.item.pattern is not None:
         item = Annotated[str, StringConstraints(pattern=setting.item.pattern.pattern)]
     kind: Any = list[item] if setting.shape == "list" else dict[str, list[item]]
     if setting.optional:

@@ -109,6 +109,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     batch_size_names: tuple[str, ...] = ()
     accumulation_names: tuple[str, ...] = ()
+    respect_gitignore: bool = True
 
     @classmethod
     def from_config(cls, config: dict[str, Any], config_path: Path | None, root: Path) -> Settings:
@@ -124,6 +125,7 @@ class Settings:
             per_file_ignores=tuple(config["per_file_ignores"].items()),
             batch_size_names=config["batch_size_names"],
             accumulation_names=config["accumulation_names"],
+            respect_gitignore=config["respect_gitignore"],
         )
 
     def with_overrides(

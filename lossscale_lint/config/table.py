@@ -37,10 +37,11 @@ class Setting:
     """One key of the table. `optional`: absent means "the built-in default", not "empty"."""
 
     name: str  # the Python name; the key is written with dashes ("extend-select")
-    shape: Literal["list", "table"]  # table: glob = [items]
-    item: ItemKind
+    shape: Literal["list", "table", "bool"]  # table: glob = [items]; bool: true / false
+    item: ItemKind | None
     description: str
     optional: bool = False
+    flag_default: bool = False  # for a bool
 
     @property
     def key(self) -> str:
@@ -48,6 +49,8 @@ class Setting:
 
     @property
     def default(self) -> Any:
+        if self.shape == "bool":
+            return self.flag_default
         return None if self.optional else {} if self.shape == "table" else ()
 
 
@@ -62,6 +65,9 @@ SETTINGS = (
     Setting("extend_exclude", "list", GLOB, "Globs of files and folders not to check, besides `exclude`."),
     Setting("batch_size_names", "list", IDENTIFIER, "Extra identifiers that hold the batch size."),
     Setting("accumulation_names", "list", IDENTIFIER, "Extra identifiers that hold the gradient accumulation steps."),
+    Setting("respect_gitignore", "bool", None,
+            "Skip files git ignores (.gitignore, .git/info/exclude) when walking folders (default: true).",
+            flag_default=True),
 )
 
 
@@ -117,7 +123,12 @@ def validate_table(data: dict[str, Any], key_prefix: str = "") -> dict[str, Any]
             problems.append(f"key '{where}': given twice (also as '{key_prefix}{seen[setting.name]}')")
             continue
         seen[setting.name] = key
-        if setting.shape == "list":
+        if setting.shape == "bool":
+            if isinstance(value, bool):
+                values[setting.name] = value
+            else:
+                problems.append(f"key '{where}': expected true or false, {_got(value)}")
+        elif setting.shape == "list":
             values[setting.name] = _strings(value, where, "a list of strings", setting.item, problems)
         elif not isinstance(value, dict):
             problems.append(f"key '{where}': expected a table of glob = [{setting.item.noun}], {_got(value)}")

@@ -5,12 +5,17 @@ Paths keep the form the user gave them (`src` yields `src/pkg/train.py`, `.` yie
 absolute stays absolute) because that is how every reporter prints them. A file named on the
 command line is always checked, whatever its suffix, unless `force_exclude` is set and the config
 excludes it (pre-commit passes file names explicitly, so its users want the excludes honoured).
-Symbolic links to folders are not followed, which rules out cycles.
+Symbolic links to folders are not followed, which rules out cycles. With `respect-gitignore` (the
+default) a walk leaves out the files git ignores, as git itself answers it (`git check-ignore`, so
+nested .gitignore files, `.git/info/exclude` and the global excludes all count, and a tracked file
+is never ignored); outside a git repository, or without git, nothing is left out.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,6 +71,24 @@ def walk(top: str, settings: Settings) -> list[str]:
     return sorted(found, key=lambda path: path.split(os.sep))
 
 
+def git_ignored(top: str, files: list[str]) -> set[str]:
+    """The `files` (found below the folder `top`) that git ignores; empty when git cannot say."""
+    git = shutil.which("git")
+    if git is None or not files:
+        return set()
+    by_absolute = {os.path.abspath(f): f for f in files}
+    try:
+        answer = subprocess.run(
+            [git, "-C", os.path.abspath(top), "check-ignore", "-z", "--stdin"],
+            input="\0".join(by_absolute) + "\0", capture_output=True, text=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if answer.returncode not in (0, 1):  # 128: not a repository (or git failed): ignore nothing
+        return set()
+    return {by_absolute[p] for p in answer.stdout.split("\0") if p in by_absolute}
+
+
 def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = False) -> Discovery:
     result = Discovery()
     seen: set[str] = set()
@@ -83,8 +106,11 @@ def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = 
         if force_exclude and settings.is_excluded(given, check_parents=True):
             continue
         if os.path.isdir(given):
-            for path in walk(given, settings):
-                add(path)
+            found = walk(given, settings)
+            ignored = git_ignored(given, found) if settings.respect_gitignore else set()
+            for path in found:
+                if path not in ignored:
+                    add(path)
         else:
             add(display_path(given))
     return result
