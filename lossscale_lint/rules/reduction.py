@@ -37,8 +37,11 @@ def _optimizer_related(optimizer: OptimizerSite) -> Related:
 
 
 def _keep_step_fix(term: DataTerm, backward: UpdateSite, optimizer: OptimizerSite, ctx: RuleContext) -> Fix | None:
-    """reduction="mean", lr x today's B and coupled weight decay / today's B: the very same update
-    today (lr*(B*g + wd*w) = (lr*B)*(g + (wd/B)*w)), and no dependence on B after."""
+    """reduction="mean", lr x today's B, coupled weight decay / today's B and clipping thresholds
+    / today's B: the very same update today (lr*(B*g + wd*w) = (lr*B)*(g + (wd/B)*w), and a
+    gradient B times smaller clips at c/B exactly where B*g clipped at c), and no dependence on B
+    after. Anything else tied to the loss scale that the fix cannot rescale keeps it from being
+    offered: a fix must not leave the script half-adjusted."""
     known, _ = batch_example(ctx.facts)
     loss = term.loss
     if (
@@ -49,6 +52,7 @@ def _keep_step_fix(term: DataTerm, backward: UpdateSite, optimizer: OptimizerSit
         or term.reduction is not loss.reduction
         or optimizer.lr is None
         or (backward.flow is not None and backward.flow.penalties)  # a penalty would need rescaling too
+        or any(_fixed_threshold(clip) is None for clip in backward.clips)
     ):
         return None
     batch = format_number(known.number)
@@ -57,14 +61,29 @@ def _keep_step_fix(term: DataTerm, backward: UpdateSite, optimizer: OptimizerSit
         Edit(span=optimizer.lr.span, content=f"{_operand(optimizer.lr.source)} * {batch}"),
     ]
     decay = optimizer.weight_decay
+    divided = []
     if decay is not None and not optimizer.decoupled and decay.value != 0:
         edits.append(Edit(span=decay.span, content=f"{_operand(decay.source)} / {batch}"))
+        divided.append("the coupled weight decay")
+    for clip in backward.clips:
+        threshold = _fixed_threshold(clip)
+        edits.append(Edit(span=threshold.span, content=f"{_operand(threshold.source)} / {batch}"))
+        if "the clipping threshold" not in divided:
+            divided.append("the clipping threshold")
     return Fix(
         applicability="unsafe",
         description=f'use reduction="mean", multiply lr by today\'s batch size {batch}'
-        + (" and divide weight_decay by it" if len(edits) == 3 else ""),
+        + (f" and divide {' and '.join(divided)} by it" if divided else ""),
         edits=tuple(edits),
     )
+
+
+def _fixed_threshold(clip):
+    """The clip's threshold when the fix can rescale it: written in this file, not scaled already."""
+    threshold = clip.threshold
+    if threshold is None or threshold.span is None or threshold.span.path is not None or threshold.batch_scaling:
+        return None
+    return threshold
 
 
 def _operand(source: str) -> str:
