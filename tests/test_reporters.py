@@ -42,6 +42,7 @@ def test_text_shape(marked):
         "   = fix (unsafe): rename the call [run with --fix --unsafe-fixes]\n"
         "\n"
         "Found 1 problem (0 errors, 1 warning) in 1 of 3 files.\n"
+        "1 fixable with --fix --unsafe-fixes.\n"
     )
 
 
@@ -86,6 +87,7 @@ def test_concise_is_one_line_per_diagnostic(marked):
         "pkg/train.py:2:8: LSL901 loss MSELoss constructed here",
         "b.py:2:8: LSL901 loss MSELoss constructed here",
         "Found 2 problems (0 errors, 2 warnings) in 2 of 3 files.",
+        "2 fixable with --fix --unsafe-fixes.",
     ]
 
 
@@ -177,3 +179,16 @@ def test_summary_lines(severities, ctx, expected):
         for s in severities
     ]
     assert REPORTERS["concise"](diagnostics, ctx).splitlines()[len(diagnostics):] == expected
+
+
+def test_the_summary_counts_what_fix_would_fix_and_concise_marks_safe_fixes(marked):
+    diagnostics, ctx = marked
+    unsafe = diagnostics[0]
+    safe = replace(unsafe, path="b.py", fix=replace(unsafe.fix, applicability="safe"))
+    lines = REPORTERS["concise"]([unsafe, safe, replace(unsafe, path="c.py", fix=None)], ctx).splitlines()
+    assert lines[0] == "pkg/train.py:2:8: LSL901 loss MSELoss constructed here"  # unsafe: not marked
+    assert lines[1] == "b.py:2:8: LSL901 [*] loss MSELoss constructed here"
+    assert lines[-1] == "1 fixable with --fix (1 more with --unsafe-fixes)."
+    after_fix = replace(ctx, fix_run=True)
+    fixed_run = REPORTERS["concise"]([safe], after_fix).splitlines()
+    assert fixed_run == ["b.py:2:8: LSL901 loss MSELoss constructed here", "Found 1 problem (0 errors, 1 warning) in 1 of 3 files."]

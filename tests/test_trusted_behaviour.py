@@ -125,3 +125,117 @@ def test_outside_a_repository_nothing_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(SUMMED, encoding="utf-8")
     result = run_console_script(["check", "--no-cache", "--output-format", "concise", "."], tmp_path)
     assert reported_files(result.stdout) == {"train.py"}, result.stdout + result.stderr
+
+
+# --- output options, through the console script ----------------------------------------------
+
+LEGACY = 'import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n'
+
+
+def test_the_plain_summary_counts_what_fix_would_fix(project: Path) -> None:
+    (project / "legacy.py").write_text(LEGACY, encoding="utf-8")
+    result = run_console_script(["check", "--no-cache", "."], project)
+    assert result.stdout.splitlines()[-1] == "1 fixable with --fix.", result.stdout  # LSL101 here: no fix (B unknown)
+    concise = run_console_script(["check", "--no-cache", "--output-format", "concise", "."], project)
+    assert "legacy.py:2:19: LSL401 [*] `size_average=False`" in concise.stdout
+    assert "train.py:5:33: LSL101 `CrossEntropyLoss" in concise.stdout  # no safe fix: not marked
+
+
+def test_quiet_prints_the_diagnostics_and_nothing_else(project: Path) -> None:
+    result = run_console_script(["check", "--no-cache", "-q", "--output-format", "concise", "."], project)
+    assert result.returncode == 1
+    assert [line.split(" ")[1] for line in result.stdout.splitlines()] == ["LSL101"], result.stdout
+    empty = project / "nothing"
+    empty.mkdir()
+    quiet_empty = run_console_script(["check", "--quiet", "nothing"], project)
+    assert quiet_empty.stdout == "" and quiet_empty.stderr == "" and quiet_empty.returncode == 0
+
+
+def test_statistics_counts_per_rule(project: Path) -> None:
+    (project / "legacy.py").write_text(LEGACY + "other = nn.L1Loss(size_average=False)\n", encoding="utf-8")
+    result = run_console_script(["check", "--no-cache", "--statistics", "."], project)
+    assert result.returncode == 1
+    assert result.stdout == ("2\tLSL401\t[*] deprecated-size-average-reduce\n"
+                             "1\tLSL101\t[ ] sum-loss-with-sgd\n"), result.stdout
+
+
+def test_show_files_lists_what_would_be_checked(project: Path) -> None:
+    (project / "build").mkdir()
+    (project / "build" / "copy.py").write_text(SUMMED, encoding="utf-8")  # excluded by default
+    (project / "pkg").mkdir()
+    (project / "pkg" / "model.py").write_text("x = 1\n", encoding="utf-8")
+    result = run_console_script(["check", "--show-files", "."], project)
+    assert result.returncode == 0 and result.stdout.splitlines() == ["pkg/model.py", "train.py"]
+
+
+def test_output_format_comes_from_the_command_line_then_the_environment_then_the_config(project: Path) -> None:
+    import os
+    import subprocess
+
+    (project / "pyproject.toml").write_text('[tool.lossscale-lint]\noutput-format = "json"\n', encoding="utf-8")
+
+    def run(*args: str, env: dict | None = None) -> str:
+        return subprocess.run(["lossscale-lint", "check", "--no-cache", *args, "train.py"], cwd=project, text=True,
+                              capture_output=True, env={**os.environ, **(env or {})}, timeout=60).stdout
+
+    assert run().startswith("[")  # the config's json
+    assert run(env={"LOSSSCALE_LINT_OUTPUT_FORMAT": "concise"}).startswith("train.py:5:33: LSL101")
+    assert run("--output-format", "text", env={"LOSSSCALE_LINT_OUTPUT_FORMAT": "concise"}).startswith(
+        "train.py:5:33: LSL101 `CrossEntropyLoss")
+    assert "  |" in run("--output-format", "text")  # text frames the source line
+
+
+def test_a_wrong_output_format_in_config_or_environment_is_an_error(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.lossscale-lint]\noutput-format = "xml"\n', encoding="utf-8")
+    result = run_console_script(["check", "train.py"], project)
+    assert result.returncode == 2 and "output-format" in result.stderr and "expected one of" in result.stderr
+
+
+def test_the_config_choices_are_the_reporters() -> None:
+    from lossscale_lint.config.table import SETTINGS
+    from lossscale_lint.reporters import REPORTERS
+
+    [setting] = [s for s in SETTINGS if s.name == "output_format"]
+    assert set(setting.choices) == set(REPORTERS)
+
+
+def test_rules_as_json(tmp_path: Path) -> None:
+    import json
+
+    from lossscale_lint.rules import ALL_RULES
+
+    result = run_console_script(["rules", "--output-format", "json"], tmp_path)
+    listing = json.loads(result.stdout)
+    assert [r["code"] for r in listing] == list(ALL_RULES)
+    assert {"code", "name", "severity", "fix", "summary", "finds"} == set(listing[1])
+
+
+def test_check_reads_stdin_as_the_named_file(project: Path) -> None:
+    import subprocess
+
+    (project / "sub").mkdir()
+    (project / "sub" / "pyproject.toml").write_text('[tool.lossscale-lint]\nignore = ["LSL401"]\n', encoding="utf-8")
+
+    def run(*args: str, text: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["lossscale-lint", "check", *args], cwd=project, input=text, text=True,
+                              capture_output=True, timeout=60)
+
+    plain = run("-", "--stdin-filename", "sub/legacy.py", "--output-format", "concise", text=LEGACY + SUMMED[0:0])
+    assert plain.returncode == 0, plain.stdout  # sub/'s config ignores LSL401
+    found = run("-", "--stdin-filename", "train.py", "--output-format", "concise", text=SUMMED)
+    assert found.returncode == 1 and found.stdout.startswith("train.py:5:33: LSL101")
+    fixed = run("-", "--stdin-filename", "legacy.py", "--fix", text=LEGACY)
+    assert fixed.stdout == 'import torch.nn as nn\ncrit = nn.MSELoss(reduction="sum")\n'
+    assert fixed.returncode == 0 and "Fixed" not in fixed.stdout
+    assert not (project / "legacy.py").exists()  # stdin in, stdout out: no file written
+
+
+def test_check_help_groups_the_options_as_ruff_does(tmp_path: Path) -> None:
+    result = run_console_script(["check", "--help"], tmp_path)
+    text = result.stdout
+    groups = ["rule selection:", "file selection:", "output:", "fixing:", "miscellaneous:"]
+    assert [text.index(g) for g in groups] == sorted(text.index(g) for g in groups)
+    output = text[text.index("output:"):text.index("fixing:")]
+    assert all(flag in output for flag in ("--output-format", "--quiet", "--statistics"))
+    files = text[text.index("file selection:"):text.index("output:")]
+    assert all(flag in files for flag in ("--force-exclude", "--show-files", "--stdin-filename"))

@@ -20,11 +20,21 @@ from lossscale_lint.config.settings import ConfigError, load_settings
 from lossscale_lint.config.table import SELECTOR_PATTERN
 from lossscale_lint.cli.console import terminal_console
 from lossscale_lint.rules.pages import PageNotFound, read_rule_page
+from lossscale_lint.cli.check_output import (
+    OutputChoiceError,
+    add_output_arguments,
+    config_start,
+    output_format,
+    read_stdin,
+    statistics,
+    stdin_path,
+)
 from lossscale_lint.cli.fix_options import add_fix_arguments, fix_counts, report_diff, report_fix_problems
 from lossscale_lint.pipeline.jobs import FixRequest
 from lossscale_lint.pipeline.workers import job_count
 from lossscale_lint.reporters import REPORTERS, ReportContext
 from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.pipeline.discovery import discover
 from lossscale_lint.pipeline.runner import lint_paths
 from lossscale_lint.advisor.cli import AdviceError, add_advise_command
 from lossscale_lint.cli.integrations import add_integration_commands
@@ -67,30 +77,34 @@ def use_color(choice: str) -> bool:
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .)")
-    parser.add_argument("--select", type=selector_list, action="extend", metavar="CODES",
-                        help="rule codes or prefixes to run, comma separated (replaces the config's)")
-    parser.add_argument("--extend-select", type=selector_list, action="extend", metavar="CODES",
-                        help="rule codes or prefixes to run in addition")
-    parser.add_argument("--ignore", type=selector_list, action="extend", metavar="CODES",
-                        help="rule codes or prefixes not to run, comma separated")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="use this configuration file instead of searching for one")
-    parser.add_argument("--output-format", choices=sorted(REPORTERS), default="text",
-                        help="how to print the diagnostics (default: text)")
-    parser.add_argument("--exit-zero", action="store_true",
-                        help="exit with 0 even when diagnostics are reported (errors still give 2)")
-    parser.add_argument("--force-exclude", action="store_true",
-                        help="apply the config's excludes to files named on the command line too")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the text output (default: when stdout is a terminal)")
-    add_fix_arguments(parser)
-    parser.add_argument("--base", metavar="REV",
-                        help="also compare each file with its version at git revision REV (LSL5xx rules)")
-    parser.add_argument("--jobs", "-j", type=job_count, metavar="N",
-                        help="worker processes (default: one per core; 1 checks in this process)")
-    parser.add_argument("--no-cache", action="store_true",
-                        help=f"neither read nor write the results cache ({CACHE_DIR_NAME}/ in the project root)")
+    """The `check` options, grouped as ruff groups its own in `--help`."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders to check (default: .); `-` reads the text from stdin")
+    rules = parser.add_argument_group("rule selection")
+    rules.add_argument("--select", type=selector_list, action="extend", metavar="CODES",
+                       help="rule codes or prefixes to run, comma separated (replaces the config's)")
+    rules.add_argument("--extend-select", type=selector_list, action="extend", metavar="CODES",
+                       help="rule codes or prefixes to run in addition")
+    rules.add_argument("--ignore", type=selector_list, action="extend", metavar="CODES",
+                       help="rule codes or prefixes not to run, comma separated")
+    files = parser.add_argument_group("file selection")
+    files.add_argument("--config", type=Path, metavar="FILE",
+                       help="use this configuration file instead of searching for one")
+    files.add_argument("--force-exclude", action="store_true",
+                       help="apply the config's excludes to files named on the command line too")
+    add_output_arguments(parser.add_argument_group("output"), files)
+    add_fix_arguments(parser.add_argument_group("fixing"))
+    other = parser.add_argument_group("miscellaneous")
+    other.add_argument("--exit-zero", action="store_true",
+                       help="exit with 0 even when diagnostics are reported (errors still give 2)")
+    other.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text output (default: when stdout is a terminal)")
+    other.add_argument("--base", metavar="REV",
+                       help="also compare each file with its version at git revision REV (LSL5xx rules)")
+    other.add_argument("--jobs", "-j", type=job_count, metavar="N",
+                       help="worker processes (default: one per core; 1 checks in this process)")
+    other.add_argument("--no-cache", action="store_true",
+                       help=f"neither read nor write the results cache ({CACHE_DIR_NAME}/ in the project root)")
 
 
 def unknown_selector(selectors, where: str) -> None:
@@ -111,9 +125,15 @@ def check_selectors_known(settings, args: argparse.Namespace) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
-    settings = load_settings(Path(paths[0]), args.config)
+    stdin_name = stdin_path(args)
+    settings = load_settings(config_start(args), args.config)
     check_selectors_known(settings, args)
     settings = settings.with_overrides(select=args.select, extend_select=args.extend_select, ignore=args.ignore)
+    chosen_format = output_format(args, settings.output_format)
+    if args.show_files:
+        return show_files(paths, settings, args)
+    if stdin_name is not None:
+        return check_stdin(args, settings, stdin_name, chosen_format)
     if args.base is not None and (args.fix or args.diff):
         raise UsageError("--base only reports; it cannot be combined with --fix or --diff")
     fix = FixRequest(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
@@ -131,11 +151,14 @@ def run_check(args: argparse.Namespace) -> int:
         color=use_color(args.color),
         sources=result.sources,
         files_failed=len(result.errors) + len(result.missing),  # a missing path is not a pass either
+        fix_run=bool(args.fix),
+        quiet=args.quiet,
         **fix_counts(result if args.fix else None, args.unsafe_fixes),
     )
-    sys.stdout.write(REPORTERS[args.output_format](result.diagnostics, context))
+    report = statistics if args.statistics else lambda found: REPORTERS[chosen_format](found, context)
+    sys.stdout.write(report(result.diagnostics))
     sys.stdout.flush()
-    if not result.files_checked and not result.missing and not result.errors:
+    if not result.files_checked and not result.missing and not result.errors and not args.quiet:
         # As ruff does: an empty selection is not a pass anyone asked for.
         print(f"{PROG}: warning: no Python files found under the given paths", file=sys.stderr)
     for missing in result.missing:
@@ -148,7 +171,46 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FOUND if result.diagnostics and not args.exit_zero else EXIT_CLEAN
 
 
+def show_files(paths: list[str], settings, args: argparse.Namespace) -> int:
+    """`--show-files`: what a check of these paths would read, and nothing checked."""
+    found = discover(paths, settings, force_exclude=args.force_exclude)
+    sys.stdout.write("".join(f"{path}\n" for path in found.files))
+    for missing in found.missing:
+        error_line(f"{missing}: no such file or directory")
+    return EXIT_ERROR if found.missing else EXIT_CLEAN
+
+
+def check_stdin(args: argparse.Namespace, settings, path: str, chosen_format: str) -> int:
+    """`check - --stdin-filename train.py`: the text on stdin, checked as that file. With --fix
+    the fixed text goes to stdout and the remaining diagnostics to stderr (as ruff does)."""
+    from lossscale_lint.pipeline.linting import lint_text
+
+    if args.base is not None or args.diff:
+        raise UsageError("`check -` reads stdin: --base and --diff need files")
+    text = read_stdin()
+    options = settings.analysis_options(path)
+    diagnostics = lint_text(text, path, options)
+    out = sys.stdout
+    if args.fix:
+        from lossscale_lint.fixes.apply import apply_fixes
+
+        outcome = apply_fixes(text, diagnostics, unsafe=args.unsafe_fixes, path=path, options=options)
+        sys.stdout.write(outcome.new_source)
+        text, diagnostics, out = outcome.new_source, list(outcome.remaining), sys.stderr
+    context = ReportContext(files_checked=1, color=use_color(args.color) and out is sys.stdout,
+                            sources={path: text}, quiet=args.quiet, fix_run=bool(args.fix))
+    out.write(statistics(diagnostics) if args.statistics else REPORTERS[chosen_format](diagnostics, context))
+    return EXIT_FOUND if diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
 def run_rules(args: argparse.Namespace) -> int:
+    if args.output_format == "json":
+        import json
+
+        listing = [{"code": r.code, "name": r.name, "severity": r.severity.value, "fix": r.fix or None,
+                    "summary": r.summary, "finds": r.finds or r.summary} for r in ALL_RULES.values()]
+        sys.stdout.write(json.dumps(listing, indent=2) + "\n")
+        return EXIT_CLEAN
     from rich.table import Table  # imported here: `check`, the common command, never needs it
 
     table = Table(title=None, show_lines=False)
@@ -191,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=run_check)
 
     rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text",
+                       help="a table (default) or a JSON array of the rules")
     rules.set_defaults(handler=run_rules)
 
     explain = commands.add_parser("explain", help="show a rule's documentation page")
@@ -214,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return handler(args)
-    except (ConfigError, UsageError, GitBaseError, AdviceError) as problem:
+    except (ConfigError, UsageError, GitBaseError, AdviceError, OutputChoiceError) as problem:
         error_line(str(problem))
     except KeyboardInterrupt:
         error_line("interrupted")

@@ -7,7 +7,7 @@ never imported by `check`: pydantic's import alone costs about 0.1 s.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, create_model
 
@@ -17,6 +17,8 @@ from lossscale_lint.config.table import SETTINGS, Setting
 def _field(setting: Setting) -> tuple[Any, Any]:
     if setting.shape == "bool":
         return bool, Field(setting.flag_default, description=setting.description)
+    if setting.shape == "choice":
+        return Literal[setting.choices] | None, Field(None, description=setting.description)
     item: Any = str
     if setting.item is not None and setting.item.pattern is not None:
         item = Annotated[str, StringConstraints(pattern=setting.item.pattern.pattern)]

@@ -110,6 +110,7 @@ class Settings:
     batch_size_names: tuple[str, ...] = ()
     accumulation_names: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    output_format: str | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any], config_path: Path | None, root: Path) -> Settings:
@@ -126,6 +127,7 @@ class Settings:
             batch_size_names=config["batch_size_names"],
             accumulation_names=config["accumulation_names"],
             respect_gitignore=config["respect_gitignore"],
+            output_format=config["output_format"],
         )
 
     def with_overrides(

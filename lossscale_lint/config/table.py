@@ -37,11 +37,12 @@ class Setting:
     """One key of the table. `optional`: absent means "the built-in default", not "empty"."""
 
     name: str  # the Python name; the key is written with dashes ("extend-select")
-    shape: Literal["list", "table", "bool"]  # table: glob = [items]; bool: true / false
+    shape: Literal["list", "table", "bool", "choice"]  # table: glob = [items]; bool: true / false
     item: ItemKind | None
     description: str
     optional: bool = False
     flag_default: bool = False  # for a bool
+    choices: tuple[str, ...] = ()  # for a choice: the strings it may be (absent: None)
 
     @property
     def key(self) -> str:
@@ -51,6 +52,8 @@ class Setting:
     def default(self) -> Any:
         if self.shape == "bool":
             return self.flag_default
+        if self.shape == "choice":
+            return None
         return None if self.optional else {} if self.shape == "table" else ()
 
 
@@ -68,6 +71,10 @@ SETTINGS = (
     Setting("respect_gitignore", "bool", None,
             "Skip files git ignores (.gitignore, .git/info/exclude) when walking folders (default: true).",
             flag_default=True),
+    # The reporters' names (reporters.FORMATS; tests/test_trusted_behaviour.py keeps them equal).
+    Setting("output_format", "choice", None,
+            "How `check` prints diagnostics when --output-format is not given (default: text).",
+            choices=("concise", "github", "gitlab", "json", "junit", "sarif", "text")),
 )
 
 
@@ -128,6 +135,11 @@ def validate_table(data: dict[str, Any], key_prefix: str = "") -> dict[str, Any]
                 values[setting.name] = value
             else:
                 problems.append(f"key '{where}': expected true or false, {_got(value)}")
+        elif setting.shape == "choice":
+            if value in setting.choices:
+                values[setting.name] = value
+            else:
+                problems.append(f"key '{where}': expected one of {', '.join(setting.choices)}, {_got(value)}")
         elif setting.shape == "list":
             values[setting.name] = _strings(value, where, "a list of strings", setting.item, problems)
         elif not isinstance(value, dict):

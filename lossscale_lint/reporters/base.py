@@ -20,6 +20,10 @@ class ReportContext:
     unsafe_fixes_available: int = 0
     # Files that could not be read or analysed (their errors go to stderr); the summary mentions them.
     files_failed: int = 0
+    # A --fix/--diff run: its summary reports what was fixed, not what could be.
+    fix_run: bool = False
+    # --quiet: the diagnostics and nothing else (no summary lines).
+    quiet: bool = False
 
 
 Reporter = Callable[[Sequence[Diagnostic], ReportContext], str]

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.reporters.base import ReportContext
 from lossscale_lint.reporters.cells import place
-from lossscale_lint.reporters.summary import summary_lines
+from lossscale_lint.reporters.summary import fixable_marker, summary_lines
 
 
-def headline(diagnostic: Diagnostic) -> str:
-    return f"{diagnostic.path}:{place(diagnostic.span)}: {diagnostic.code} {diagnostic.message}"
+def headline(diagnostic: Diagnostic, marker: str = "") -> str:
+    return f"{diagnostic.path}:{place(diagnostic.span)}: {diagnostic.code} {marker}{diagnostic.message}"
 
 
 def report_concise(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
-    lines = [headline(d) for d in diagnostics]
+    # Fixable diagnostics are marked `[*]`, as ruff marks them, except after a fix run.
+    lines = [headline(d, "" if ctx.fix_run else fixable_marker(d)) for d in diagnostics]
     lines.extend(summary_lines(diagnostics, ctx))
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list[str]:
+    if ctx.quiet:
+        return []
     lines = []
     if ctx.fixes_applied:
         lines.append(f"Fixed {plural(ctx.fixes_applied, 'problem')}.")
@@ -36,7 +38,26 @@ def summary_lines(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> list
     if ctx.unsafe_fixes_available:
         count = plural(ctx.unsafe_fixes_available, "more fix", "more fixes")
         lines.append(f"{count} available with --unsafe-fixes.")
+    if not ctx.fix_run and (fixable := fixable_counts(diagnostics)) != (0, 0):
+        safe, unsafe = fixable
+        if not safe:
+            lines.append(f"{unsafe} fixable with --fix --unsafe-fixes.")
+        else:
+            more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+            lines.append(f"{safe} fixable with --fix{more}.")
     return lines
+
+
+def fixable_counts(diagnostics: Sequence[Diagnostic]) -> tuple[int, int]:
+    """(safe, unsafe): how many diagnostics carry a fix of each kind."""
+    kinds = Counter(d.fix.applicability for d in diagnostics if d.fix is not None and d.fix.edits)
+    return kinds["safe"], kinds["unsafe"]
+
+
+def fixable_marker(diagnostic: Diagnostic) -> str:
+    """`[*] ` before the message of a diagnostic `--fix` would fix (ruff's marker), else ``."""
+    fix = diagnostic.fix
+    return "[*] " if fix is not None and fix.edits and fix.applicability == "safe" else ""
 
 
 def _files_with_problems(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
