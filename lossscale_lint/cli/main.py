@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from lossscale_lint import __version__
 from lossscale_lint.pipeline.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
-from lossscale_lint.config.settings import ConfigError, load_settings
+from lossscale_lint.config.settings import ConfigError, SettingsForFiles, load_settings
 from lossscale_lint.config.table import SELECTOR_PATTERN
 from lossscale_lint.cli.console import terminal_console
 from lossscale_lint.rules.pages import PageNotFound, read_rule_page
@@ -128,12 +128,16 @@ def run_check(args: argparse.Namespace) -> int:
     stdin_name = stdin_path(args)
     settings = load_settings(config_start(args), args.config)
     check_selectors_known(settings, args)
-    settings = settings.with_overrides(select=args.select, extend_select=args.extend_select, ignore=args.ignore)
+    overrides = {"select": args.select, "extend_select": args.extend_select, "ignore": args.ignore}
+    settings = settings.with_overrides(**overrides)
+    # Each file is checked with its nearest configuration, however the run was started.
+    settings_for = SettingsForFiles(settings, overrides, explicit=args.config is not None,
+                                    validate=lambda found: check_selectors_known(found, args))
     chosen_format = output_format(args, settings.output_format)
     if args.show_files:
-        return show_files(paths, settings, args)
+        return show_files(paths, settings, args, settings_for)
     if stdin_name is not None:
-        return check_stdin(args, settings, stdin_name, chosen_format)
+        return check_stdin(args, settings_for(stdin_name), stdin_name, chosen_format)
     if args.base is not None and (args.fix or args.diff):
         raise UsageError("--base only reports; it cannot be combined with --fix or --diff")
     fix = FixRequest(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
@@ -143,7 +147,7 @@ def run_check(args: argparse.Namespace) -> int:
         root = project_root(Path(paths[0]), settings.config_path)
         cache = DiagnosticsCache.open(root, create=fix is None)
     result = lint_paths(paths, settings, force_exclude=args.force_exclude, jobs=args.jobs, cache=cache,
-                        base=args.base, fix=fix)
+                        base=args.base, fix=fix, settings_for=settings_for)
     if args.diff:
         return report_diff(result, unsafe=args.unsafe_fixes)
     context = ReportContext(
@@ -171,9 +175,9 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FOUND if result.diagnostics and not args.exit_zero else EXIT_CLEAN
 
 
-def show_files(paths: list[str], settings, args: argparse.Namespace) -> int:
+def show_files(paths: list[str], settings, args: argparse.Namespace, settings_for) -> int:
     """`--show-files`: what a check of these paths would read, and nothing checked."""
-    found = discover(paths, settings, force_exclude=args.force_exclude)
+    found = discover(paths, settings, force_exclude=args.force_exclude, settings_for=settings_for)
     sys.stdout.write("".join(f"{path}\n" for path in found.files))
     for missing in found.missing:
         error_line(f"{missing}: no such file or directory")

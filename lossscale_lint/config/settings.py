@@ -252,3 +252,40 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
         return Settings(root=root if root.is_dir() else root.parent)
     path, config = found
     return Settings.from_config(config, path, path.parent)
+
+
+class SettingsForFiles:
+    """Each file's settings: its nearest configuration file (ruff's hierarchical rule), with the
+    command line's overrides on top, so that `check .`, `check a.py sub/train.py` (what pre-commit
+    runs), `check sub/train.py` and the language server agree on every file. `--config FILE`
+    applies one file to everything. A file with no configuration above it gets the run's."""
+
+    def __init__(self, run: Settings, overrides: dict[str, Any], *, explicit: bool = False,
+                 validate=None) -> None:
+        self.run = run
+        self.overrides = overrides
+        self.explicit = explicit
+        self.validate = validate  # called once on each configuration that is read
+        self._by_config: dict[Path, Settings] = {}
+        self._by_folder: dict[Path, Settings] = {}
+
+    def __call__(self, path: Path | str) -> Settings:
+        if self.explicit:
+            return self.run
+        folder = Path(path).absolute().parent
+        known = self._by_folder.get(folder)
+        if known is None:
+            known = self._by_folder[folder] = self._nearest(folder)
+        return known
+
+    def _nearest(self, folder: Path) -> Settings:
+        found = find_config(folder)
+        if found is None:
+            return self.run if self.run.config_path is None else Settings(root=self.run.root).with_overrides(**self.overrides)
+        path, config = found
+        if path not in self._by_config:
+            settings = Settings.from_config(config, path, path.parent)
+            if self.validate is not None:
+                self.validate(settings)
+            self._by_config[path] = settings.with_overrides(**self.overrides)
+        return self._by_config[path]

@@ -89,7 +89,11 @@ def git_ignored(top: str, files: list[str]) -> set[str]:
     return {by_absolute[p] for p in answer.stdout.split("\0") if p in by_absolute}
 
 
-def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = False) -> Discovery:
+def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = False,
+             settings_for=None) -> Discovery:
+    """`settings_for(path)`: a file's own (nearest) settings, whose excludes also apply to it: to
+    files a walk finds, and with `force_exclude` to files named on the command line."""
+    own = settings_for or (lambda path: settings)
     result = Discovery()
     seen: set[str] = set()
 
@@ -103,13 +107,14 @@ def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = 
         if not os.path.lexists(given):
             result.missing.append(given)
             continue
-        if force_exclude and settings.is_excluded(given, check_parents=True):
+        if force_exclude and (settings.is_excluded(given, check_parents=True)
+                              or (not os.path.isdir(given) and own(given).is_excluded(given, check_parents=True))):
             continue
         if os.path.isdir(given):
             found = walk(given, settings)
             ignored = git_ignored(given, found) if settings.respect_gitignore else set()
             for path in found:
-                if path not in ignored:
+                if path not in ignored and (own(path) is settings or not own(path).is_excluded(path, check_parents=True)):
                     add(path)
         else:
             add(display_path(given))

@@ -109,6 +109,7 @@ def lint_paths(
     cache: DiagnosticsCache | None = None,
     base: str | None = None,
     fix: FixRequest | None = None,
+    settings_for=None,
 ) -> RunResult:
     """`jobs`: worker processes (None: every core); `cache`: where to reuse and keep results;
     `base`: a git revision to compare each file with (raises GitBaseError before any work when it
@@ -119,11 +120,13 @@ def lint_paths(
 
         git_base = GitBase(base)
         git_base.check(paths)
-    found = discover(paths, settings, force_exclude=force_exclude)
+    found = discover(paths, settings, force_exclude=force_exclude, settings_for=settings_for)
     results: list[FileResult | None] = [None] * len(found.files)
     pending: list[FileJob] = []
     for index, path in enumerate(found.files):
-        prepared = prepare(index, path, settings, cache, git_base, fix)
+        # `settings_for`: each file's nearest configuration (SettingsForFiles); else one for all.
+        file_settings = settings_for(path) if settings_for is not None else settings
+        prepared = prepare(index, path, file_settings, cache, git_base, fix)
         if isinstance(prepared, FileJob):
             pending.append(prepared)
         else:

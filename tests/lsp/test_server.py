@@ -301,3 +301,34 @@ async def test_pull_client_is_asked_to_refresh_after_a_configuration_save(refres
         await asyncio.sleep(0.05)
     assert refreshing_client.diagnostic_refresh_count == 1
     assert codes((await answer(refreshing_client.text_document_diagnostic_async(request))).items) == []
+
+
+NESTED_LEGACY = 'import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n'
+
+
+@pytest.mark.slow
+async def test_nested_configuration_agrees_with_every_way_the_cli_is_called(client: LanguageClient, project):
+    """Issue 13: each file uses its nearest configuration, so `check .`, `check a.py sub/train.py`
+    (pre-commit), `check sub/train.py` and the language server report the same on every file."""
+    import subprocess
+
+    (project / "pyproject.toml").write_text('[tool.lossscale-lint]\nselect = ["LSL"]\n', encoding="utf-8")
+    (project / "sub").mkdir()
+    (project / "sub" / "pyproject.toml").write_text('[tool.lossscale-lint]\nignore = ["LSL401"]\n', encoding="utf-8")
+    for name in ("a.py", "sub/train.py"):
+        (project / name).write_text(NESTED_LEGACY, encoding="utf-8")
+
+    def reported(*paths: str) -> set[str]:
+        out = subprocess.run(["lossscale-lint", "check", "--no-cache", "--output-format", "concise", *paths],
+                             cwd=project, capture_output=True, text=True, timeout=60).stdout
+        return {line.split(":", 1)[0] for line in out.splitlines() if ": LSL" in line}
+
+    assert reported(".") == {"a.py"}
+    assert reported("a.py", "sub/train.py") == {"a.py"}
+    assert reported("sub/train.py") == set()
+    assert reported("sub") == set()
+    editor = {}
+    for name in ("a.py", "sub/train.py"):
+        uri = open_document(client, project / name, NESTED_LEGACY)
+        editor[name] = codes(await next_diagnostics(client, uri))
+    assert editor == {"a.py": ["LSL401"], "sub/train.py": []}
