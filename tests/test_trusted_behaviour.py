@@ -239,3 +239,60 @@ def test_check_help_groups_the_options_as_ruff_does(tmp_path: Path) -> None:
     assert all(flag in output for flag in ("--output-format", "--quiet", "--statistics"))
     files = text[text.index("file selection:"):text.index("output:")]
     assert all(flag in files for flag in ("--force-exclude", "--show-files", "--stdin-filename"))
+
+
+# --- noqa prefixes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("comment", "silenced"), [
+    ("# noqa: LSL1", True), ("# noqa: LSL10", True), ("# noqa: LSL101", True),
+    ("# noqa: LSL2", False), ("# noqa: LSL102", False), ("# noqa: LSL1011", False),
+])
+def test_a_noqa_code_is_a_prefix_as_in_flake8_and_ruff(project: Path, comment: str, silenced: bool) -> None:
+    source = SUMMED.replace('nn.CrossEntropyLoss(reduction="sum")', f'nn.CrossEntropyLoss(reduction="sum")  {comment}')
+    (project / "train.py").write_text(source, encoding="utf-8")
+    result = run_console_script(["check", "--no-cache", "--output-format", "concise", "train.py"], project)
+    assert ("LSL101" not in result.stdout) is silenced, result.stdout
+
+
+# --- terminal rendering ---------------------------------------------------------------------
+
+def _in_a_terminal(args: list[str], columns: int) -> str:
+    """Run the console script on a pseudo-terminal `columns` wide; its output without escapes."""
+    import os
+    import pty
+    import re
+    import subprocess
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    process = subprocess.Popen(["lossscale-lint", *args], stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=60)
+    os.close(leader)
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+def test_rules_is_readable_at_80_columns() -> None:
+    from lossscale_lint.rules import ALL_RULES
+
+    text = _in_a_terminal(["rules"], 80)
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    flat = " ".join(text.split())
+    for rule in ALL_RULES.values():  # every summary is there in full, not squeezed to nothing
+        assert rule.code in flat and " ".join(rule.summary.split()) in flat, rule.code
+
+
+def test_explain_piped_has_no_trailing_padding(tmp_path: Path) -> None:
+    result = run_console_script(["explain", "LSL101"], tmp_path)
+    assert result.returncode == 0 and "What it detects" in result.stdout
+    assert all(line == line.rstrip() for line in result.stdout.splitlines())

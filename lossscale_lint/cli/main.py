@@ -18,7 +18,7 @@ from lossscale_lint import __version__
 from lossscale_lint.pipeline.cache import CACHE_DIR_NAME, DiagnosticsCache, project_root
 from lossscale_lint.config.settings import ConfigError, SettingsForFiles, load_settings
 from lossscale_lint.config.table import SELECTOR_PATTERN
-from lossscale_lint.cli.console import terminal_console
+from lossscale_lint.cli.console import print_renderable, terminal_console
 from lossscale_lint.rules.pages import PageNotFound, read_rule_page
 from lossscale_lint.cli.check_output import (
     OutputChoiceError,
@@ -41,6 +41,8 @@ from lossscale_lint.cli.integrations import add_integration_commands
 from lossscale_lint.pipeline.git_base import GitBaseError
 
 PROG = "lossscale-lint"
+# Below this many columns the rules table leaves its Summary column no room: list the rules instead.
+WIDE_RULES_TABLE = 110
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
@@ -217,13 +219,24 @@ def run_rules(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     from rich.table import Table  # imported here: `check`, the common command, never needs it
 
+    console = terminal_console(piped_width=160)
+    if console.width < WIDE_RULES_TABLE:
+        # Too narrow for five columns: one line per rule, its summary wrapped below it.
+        import textwrap
+
+        for rule in ALL_RULES.values():
+            fix = f"fix: {rule.fix}" if rule.fix else "no fix"
+            console.print(f"[bold]{rule.code}[/bold]  {rule.name}  ({rule.severity.value}, {fix})", highlight=False)
+            for line in textwrap.wrap(rule.summary, width=max(console.width - 8, 20)):
+                console.print(f"        {line}", highlight=False, markup=False)
+        return EXIT_CLEAN
     table = Table(title=None, show_lines=False)
     for column in ("Code", "Name", "Severity", "Fix", "Summary"):
-        table.add_column(column, no_wrap=column != "Summary")
+        table.add_column(column, no_wrap=column != "Summary", min_width=30 if column == "Summary" else None)
     for rule in ALL_RULES.values():
         fix = f"yes ({rule.fix})" if rule.fix else "no"
         table.add_row(rule.code, rule.name, rule.severity.value, fix, rule.summary)
-    terminal_console(piped_width=160).print(table)
+    console.print(table)
     return EXIT_CLEAN
 
 
@@ -240,7 +253,7 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         from rich.markdown import Markdown  # ~45 ms of imports that only `explain` needs
 
-        terminal_console(piped_width=100).print(Markdown(page))
+        print_renderable(Markdown(page), piped_width=100)
     return EXIT_CLEAN
 
 

@@ -1,4 +1,5 @@
-"""Suppression comments: `# noqa`, `# noqa: LSL101, LSL102` and `# lossscale-lint: skip-file`.
+"""Suppression comments: `# noqa`, `# noqa: LSL101, LSL102` (or a prefix, `# noqa: LSL1`) and
+`# lossscale-lint: skip-file`.
 
 Only real comments count: the source is tokenized, so `"# noqa"` inside a string does nothing.
 Tokenizing is slow next to a plain substring test, so it only happens when the text mentions a
@@ -35,7 +36,8 @@ class Suppressions:
         if line not in self.lines:
             return False
         codes = self.lines[line]
-        return codes is None or diagnostic.code in codes
+        # A code is a prefix too, as in flake8 and ruff: `# noqa: LSL1` silences LSL101 and LSL104.
+        return codes is None or any(diagnostic.code.startswith(code) for code in codes)
 
 
 def comments(source: str) -> Iterator[tuple[int, str]]:
