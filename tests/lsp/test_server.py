@@ -9,7 +9,9 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.pipeline.engine import lint_source
+from lossscale_lint.pipeline.linting import lint_text
 from lsp_helpers import answer, apply_edits, next_diagnostics, open_document
 
 # Non-ASCII text before the diagnostic on the same line: "ü" is 1 UTF-16 unit and 2 UTF-8 bytes,
@@ -90,7 +92,7 @@ async def test_related_sites_and_an_unsafe_fix_that_is_offered_but_not_preferred
     assert related["backward here"].range == expected_range(text, "loss.backward()", "utf-16")
     assert any("optimizer" in message for message in related)
     actions = await answer(client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
-    [quick_fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    [quick_fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix and "noqa" not in a.title]
     assert "unsafe" in quick_fix.title and not quick_fix.is_preferred
     # Fix-all applies safe fixes only, as `check --fix` does: nothing to offer here.
     assert not [a for a in actions if a.kind == "source.fixAll.lossscale-lint"]
@@ -139,7 +141,7 @@ async def test_quick_fix_edit_fixes_the_file(client: LanguageClient, project):
     [d] = await next_diagnostics(client, uri)
     # The client sends the diagnostic without `data` (as eglot does): the server recomputes the fix.
     actions = await answer(client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
-    quick_fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    quick_fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix and "noqa" not in a.title]
     assert len(quick_fixes) == 1 and quick_fixes[0].is_preferred
     assert quick_fixes[0].diagnostics[0].code == "LSL401"
 
@@ -158,7 +160,7 @@ async def test_eglot_negotiates_utf32_gets_pushed_diagnostics_and_a_working_quic
     [d] = await next_diagnostics(emacs_client, uri)
     assert d.range == expected_range(BAD, ARGUMENT, "utf-32")
     actions = await answer(emacs_client.text_document_code_action_async(code_action_params(uri, d.range, [d])))
-    [quick_fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+    [quick_fix] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix and "noqa" not in a.title]
     assert "LSL401" not in codes(lint_source(apply_edits(BAD, quick_fix.edit.changes[uri], "utf-32"), "train.py"))
 
 
@@ -332,3 +334,58 @@ async def test_nested_configuration_agrees_with_every_way_the_cli_is_called(clie
         uri = open_document(client, project / name, NESTED_LEGACY)
         editor[name] = codes(await next_diagnostics(client, uri))
     assert editor == {"a.py": ["LSL401"], "sub/train.py": []}
+
+
+SHARED_SPAN = (
+    "import torch\n"
+    "from torch import nn\n"
+    "from torch.utils.data import DataLoader\n\n"
+    "loader = DataLoader(data, batch_size=64)\n"
+    "model = nn.Linear(20, 5)\n"
+    'criterion = nn.CrossEntropyLoss(reduction="sum")\n'
+    "optimizer = torch.optim.SGD(model.parameters(), lr=0.001, weight_decay=1e-4)\n"
+    "for inputs, targets in loader:\n"
+    "    optimizer.zero_grad()\n"
+    "    criterion(model(inputs), targets).backward()\n"
+    "    optimizer.step()\n"
+)
+
+
+@pytest.mark.slow
+async def test_code_actions_are_for_the_diagnostic_asked_about_and_offer_noqa(client: LanguageClient, project):
+    """Issue 13: LSL101 and LSL102 sit on the same `reduction="sum"`; asking on LSL102 must not
+    return LSL101's fix. Every diagnostic offers `# noqa: CODE`; each links its rule page and
+    carries its suggestion."""
+    uri = open_document(client, project / "train.py", SHARED_SPAN)
+    found = {d.code: d for d in await next_diagnostics(client, uri)}
+    assert set(found) == {"LSL101", "LSL102"} and found["LSL101"].range == found["LSL102"].range
+    for code, d in found.items():
+        assert d.code_description.href.endswith(f"/rules/{code}.md")
+        assert d.data["suggestion"]
+
+    on_102 = await answer(client.text_document_code_action_async(
+        code_action_params(uri, found["LSL102"].range, [found["LSL102"]])))
+    assert [a.diagnostics[0].code for a in on_102 if a.kind == types.CodeActionKind.QuickFix] == ["LSL102"]
+    [noqa] = on_102
+    assert noqa.title.startswith("LSL102: add `# noqa: LSL102`")
+    silenced = apply_edits(SHARED_SPAN, noqa.edit.changes[uri], "utf-16")
+    assert 'criterion = nn.CrossEntropyLoss(reduction="sum")  # noqa: LSL102\n' in silenced
+    assert codes(lint_text(silenced, "train.py", AnalysisOptions())) == ["LSL101"]  # lint_text reads noqa
+
+    on_101 = await answer(client.text_document_code_action_async(
+        code_action_params(uri, found["LSL101"].range, [found["LSL101"]])))
+    titles = [a.title for a in on_101 if a.kind == types.CodeActionKind.QuickFix]
+    assert len(titles) == 2 and titles[0].startswith("LSL101: use reduction") and "noqa: LSL101" in titles[1]
+    # On the edited document, LSL101's noqa joins the code already there.
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=silenced)]))
+    [remaining] = await next_diagnostics(client, uri)
+    assert remaining.code == "LSL101"
+    joined = await answer(client.text_document_code_action_async(code_action_params(uri, remaining.range, [remaining])))
+    both = apply_edits(silenced, joined[-1].edit.changes[uri], "utf-16")
+    assert 'reduction="sum")  # noqa: LSL102, LSL101\n' in both
+
+    hover = await answer(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=found["LSL102"].range.start)))
+    assert "Suggestion:" in hover.contents.value

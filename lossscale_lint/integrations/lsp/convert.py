@@ -19,6 +19,7 @@ from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange
 
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
 from lossscale_lint.fixes.apply import LINE_BREAK, EditOutOfRange, LineOffsets
+from lossscale_lint.pipeline.noqa import NOQA_PATTERN
 from lossscale_lint.reporters.rule_info import rule_info
 
 SOURCE = "lossscale-lint"
@@ -78,13 +79,42 @@ def to_lsp(d: Diagnostic, positions: ClientPositions, uri: str) -> types.Diagnos
         )
         for r in d.related
     ]
+    url = rule_info(d.code, d).url
+    data = {key: value for key, value in (("suggestion", d.suggestion), ("factor", d.factor)) if value}
     return types.Diagnostic(
         range=positions.range(d.span),
         severity=_SEVERITY[d.severity],
         code=d.code,
+        code_description=types.CodeDescription(href=url) if url else None,  # the rule's page
         source=SOURCE,
         message=d.message,
         related_information=related or None,
+        data=data or None,
+    )
+
+
+def same_diagnostic(d: Diagnostic, asked: types.Diagnostic, positions: ClientPositions) -> bool:
+    """Whether the client's diagnostic (from a code-action request's context) is `d`."""
+    return asked.code == d.code and asked.range == positions.range(d.span)
+
+
+def noqa_action(d: Diagnostic, source: str, positions: ClientPositions, uri: str) -> types.CodeAction:
+    """`# noqa: CODE` at the end of the diagnostic's line, or the code added to a noqa there."""
+    lines = source.split("\n")
+    line = lines[d.span.line - 1].rstrip("\r")
+    match = NOQA_PATTERN.search(line)
+    if match is not None and match.group("codes"):
+        insert_at, text = match.end("codes"), f", {d.code}"
+    else:
+        insert_at, text = len(line), f"  # noqa: {d.code}"
+    position = positions.position(d.span.line, insert_at + 1)
+    return types.CodeAction(
+        title=f"{d.code}: add `# noqa: {d.code}` on this line",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[to_lsp(d, positions, uri)],
+        is_preferred=False,
+        edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(range=types.Range(start=position, end=position),
+                                                               new_text=text)]}),
     )
 
 
@@ -169,6 +199,8 @@ def hover_markdown(diagnostics: Iterable[Diagnostic]) -> str:
         lines = [f"**{d.code} {info.name}** ({d.severity.value})", "", d.message]
         if d.factor:
             lines += ["", f"Effect on the update: {d.factor}"]
+        if d.suggestion:
+            lines += ["", f"Suggestion: {d.suggestion}"]
         lines += ["", info.short_form]
         if d.fix is not None:
             lines += ["", f"Fix ({d.fix.applicability}): {d.fix.description}"]

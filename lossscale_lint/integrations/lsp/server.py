@@ -193,11 +193,19 @@ async def code_action(ls: LossScaleServer, params: types.CodeActionParams) -> li
     only = params.context.only
     actions: list[types.CodeAction] = []
     if convert.kind_requested(types.CodeActionKind.QuickFix, only):
+        asked = params.context.diagnostics
         for d in result.diagnostics:
-            if d.fix is not None and convert.touches(positions.range(d.span), params.range):
-                action = convert.quick_fix(d, result.source, positions, uri)
-                if action is not None:
-                    actions.append(action)
+            # The diagnostics the client asks about, when it names them (LSL101 and LSL102 may sit
+            # on the same span: asking on one must not offer the other's fix); else those under
+            # the cursor.
+            wanted = (any(convert.same_diagnostic(d, a, positions) for a in asked) if asked
+                      else convert.touches(positions.range(d.span), params.range))
+            if not wanted:
+                continue
+            action = convert.quick_fix(d, result.source, positions, uri) if d.fix is not None else None
+            if action is not None:
+                actions.append(action)
+            actions.append(convert.noqa_action(d, result.source, positions, uri))
     if convert.kind_requested(convert.FIX_ALL_KIND, only):
         fixed = await asyncio.to_thread(fix_all, result)
         if fixed is not None:
