@@ -296,3 +296,32 @@ def test_explain_piped_has_no_trailing_padding(tmp_path: Path) -> None:
     result = run_console_script(["explain", "LSL101"], tmp_path)
     assert result.returncode == 0 and "What it detects" in result.stdout
     assert all(line == line.rstrip() for line in result.stdout.splitlines())
+
+
+# --- --add-noqa -----------------------------------------------------------------------------
+
+def test_add_noqa_suppresses_every_current_diagnostic_in_place(project: Path) -> None:
+    (project / "legacy.py").write_text(
+        "import torch.nn as nn\n"
+        "crit = nn.MSELoss(size_average=False)  # noqa: E501\n"
+        "other = nn.L1Loss(size_average=False)\r\n", encoding="utf-8", newline="")
+    result = run_console_script(["check", "--no-cache", "--add-noqa", "."], project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Added noqa comments to 3 lines.\n"
+    assert (project / "legacy.py").read_bytes().decode() == (
+        "import torch.nn as nn\n"
+        "crit = nn.MSELoss(size_average=False)  # noqa: E501, LSL401\n"
+        "other = nn.L1Loss(size_average=False)  # noqa: LSL401\r\n")  # the line's own ending kept
+    assert "# noqa: LSL101" in (project / "train.py").read_text(encoding="utf-8")
+    after = run_console_script(["check", "--no-cache", "."], project)
+    assert after.returncode == 0 and after.stdout == "Checked 2 files: no problems found.\n"
+    again = run_console_script(["check", "--no-cache", "--add-noqa", "."], project)
+    assert again.stdout == "Added noqa comments to 0 lines.\n"  # idempotent
+
+
+def test_add_noqa_leaves_a_file_where_the_comment_would_land_in_a_string(tmp_path: Path) -> None:
+    text = 'import torch.nn as nn\ncrit = nn.MSELoss(size_average=False); notes = """\nsee above\n"""\n'
+    (tmp_path / "strings.py").write_text(text, encoding="utf-8")
+    result = run_console_script(["check", "--no-cache", "--add-noqa", "strings.py"], tmp_path)
+    assert result.returncode == 2 and "would not be a comment there" in result.stderr
+    assert (tmp_path / "strings.py").read_text(encoding="utf-8") == text

@@ -95,7 +95,10 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--force-exclude", action="store_true",
                        help="apply the config's excludes to files named on the command line too")
     add_output_arguments(parser.add_argument_group("output"), files)
-    add_fix_arguments(parser.add_argument_group("fixing"))
+    fixing = parser.add_argument_group("fixing")
+    add_fix_arguments(fixing)
+    fixing.add_argument("--add-noqa", action="store_true",
+                        help="add `# noqa: CODE` to every line with a diagnostic (to adopt the tool on old code)")
     other = parser.add_argument_group("miscellaneous")
     other.add_argument("--exit-zero", action="store_true",
                        help="exit with 0 even when diagnostics are reported (errors still give 2)")
@@ -140,6 +143,8 @@ def run_check(args: argparse.Namespace) -> int:
         return show_files(paths, settings, args, settings_for)
     if stdin_name is not None:
         return check_stdin(args, settings_for(stdin_name), stdin_name, chosen_format)
+    if args.add_noqa and (args.fix or args.diff or args.base is not None):
+        raise UsageError("--add-noqa cannot be combined with --fix, --diff or --base")
     if args.base is not None and (args.fix or args.diff):
         raise UsageError("--base only reports; it cannot be combined with --fix or --diff")
     fix = FixRequest(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
@@ -152,6 +157,14 @@ def run_check(args: argparse.Namespace) -> int:
                         base=args.base, fix=fix, settings_for=settings_for)
     if args.diff:
         return report_diff(result, unsafe=args.unsafe_fixes)
+    if args.add_noqa:
+        from lossscale_lint.cli.add_noqa import add_noqa
+
+        changed, problems = add_noqa(result.diagnostics)
+        print(f"Added noqa comments to {changed} line{'s' if changed != 1 else ''}.")
+        for problem in [*problems, *(f"{m}: no such file or directory" for m in result.missing), *map(str, result.errors)]:
+            error_line(problem)
+        return EXIT_ERROR if problems or result.missing or result.errors else EXIT_CLEAN
     context = ReportContext(
         files_checked=result.files_checked,
         color=use_color(args.color),

@@ -77,3 +77,19 @@ def parse_suppressions(source: str) -> Suppressions:
 
 def without_suppressed(diagnostics: Iterable[Diagnostic], suppressions: Suppressions) -> list[Diagnostic]:
     return [d for d in diagnostics if not suppressions.suppresses(d)]
+
+
+def with_noqa(line: str, codes: Iterable[str]) -> tuple[int, str]:
+    """Where to insert text into `line` (no line break) so that it carries `# noqa` for `codes`,
+    and the text: the codes joined to a `# noqa:` already there, else `  # noqa: A, B` at the end.
+    Codes the line's noqa already names are left out; an empty text means nothing to add."""
+    match = NOQA_PATTERN.search(line)
+    present = frozenset(c.upper() for c in CODE_SPLIT.split(match.group("codes") or "") if c) if match else frozenset()
+    if match is not None and match.group("codes") is None:
+        return len(line), ""  # a bare `# noqa` already silences everything
+    missing = [c for c in dict.fromkeys(codes) if not any(c.startswith(p) for p in present)]
+    if not missing:
+        return len(line), ""
+    if match is not None:
+        return match.end("codes"), "".join(f", {c}" for c in missing)
+    return len(line.rstrip()), f"  # noqa: {', '.join(missing)}"

@@ -19,7 +19,7 @@ from pygls.workspace import PositionCodec, ServerTextPosition, ServerTextRange
 
 from lossscale_lint.diagnostics import Diagnostic, Severity, Span
 from lossscale_lint.fixes.apply import LINE_BREAK, EditOutOfRange, LineOffsets
-from lossscale_lint.pipeline.noqa import NOQA_PATTERN
+from lossscale_lint.pipeline.noqa import with_noqa
 from lossscale_lint.reporters.rule_info import rule_info
 
 SOURCE = "lossscale-lint"
@@ -101,12 +101,7 @@ def same_diagnostic(d: Diagnostic, asked: types.Diagnostic, positions: ClientPos
 def noqa_action(d: Diagnostic, source: str, positions: ClientPositions, uri: str) -> types.CodeAction:
     """`# noqa: CODE` at the end of the diagnostic's line, or the code added to a noqa there."""
     lines = source.split("\n")
-    line = lines[d.span.line - 1].rstrip("\r")
-    match = NOQA_PATTERN.search(line)
-    if match is not None and match.group("codes"):
-        insert_at, text = match.end("codes"), f", {d.code}"
-    else:
-        insert_at, text = len(line), f"  # noqa: {d.code}"
+    insert_at, text = with_noqa(lines[d.span.line - 1].rstrip("\r"), [d.code])
     position = positions.position(d.span.line, insert_at + 1)
     return types.CodeAction(
         title=f"{d.code}: add `# noqa: {d.code}` on this line",
