@@ -192,3 +192,20 @@ def test_the_summary_counts_what_fix_would_fix_and_concise_marks_safe_fixes(mark
     after_fix = replace(ctx, fix_run=True)
     fixed_run = REPORTERS["concise"]([safe], after_fix).splitlines()
     assert fixed_run == ["b.py:2:8: LSL901 loss MSELoss constructed here", "Found 1 problem (0 errors, 1 warning) in 1 of 3 files."]
+
+
+def test_carets_take_the_colour_of_the_severity_and_notes_their_own(marked):
+    from lossscale_lint.diagnostics import Severity
+
+    diagnostics, ctx = marked
+    coloured = replace(ctx, color=True)
+    warning = REPORTERS["text"](diagnostics, coloured)
+    error = REPORTERS["text"]([replace(diagnostics[0], severity=Severity.ERROR)], coloured)
+    carets = "^" * 12  # under `nn.MSELoss()`
+
+    def caret_style(text: str) -> str:
+        before = text[:text.index(carets)]
+        return before[before.rindex("\x1b["):]
+
+    assert caret_style(warning) != caret_style(error)
+    assert "33" in caret_style(warning) and "31" in caret_style(error)  # yellow for warnings, red for errors

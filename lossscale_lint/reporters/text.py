@@ -32,6 +32,7 @@ from lossscale_lint.reporters.summary import summary_lines
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 GUTTER_STYLE = "blue"
+NOTE_STYLE = "bold cyan"  # related places: their label and their carets
 # A long span (a whole loop) would flood the terminal; its first lines locate it well enough.
 MAX_FRAME_LINES = 4
 # Python's own line breaks (as LibCST counts lines); str.splitlines also breaks at \f and others.
@@ -62,8 +63,9 @@ def underline_range(span: Span, number: int, text: str) -> tuple[int, int]:
     return start, max(end, start + 1)
 
 
-def frame(span: Span, source_lines: list[str]) -> list[Line]:
-    """The source lines of `span` with carets under the covered part; empty when out of range."""
+def frame(span: Span, source_lines: list[str], caret_style: str = "bold red") -> list[Line]:
+    """The source lines of `span` with carets under the covered part (coloured by the
+    diagnostic's severity, cyan for a related note); empty when out of range."""
     last = min(span.end_line, len(source_lines), span.line + MAX_FRAME_LINES - 1)
     if span.line < 1 or span.line > last:
         return []
@@ -76,7 +78,7 @@ def frame(span: Span, source_lines: list[str]) -> list[Line]:
         # Keep tabs in the caret line's indent so that the carets line up under tab-indented code.
         indent = "".join(c if c == "\t" else " " for c in text[:start])
         lines.append(Line.of((f"{number:>{width}} | ", GUTTER_STYLE), text))
-        lines.append(Line.of((gutter + " ", GUTTER_STYLE), indent, ("^" * (end - start), "bold red")))
+        lines.append(Line.of((gutter + " ", GUTTER_STYLE), indent, ("^" * (end - start), caret_style)))
     if last < span.end_line:
         lines.append(Line.of((" " * width + " | ...", GUTTER_STYLE)))
     return lines
@@ -102,12 +104,12 @@ def diagnostic_block(
 
     style = SEVERITY_STYLE[diagnostic.severity]
     lines = [Line.of(location(diagnostic.path, diagnostic.span), " ", (diagnostic.code, style), " ", diagnostic.message)]
-    lines.extend(frame(diagnostic.span, lines_for(diagnostic.span)))
+    lines.extend(frame(diagnostic.span, lines_for(diagnostic.span), style))
     for related in diagnostic.related:
         path = related.path or diagnostic.path
-        lines.append(Line.of(location(path, related.span), " ", ("note", "bold cyan"), ": ", related.message))
+        lines.append(Line.of(location(path, related.span), " ", ("note", NOTE_STYLE), ": ", related.message))
         in_file = lines_for(related.span) if related.path is None else (other_sources(path) if other_sources else [])
-        lines.extend(frame(related.span, in_file))
+        lines.extend(frame(related.span, in_file, NOTE_STYLE))
     notes = []
     if diagnostic.factor:
         notes.append(("factor", diagnostic.factor))
