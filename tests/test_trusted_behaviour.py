@@ -325,3 +325,22 @@ def test_add_noqa_leaves_a_file_where_the_comment_would_land_in_a_string(tmp_pat
     result = run_console_script(["check", "--no-cache", "--add-noqa", "strings.py"], tmp_path)
     assert result.returncode == 2 and "would not be a comment there" in result.stderr
     assert (tmp_path / "strings.py").read_text(encoding="utf-8") == text
+
+
+def test_show_settings_names_where_each_value_came_from(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.lossscale-lint]\nselect = ["LSL1"]\n', encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text(
+        '[tool.lossscale-lint]\nignore = ["LSL401"]\nbatch-size-names = ["micro_bs"]\n', encoding="utf-8")
+    (tmp_path / "sub" / "train.py").write_text(SUMMED, encoding="utf-8")
+    result = run_console_script(["check", "--show-settings", "--ignore", "LSL104", "sub/train.py"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    config = str(tmp_path / "sub" / "pyproject.toml")
+    assert lines[0] == "Settings for sub/train.py:" and lines[1] == f"  configuration file: {config}"
+    assert f"  ignore = ['LSL401', 'LSL104']  ({config} + command line)" in lines
+    assert f"  batch-size-names = ['micro_bs']  ({config})" in lines
+    assert "  select = ['LSL']  (default)" in lines  # the nearest file decides, not the root's LSL1
+    assert "  respect-gitignore = True  (default)" in lines
+    folder = run_console_script(["check", "--show-settings", "sub"], tmp_path)
+    assert folder.returncode == 2 and "takes one file" in folder.stderr

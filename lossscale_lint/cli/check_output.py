@@ -35,6 +35,8 @@ def add_output_arguments(output, files) -> None:
                              "instead of the diagnostics")
     files.add_argument("--show-files", action="store_true",
                        help="print the files a check would read, one per line, and check nothing")
+    files.add_argument("--show-settings", action="store_true",
+                       help="print the settings the one file given is checked with, and where each came from")
     files.add_argument("--stdin-filename", metavar="PATH",
                        help="with `check -`: the name the text read from stdin is checked as (its config, "
                             "per-file-ignores and the paths in the output)")

@@ -141,6 +141,13 @@ def run_check(args: argparse.Namespace) -> int:
     chosen_format = output_format(args, settings.output_format)
     if args.show_files:
         return show_files(paths, settings, args, settings_for)
+    if args.show_settings:
+        from lossscale_lint.cli.show_settings import show_settings
+
+        if len(paths) != 1 or not Path(paths[0]).is_file():
+            raise UsageError("--show-settings takes one file: the settings are per file")
+        sys.stdout.write(show_settings(paths[0], settings_for(paths[0]), args))
+        return EXIT_CLEAN
     if stdin_name is not None:
         return check_stdin(args, settings_for(stdin_name), stdin_name, chosen_format)
     if args.add_noqa and (args.fix or args.diff or args.base is not None):
