@@ -32,6 +32,29 @@ class AlgebraMixin:
             return Opaque(where.expr)
         return Plus(traced)
 
+    def _made_by_call(self, where: Where, depth: int = 0) -> Where | None:
+        """The call an expression's value comes from: through transparent methods (`.float()`,
+        `.to(device)`) and names assigned once on the way (`out = model(x)`); None otherwise."""
+        expr = where.expr
+        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+               and expr.func.attr.value in TENSOR.transparent):
+            expr = expr.func.value
+        if isinstance(expr, cst.Name):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if depth >= MAX_DEPTH or binding is None or binding.kind != "assign" or binding.value is None:
+                return None
+            return self._made_by_call(Where(binding.value, binding.scope, binding.position), depth + 1)
+        return Where(expr, where.scope, where.position) if isinstance(expr, cst.Call) else None
+
+    def _is_loader(self, where: Where) -> bool:
+        """A data loader: made by a catalog loader (`DataLoader(...)`) or named like one
+        (`train_loader`, a parameter made out of sight)."""
+        _, qualified = self.resolver.origin_call(where)
+        if qualified and catalog.dataloader_record(qualified) is not None:
+            return True
+        name = dotted_name(where.expr) or ""
+        return catalog.LOADER_NAME_WORD in name.rpartition(".")[2].lower()
+
     def _returned_loss(self, where: Where) -> Term | None:
         """`outputs.loss` / `outputs["loss"]` where `outputs` is what a catalog-known library model
         (`AutoModelForCausalLM.from_pretrained(...)`) returned: its own loss, with the catalog's
@@ -44,17 +67,11 @@ class AlgebraMixin:
             field = key.evaluated_value if isinstance(key, cst.SimpleString) else None
         else:
             return None
-        call, scope, position = expr.value, where.scope, where.position
-        for _ in range(MAX_DEPTH):  # `outputs = model(**batch)` and its re-bindings
-            if not isinstance(call, cst.Name):
-                break
-            binding = self.resolver.lookup(call, scope, position)
-            if binding is None or binding.kind != "assign" or binding.value is None:
-                return None
-            call, scope, position = binding.value, binding.scope, binding.position
-        if not isinstance(call, cst.Call):
+        made = self._made_by_call(Where(expr.value, where.scope, where.position))  # `outputs = model(**batch)`
+        if made is None:
             return None
-        _, qualified = self.resolver.origin_call(Where(call.func, scope, position))
+        call = made.expr
+        _, qualified = self.resolver.origin_call(Where(call.func, made.scope, made.position))
         known = catalog.returned_loss(qualified or "")
         if known is None or known[0].loss_attribute != field:
             return None
@@ -116,10 +133,7 @@ class AlgebraMixin:
             while isinstance(source, cst.Call) and source.args and \
                     dotted_name(source.func) in catalog.BUILTINS.iteration_wrappers:
                 source = source.args[0].value
-            _, qualified = self.resolver.origin_call(Where(source, binding.scope, binding.position))
-            word = dotted_name(source) or ""
-            return (bool(qualified) and catalog.dataloader_record(qualified) is not None) or \
-                catalog.LOADER_NAME_WORD in word.rpartition(".")[2].lower()
+            return self._is_loader(Where(source, binding.scope, binding.position))
         if binding.kind == "assign":
             return self._is_batch(binding.value, binding.scope, binding.position, depth + 1)
         value = binding.value  # `xb, yb = X[idx], Y[idx]`
@@ -127,21 +141,13 @@ class AlgebraMixin:
             return self._is_batch(value.elements[binding.index].value, binding.scope, binding.position, depth + 1)
         return False
 
-    def _output_width(self, where: Where, depth: int = 0) -> int | None:
+    def _output_width(self, where: Where) -> int | None:
         """D for `model(x)` (or a name bound to it) when `model` is an `nn.Linear(in, D)` or an
         `nn.Sequential` ending in one: the values per example a loss on the output averages over."""
-        expr = where.expr
-        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-               and expr.func.attr.value in TENSOR.transparent):
-            expr = expr.func.value
-        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
-            binding = self.resolver.lookup(expr, where.scope, where.position)
-            if binding is None or binding.kind != "assign" or binding.value is None:
-                return None
-            return self._output_width(Where(binding.value, binding.scope, binding.position), depth + 1)
-        if not isinstance(expr, cst.Call):
+        call = self._made_by_call(where)
+        if call is None:
             return None
-        made, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
+        made, qualified = self.resolver.origin_call(Where(call.expr.func, call.scope, call.position))
         return _layer_width(made.node, qualified, self.resolver.qualified) if made is not None and qualified else None
 
     def _stacked(self, where: Where) -> cst.BaseExpression | None:
@@ -152,19 +158,13 @@ class AlgebraMixin:
             return expr.args[0].value
         return None
 
-    def _is_model_output(self, where: Where, depth: int = 0) -> bool:
+    def _is_model_output(self, where: Where) -> bool:
         """`model(x)` (or a name bound to it) for a model that returns one output per sample."""
-        expr = where.expr
-        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-               and expr.func.attr.value in TENSOR.transparent):
-            expr = expr.func.value
-        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
-            binding = self.resolver.lookup(expr, where.scope, where.position)
-            return (binding is not None and binding.kind == "assign" and binding.value is not None
-                    and self._is_model_output(Where(binding.value, binding.scope, binding.position), depth + 1))
-        if not isinstance(expr, cst.Call) or len(expr.args) != 1 or expr.args[0].keyword or expr.args[0].star:
+        made = self._made_by_call(where)
+        expr = made.expr if made is not None else None
+        if expr is None or len(expr.args) != 1 or expr.args[0].keyword or expr.args[0].star:
             return False
-        _, qualified = self.resolver.origin_call(Where(expr.func, where.scope, where.position))
+        _, qualified = self.resolver.origin_call(Where(expr.func, made.scope, made.position))
         if not qualified or catalog.loss_record(qualified) is not None or qualified in catalog.MODEL_WRAPPERS:
             return False
         if qualified.startswith(catalog.MODEL_HOME + ".") and qualified[len(catalog.MODEL_HOME) + 1:].isidentifier():

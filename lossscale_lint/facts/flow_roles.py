@@ -76,12 +76,7 @@ class RoleMixin:
         if not (isinstance(expr, cst.Call) and dotted_name(expr.func) == catalog.BUILTINS.length
                 and len(expr.args) == 1):
             return False
-        loader = Where(expr.args[0].value, where.scope, where.position)
-        _, qualified = self.resolver.origin_call(loader)
-        if qualified and catalog.dataloader_record(qualified) is not None:
-            return True
-        word = _last_word(loader.expr)
-        return word is not None and catalog.LOADER_NAME_WORD in word.lower()
+        return self._is_loader(Where(expr.args[0].value, where.scope, where.position))
 
     def _is_count(self, expr: cst.BaseExpression) -> bool:
         """x.size(0), x.shape[0], len(y), y.numel(), mask.sum(): a count taken from this batch."""

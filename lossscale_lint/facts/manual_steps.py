@@ -15,7 +15,7 @@ import libcst as cst
 
 from lossscale_lint.facts import gradients
 from lossscale_lint.facts.index import CallSite, StatementSite
-from lossscale_lint.facts.model import OptimizerSite, ScaleRole, Value
+from lossscale_lint.facts.model import OptimizerSite, ScaleRole
 from lossscale_lint.facts.resolve import Where
 
 # What a manual update is called in diagnostics ("stepped by manual SGD").
@@ -75,7 +75,7 @@ class ManualSteps:
 
     def optimizer(self, update: gradients.ManualUpdate, site, place: Place) -> OptimizerSite:
         """A hand-written update is plain SGD with the lr (and coupled decay) written in it."""
-        lr = self._value(place(update.lr))
+        lr = self.x.sites.value_at(place(update.lr))
         if update.divisor is not None and self.x.tracer.role(place(update.divisor)) in _BATCH_ROLES:
             lr = replace(lr, batch_scaling="div")  # `lr * p.grad / batch_size` divides the step by B
         return OptimizerSite(
@@ -84,12 +84,7 @@ class ManualSteps:
             family="sgd",
             span=self.index.span(site.node),
             lr=lr,
-            weight_decay=self._value(place(update.decay)) if update.decay is not None else None,
+            weight_decay=self.x.sites.value_at(place(update.decay)) if update.decay is not None else None,
             weight_decay_span=self.index.span(update.decay_term) if update.decay_term is not None else None,
             decoupled=False,
         )
-
-    def _value(self, where: Where) -> Value:
-        value = self.resolver.value(where)
-        scaling = self.x.tracer.batch_scaling(where)
-        return replace(value, batch_scaling=scaling) if scaling else value

@@ -50,7 +50,10 @@ class SiteBuilder:
         self.batch_scaling = batch_scaling or (lambda where: None)
 
     def _value(self, expr: cst.BaseExpression, call: CallSite) -> Value:
-        where = Where(expr, call.scope, call.position)
+        return self.value_at(Where(expr, call.scope, call.position))
+
+    def value_at(self, where: Where) -> Value:
+        """The expression's value, marked when it scales with the batch size (`lr * batch_size`)."""
         value = self.resolver.value(where)
         scaling = self.batch_scaling(where)
         return replace(value, batch_scaling=scaling) if scaling else value

@@ -7,7 +7,7 @@ those calls; the written shapes of manual updates and gradient scaling are in `f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 import libcst as cst
@@ -80,10 +80,7 @@ class UpdateBuilder:
             self.steps_by_scope.setdefault(step.site.scope, []).append(step)
 
     def _value(self, expr: cst.BaseExpression, site) -> Value:
-        where = Where(expr, site.scope, site.position)
-        value = self.resolver.value(where)
-        scaling = self.x.tracer.batch_scaling(where)
-        return replace(value, batch_scaling=scaling) if scaling else value
+        return self.x.sites.value_at(Where(expr, site.scope, site.position))
 
     # -- steps ----------------------------------------------------------------------------------
     def optimizer_of(self, expr: cst.BaseExpression, call: CallSite) -> OptimizerSite | None:
