@@ -80,7 +80,9 @@ def test_corpus_results_are_identical(name, source):
 def test_corpus_is_a_real_check():
     # The comparison above means something only if the corpus holds findings of every rule.
     found = {d.code for _, source in CORPUS for d in lint_source(source, "case.py")}
-    assert {code for code, rule in ALL_RULES.items() if not rule.needs_base} <= found
+    # (LSL900 is judged above the engine, from the comments; tests/test_unused_noqa.py has it.)
+    engine_rules = {code for code, rule in ALL_RULES.items() if not rule.needs_base and "noqa_comments" not in rule.reads}
+    assert engine_rules <= found
 
 
 @pytest.mark.parametrize("spelling", sorted(TRICKY))

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from lossscale_lint.pipeline.engine import lint_source
+from lossscale_lint.config.options import AnalysisOptions, RuleSelection
 from lossscale_lint.fixes.apply import apply_fixes
+from lossscale_lint.pipeline.engine import lint_source
+from lossscale_lint.pipeline.linting import lint_text
 from lossscale_lint.rules import ALL_RULES
 from run_training_scripts import run_for_real
 
@@ -135,13 +137,23 @@ PAGE_PATHS = sorted(RULES_DIR.glob("LSL*.md"))
 PAGES = {path.stem: path for path in PAGE_PATHS}
 
 
-def codes_reported(page: RulePage, source: str, label: str) -> set[str]:
-    """The codes the linter reports on `source` (against the page's git base, if it has one)."""
+def page_options(page: RulePage) -> AnalysisOptions:
+    """Every rule, and the page's own even when it is opt-in (LSL900)."""
+    return AnalysisOptions(is_selected=RuleSelection(select=("LSL", page.code)))
+
+
+def diagnostics_on(page: RulePage, source: str, label: str):
+    """What `check` reports on `source` (against the page's git base, if it has one), comments
+    such as `# noqa` applied."""
     rule = ALL_RULES.get(page.code)
     base = page.base
     if rule is not None and rule.needs_base:
         assert base is not None, f"{page.code} runs only with --base: its Example needs a diff block"
-    return {d.code for d in lint_source(source, f"{label}.py", base_source=base)}
+    return lint_text(source, f"{label}.py", page_options(page), base_source=base)
+
+
+def codes_reported(page: RulePage, source: str, label: str) -> set[str]:
+    return {d.code for d in diagnostics_on(page, source, label)}
 
 
 def test_pages_exist():
@@ -180,18 +192,15 @@ def test_corrected_code_does_not_trigger_the_rule(path, index):
 
 def fixed_example(page: RulePage) -> str:
     """The page's Example after applying every fix the linter offers on it (safe and unsafe)."""
-    diagnostics = lint_source(page.example, f"{page.code}-example.py", base_source=page.base)
-    return apply_fixes(page.example, diagnostics, unsafe=True, path=f"{page.code}-example.py").new_source
+    diagnostics = diagnostics_on(page, page.example, f"{page.code}-example")
+    return apply_fixes(page.example, diagnostics, unsafe=True, path=f"{page.code}-example.py",
+                       options=page_options(page)).new_source
 
 
 @pytest.mark.parametrize("path", PAGE_PATHS, ids=lambda p: p.stem)
 def test_fix_on_the_example_is_what_the_page_says(path):
     page = parse_page(path)
-    diagnostics = [
-        d
-        for d in lint_source(page.example, f"{page.code}-example.py", base_source=page.base)
-        if d.code == page.code
-    ]
+    diagnostics = [d for d in diagnostics_on(page, page.example, f"{page.code}-example") if d.code == page.code]
     offered = {d.fix.applicability if d.fix else "none" for d in diagnostics}
     assert offered == {page.fix}, f"{page.code}: page says Fix: {page.fix}, the example gets {offered}"
     if page.fix != "none":
@@ -297,6 +306,7 @@ STEP_CLAIMS = [
     ("LSL401", 0, 1, 1.0),  # reduction="sum" is exactly size_average=False
     ("LSL202", 0, 1, 4.0),  # without the manual / K (K = 4) the step is 4 times larger
     ("LSL202", 1, 2, 1.0),  # Accelerate dividing, or a bare Accelerator with / K: the same
+    ("LSL900", 0, "fix", 1.0),  # removing unused noqa codes changes no update
 ]
 
 

@@ -30,7 +30,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("args", [
-    ["--select", "LSL999"], ["--select", "LSL9"], ["--extend-select", "LSL7"], ["--ignore", "LSL101,LSL999"],
+    ["--select", "LSL999"], ["--select", "LSL8"], ["--extend-select", "LSL7"], ["--ignore", "LSL101,LSL999"],
 ])
 def test_a_selector_that_matches_no_rule_is_a_one_line_error(project: Path, args: list[str]) -> None:
     result = run_console_script(["check", *args, "train.py"], project)
@@ -207,7 +207,7 @@ def test_rules_as_json(tmp_path: Path) -> None:
     result = run_console_script(["rules", "--output-format", "json"], tmp_path)
     listing = json.loads(result.stdout)
     assert [r["code"] for r in listing] == list(ALL_RULES)
-    assert {"code", "name", "severity", "fix", "summary", "finds"} == set(listing[1])
+    assert {"code", "name", "severity", "fix", "summary", "finds", "opt_in"} == set(listing[1])
 
 
 def test_check_reads_stdin_as_the_named_file(project: Path) -> None:

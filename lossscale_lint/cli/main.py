@@ -234,7 +234,8 @@ def run_rules(args: argparse.Namespace) -> int:
         import json
 
         listing = [{"code": r.code, "name": r.name, "severity": r.severity.value, "fix": r.fix or None,
-                    "summary": r.summary, "finds": r.finds or r.summary} for r in ALL_RULES.values()]
+                    "summary": r.summary, "finds": r.finds or r.summary, "opt_in": r.opt_in}
+                   for r in ALL_RULES.values()]
         sys.stdout.write(json.dumps(listing, indent=2) + "\n")
         return EXIT_CLEAN
     from rich.table import Table  # imported here: `check`, the common command, never needs it

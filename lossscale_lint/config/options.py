@@ -6,6 +6,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# The family prefix: every rule code starts with it, and selecting it selects every rule but the
+# opt-in ones.
+RULE_FAMILY = "LSL"
+DEFAULT_SELECT = (RULE_FAMILY,)
+# Rules that run only when a selector more specific than the bare family names them (`LSL9`,
+# `LSL900`), as ruff keeps RUF100 out of its defaults: they judge the user's comments, not the
+# training code, and a project turns them on deliberately. `Rule.opt_in` says the same per rule
+# (tests/test_rule_metadata.py keeps the two in step).
+OPT_IN_CODES = ("LSL900",)
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    """Decides whether a rule code runs. A plain value, so it pickles and hashes (workers, caches).
+
+    Ruff's specificity rule: a code runs when its longest matching `select` entry is longer than
+    its longest matching `ignore` entry. An opt-in code ignores a bare family selector."""
+
+    select: tuple[str, ...] = DEFAULT_SELECT
+    ignore: tuple[str, ...] = ()
+
+    def __call__(self, code: str) -> bool:
+        floor = len(RULE_FAMILY) if code in OPT_IN_CODES else 0
+        chosen = max((len(s) for s in self.select if code.startswith(s) and len(s) > floor), default=-1)
+        dropped = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
+        return chosen > dropped
+
 
 @dataclass(frozen=True)
 class AnalysisOptions:
@@ -14,4 +41,4 @@ class AnalysisOptions:
     batch_size_names: tuple[str, ...] = ()
     accumulation_names: tuple[str, ...] = ()
     # Decides whether a rule code runs; the configuration builds it from select/ignore.
-    is_selected: Callable[[str], bool] = field(default=lambda code: True, compare=False)
+    is_selected: Callable[[str], bool] = field(default=RuleSelection(), compare=False)

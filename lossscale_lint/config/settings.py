@@ -22,12 +22,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lossscale_lint.config.table import RULE_CODE, check_items, validate_table
-from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.config.options import DEFAULT_SELECT, AnalysisOptions, RuleSelection
 
 TOOL_NAME = "lossscale-lint"
 # In the order they are looked for inside one directory.
 CONFIG_FILE_NAMES = (".lossscale-lint.toml", "lossscale-lint.toml", "pyproject.toml")
-DEFAULT_SELECT = ("LSL",)
 
 
 class ConfigError(Exception):
@@ -80,19 +79,6 @@ def glob_matches(pattern: str, relative: PurePosixPath, *, components: bool = Tr
         names = parts if components else parts[-1:]
         return any(fnmatch.fnmatchcase(name, pattern) for name in names)
     return any(fnmatch.fnmatchcase("/".join(parts[: n + 1]), pattern) for n in range(len(parts)))
-
-
-@dataclass(frozen=True)
-class RuleSelection:
-    """Decides whether a rule code runs. A plain value, so it pickles and hashes (workers, caches)."""
-
-    select: tuple[str, ...] = DEFAULT_SELECT
-    ignore: tuple[str, ...] = ()
-
-    def __call__(self, code: str) -> bool:
-        chosen = max((len(s) for s in self.select if code.startswith(s)), default=-1)
-        dropped = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
-        return chosen > dropped
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
 from lossscale_lint.pipeline.precheck import lint_source_prechecked
+from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.suppression import UNUSED_NOQA, unused_noqa
 
 SYNTAX_ERROR = "LSL000"
 
@@ -56,20 +58,36 @@ def lint_text(
         raise AnalysisError(f"internal error while analysing: {describe_exception(error)}") from None
 
 
+def selecting(options: AnalysisOptions, choose) -> AnalysisOptions:
+    """`options` whose selection is `choose(code, the current selection)`."""
+    selected = options.is_selected
+    return dataclasses.replace(options, is_selected=lambda code: choose(code, selected))
+
+
 def _lint(
     source: str, path: str, options: AnalysisOptions, base_source: str | None, noqa: bool, show_syntax: bool
 ) -> list[Diagnostic]:
     if show_syntax:
-        selected = options.is_selected
-        options = dataclasses.replace(options, is_selected=lambda code: code == SYNTAX_ERROR or selected(code))
+        options = selecting(options, lambda code, selected: code == SYNTAX_ERROR or selected(code))
     suppressions = parse_suppressions(source)
     if suppressions.skip_file and not show_syntax:
         return []
     base_source = None if base_source == source else base_source
+    judge_noqa = noqa and options.is_selected(UNUSED_NOQA.code)
+    if judge_noqa:
+        # LSL900 is judged here, from the other rules' findings; the engine has nothing to do for
+        # it, and leaving it selected there would only stop the pre-check from skipping files.
+        options = selecting(options, lambda code, selected: code != UNUSED_NOQA.code and selected(code))
     # No LibCST parse (nor import) when the text proves nothing selected can fire (issue 6).
     found = lint_source_prechecked(source, path, options, base_source)
     if show_syntax and any(d.code == SYNTAX_ERROR for d in found):
         return found
     if suppressions.skip_file:
         return []
-    return without_suppressed(found, suppressions) if noqa else found
+    if not noqa:
+        return found
+    if judge_noqa and not any(d.code == SYNTAX_ERROR for d in found):  # unparsed: no rule ran
+        ran = lambda code: options.is_selected(code) and (base_source is not None or not ALL_RULES[code].needs_base)
+        found = sorted([*found, *unused_noqa(suppressions.directives, source.splitlines(), found, ALL_RULES, ran, path)],
+                       key=lambda d: d.sort_key)
+    return without_suppressed(found, suppressions)

@@ -25,11 +25,28 @@ CODE_SPLIT = re.compile(r"[,\s]+")
 
 
 @dataclass(frozen=True)
+class NoqaDirective:
+    """One `# noqa` comment, where it is (0-based columns in its line, in code points) and what it
+    names. `codes` is None for a bare `# noqa`; `codes_start`/`codes_end` bound the code list."""
+
+    line: int
+    start: int
+    end: int
+    codes: tuple[str, ...] | None
+    codes_start: int
+    codes_end: int
+    # The whole comment the directive sits in, and where that comment starts in the line.
+    comment: str
+    comment_start: int
+
+
+@dataclass(frozen=True)
 class Suppressions:
     """What a file's comments suppress: per line, None for a bare `# noqa` or a set of codes."""
 
     skip_file: bool = False
     lines: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    directives: tuple[NoqaDirective, ...] = ()
 
     def suppresses(self, diagnostic: Diagnostic) -> bool:
         line = diagnostic.span.line
@@ -40,19 +57,23 @@ class Suppressions:
         return codes is None or any(diagnostic.code.startswith(code) for code in codes)
 
 
-def comments(source: str) -> Iterator[tuple[int, str]]:
-    """(line, text) of every comment; a line scan when the source does not tokenize."""
+def comments(source: str) -> Iterator[tuple[int, int, str]]:
+    """(line, column, text) of every comment; a line scan when the source does not tokenize."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
         for number, line in enumerate(source.splitlines(), start=1):
             position = line.find("#")
             if position >= 0:
-                yield number, line[position:]
+                yield number, position, line[position:]
         return
     for token in tokens:
         if token.type == tokenize.COMMENT:
-            yield token.start[0], token.string
+            yield token.start[0], token.start[1], token.string
+
+
+def split_codes(text: str | None) -> tuple[str, ...]:
+    return tuple(c.upper() for c in CODE_SPLIT.split(text or "") if c)
 
 
 def parse_suppressions(source: str) -> Suppressions:
@@ -61,18 +82,25 @@ def parse_suppressions(source: str) -> Suppressions:
         return Suppressions()
     skip_file = False
     lines: dict[int, frozenset[str] | None] = {}
-    for line, text in comments(source):
+    directives: list[NoqaDirective] = []
+    for line, column, text in comments(source):
         if SKIP_FILE_PATTERN.search(text):
             skip_file = True
         match = NOQA_PATTERN.search(text)
         if match is None:
             continue
-        if match.group("codes") is None:
+        bare = match.group("codes") is None
+        directives.append(NoqaDirective(
+            line=line, start=column + match.start(), end=column + match.end(),
+            codes=None if bare else split_codes(match.group("codes")),
+            codes_start=column + (match.end() if bare else match.start("codes")),
+            codes_end=column + match.end(), comment=text, comment_start=column,
+        ))
+        if bare:
             lines[line] = None
         elif lines.get(line, frozenset()) is not None:
-            codes = frozenset(c.upper() for c in CODE_SPLIT.split(match.group("codes")) if c)
-            lines[line] = lines.get(line, frozenset()) | codes
-    return Suppressions(skip_file=skip_file, lines=lines)
+            lines[line] = lines.get(line, frozenset()) | frozenset(split_codes(match.group("codes")))
+    return Suppressions(skip_file=skip_file, lines=lines, directives=tuple(directives))
 
 
 def without_suppressed(diagnostics: Iterable[Diagnostic], suppressions: Suppressions) -> list[Diagnostic]:
@@ -84,7 +112,7 @@ def with_noqa(line: str, codes: Iterable[str]) -> tuple[int, str]:
     and the text: the codes joined to a `# noqa:` already there, else `  # noqa: A, B` at the end.
     Codes the line's noqa already names are left out; an empty text means nothing to add."""
     match = NOQA_PATTERN.search(line)
-    present = frozenset(c.upper() for c in CODE_SPLIT.split(match.group("codes") or "") if c) if match else frozenset()
+    present = frozenset(split_codes(match.group("codes"))) if match else frozenset()
     if match is not None and match.group("codes") is None:
         return len(line), ""  # a bare `# noqa` already silences everything
     missing = [c for c in dict.fromkeys(codes) if not any(c.startswith(p) for p in present)]

@@ -49,6 +49,8 @@ class Rule:
     # What it finds, in markdown with the effect on the update (the README rule table's last
     # column); the plain `summary` when empty.
     finds: str = ""
+    # Runs only when a selector more specific than `LSL` names it (`config.options.OPT_IN_CODES`).
+    opt_in: bool = False
 
     @property
     def needs_base(self) -> bool:

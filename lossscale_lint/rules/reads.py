@@ -88,6 +88,9 @@ FACT_KINDS: dict[str, FactKind] = {
             )),
         ),
         FactKind("base", "the same module's facts at the git base (`RuleContext.base`)", BaseVersion()),
+        # Judged after the other rules, from the comments (`pipeline/linting.py`), not by the engine.
+        FactKind("noqa_comments", "the file's `# noqa` comments (`pipeline.noqa.NoqaDirective`)",
+                 TextEvidence(((Text("noqa"),),))),
         FactKind("parse_failure", "the module does not parse (reported by the engine, before any facts)", ParseFailure()),
     )
 }
