@@ -37,9 +37,9 @@ def worker_runs(monkeypatch):
     calls = []
     real = parallel.run_in_workers
 
-    def spy(pending, workers, cache):
+    def spy(pending, workers, cache, progress=None):
         calls.append((len(pending), workers))
-        return real(pending, workers, cache)
+        return real(pending, workers, cache, progress)
 
     monkeypatch.setattr(parallel, "run_in_workers", spy)
     return calls

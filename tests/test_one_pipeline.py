@@ -29,9 +29,9 @@ def worker_runs(monkeypatch):
     calls = []
     real = workers.run_in_workers
 
-    def spy(pending, count, cache):
+    def spy(pending, count, cache, progress=None):
         calls.append((len(pending), count))
-        return real(pending, count, cache)
+        return real(pending, count, cache, progress)
 
     monkeypatch.setattr(workers, "run_in_workers", spy)
     return calls

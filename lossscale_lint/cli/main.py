@@ -160,8 +160,11 @@ def run_check(args: argparse.Namespace) -> int:
         # A fix run uses the cache a check made but creates none in the tree it rewrites.
         root = project_root(Path(paths[0]), settings.config_path)
         cache = DiagnosticsCache.open(root, create=fix is None)
-    result = lint_paths(paths, settings, force_exclude=args.force_exclude, jobs=args.jobs, cache=cache,
-                        base=args.base, fix=fix, settings_for=settings_for)
+    from lossscale_lint.cli.progress import progress_for
+
+    with progress_for(chosen_format, args.quiet) as progress:
+        result = lint_paths(paths, settings, force_exclude=args.force_exclude, jobs=args.jobs, cache=cache,
+                            base=args.base, fix=fix, settings_for=settings_for, progress=progress)
     if args.diff:
         return report_diff(result, unsafe=args.unsafe_fixes)
     if args.add_noqa:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.diagnostics import Diagnostic
@@ -23,6 +23,19 @@ from lossscale_lint.pipeline.sources import LoadedFile
 
 if TYPE_CHECKING:
     from lossscale_lint.fixes.runner import FileFix
+
+
+Outcome = Literal["cached", "prechecked", "analysed", "unreadable"]
+
+
+class RunProgress(Protocol):
+    """Told how far a run is: the number of files once discovery knows it, then each file as it
+    is answered (`cached`: from the cache; `prechecked`: the text pre-check showed no rule can
+    fire; `analysed`: the full analysis; `unreadable`: it could not be read)."""
+
+    def set_total(self, files: int) -> None: ...
+
+    def advance(self, outcome: Outcome) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,8 @@ class FileJob:
     fix: FixRequest | None = None
     # The diagnostics of `loaded.text` when the cache knew them (a fix run need not lint again).
     known: tuple[Diagnostic, ...] | None = None
+    # False when the text pre-check shows no selected rule can fire (only a syntax check runs).
+    analysed: bool = True
 
 
 def reported(loaded: LoadedFile, diagnostics: Iterable[Diagnostic]) -> FileResult:

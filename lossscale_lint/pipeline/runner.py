@@ -24,10 +24,10 @@ from lossscale_lint.config.settings import Settings
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.discovery import discover
-from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, FixRequest, reported
+from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, FixRequest, Outcome, RunProgress, reported
 from lossscale_lint.pipeline.kinds import kind_for, load_file
 from lossscale_lint.pipeline.sources import SourceError
-from lossscale_lint.pipeline.workers import job_cost, run_jobs
+from lossscale_lint.pipeline.workers import job_cost, passes_precheck, run_jobs
 
 if TYPE_CHECKING:
     from lossscale_lint.fixes.runner import FileFix
@@ -76,8 +76,8 @@ def prepare(
     cache: DiagnosticsCache | None,
     base: GitBase | None,
     fix: FixRequest | None,
-) -> FileResult | FileJob:
-    """The file's result when reading it or the cache settles it, else its job."""
+) -> tuple[Outcome, FileResult] | FileJob:
+    """The file's result when reading it or the cache settles it (with which did), else its job."""
     options = settings.analysis_options(path)
     try:
         loaded = load_file(path)
@@ -85,8 +85,8 @@ def prepare(
         # A kind may answer a file it cannot read with one diagnostic (a broken notebook).
         diagnostic = kind_for(path).unreadable(path, error)
         if diagnostic is None:
-            return FileResult(path, error=FileError(path, str(error)))
-        return FileResult(path, (diagnostic,) if options.is_selected(diagnostic.code) else ())
+            return "unreadable", FileResult(path, error=FileError(path, str(error)))
+        return "unreadable", FileResult(path, (diagnostic,) if options.is_selected(diagnostic.code) else ())
     base_source = base.source_of(loaded) if base is not None else None
     if base_source == loaded.text:
         base_source = None  # nothing changed, nothing to compare: the plain result and entry
@@ -95,9 +95,10 @@ def prepare(
     key = cache.key(path, loaded.text, options, base_source) if cache is not None else None
     known = cache.load(key) if cache is not None and key is not None else None
     if known is not None and (fix is None or not fix.wants(known)):
-        return reported(loaded, known)
-    cost = job_cost(loaded.text, options)
-    return FileJob(index, path, loaded, options, key, cost, base_source, fix, known)
+        return "cached", reported(loaded, known)
+    analysed = passes_precheck(loaded.text, options)
+    return FileJob(index, path, loaded, options, key, job_cost(loaded.text, analysed), base_source, fix, known,
+                   analysed)
 
 
 def lint_paths(
@@ -110,10 +111,11 @@ def lint_paths(
     base: str | None = None,
     fix: FixRequest | None = None,
     settings_for=None,
+    progress: RunProgress | None = None,
 ) -> RunResult:
     """`jobs`: worker processes (None: every core); `cache`: where to reuse and keep results;
     `base`: a git revision to compare each file with (raises GitBaseError before any work when it
-    cannot be read); `fix`: fix (or diff) the files."""
+    cannot be read); `fix`: fix (or diff) the files; `progress`: told about each file answered."""
     git_base = None
     if base is not None:
         from lossscale_lint.pipeline.git_base import GitBase  # only `--base` runs git
@@ -121,6 +123,8 @@ def lint_paths(
         git_base = GitBase(base)
         git_base.check(paths)
     found = discover(paths, settings, force_exclude=force_exclude, settings_for=settings_for)
+    if progress is not None:
+        progress.set_total(len(found.files))
     results: list[FileResult | None] = [None] * len(found.files)
     pending: list[FileJob] = []
     for index, path in enumerate(found.files):
@@ -130,7 +134,9 @@ def lint_paths(
         if isinstance(prepared, FileJob):
             pending.append(prepared)
         else:
-            results[index] = prepared
-    for index, result in run_jobs(pending, jobs, cache).items():
+            outcome, results[index] = prepared
+            if progress is not None:
+                progress.advance(outcome)
+    for index, result in run_jobs(pending, jobs, cache, progress).items():
         results[index] = result
     return collect(results, RunResult(missing=found.missing))  # type: ignore[arg-type] - all filled

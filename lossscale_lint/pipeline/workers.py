@@ -18,12 +18,14 @@ import argparse
 import os
 import signal
 from collections.abc import Sequence
-from functools import partial
+from typing import Optional
 
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.pipeline.cache import DiagnosticsCache
-from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, run_job
+from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, Outcome, RunProgress, run_job
 from lossscale_lint.pipeline.precheck import may_report
+
+Progress = Optional[RunProgress]
 
 # Below this many files to analyse, the run stays in this process. benchmarks/startup.py measured
 # on a 2-core machine: two forked workers answer after ~9 ms and one training script takes
@@ -41,9 +43,14 @@ LIBCST_COST = 30
 BATCHES_PER_WORKER = 24
 
 
-def job_cost(text: str, options: AnalysisOptions) -> int:
-    """A job's estimated cost, to balance the batches."""
-    return len(text) * (LIBCST_COST if may_report(text, options.is_selected) else 1)
+def job_cost(text: str, analysed: bool) -> int:
+    """A job's estimated cost, to balance the batches; `analysed`: the pre-check lets it through."""
+    return len(text) * (LIBCST_COST if analysed else 1)
+
+
+def passes_precheck(text: str, options: AnalysisOptions) -> bool:
+    """Whether the text pre-check lets the file through to LibCST (the parse failure aside)."""
+    return may_report(text, options.is_selected)
 
 
 def available_cores() -> int:
@@ -69,8 +76,18 @@ def worker_count(jobs: int | None) -> int:
     return available_cores() if not jobs else max(1, jobs)
 
 
-def run_batch(batch: Sequence[FileJob], cache: DiagnosticsCache | None) -> list[tuple[int, FileResult]]:
-    return [(job.index, run_job(job, cache)) for job in batch]
+def run_batch(batch: Sequence[FileJob], cache: DiagnosticsCache | None, progress: Progress = None) -> list[tuple[int, FileResult]]:
+    done = []
+    for job in batch:
+        done.append((job.index, run_job(job, cache)))
+        if progress is not None:
+            progress.advance(job_outcome(job))
+    return done
+
+
+def job_outcome(job: FileJob) -> Outcome:
+    """How a job's file was answered, in the words of `Progress.advance`."""
+    return "cached" if job.known is not None else "analysed" if job.analysed else "prechecked"
 
 
 def batches(jobs: Sequence[FileJob], workers: int) -> list[list[FileJob]]:
@@ -104,9 +121,10 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsCache | None) -> dict[int, FileResult]:
+def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsCache | None,
+                   progress: Progress = None) -> dict[int, FileResult]:
     # Imported here: small runs (the pre-commit case) stay in process and never need them.
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     # The engine (and LibCST) are imported on first use; import them before forking, so that the
@@ -121,8 +139,14 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
     pool = ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=_context(),
                                initializer=_ignore_interrupts)
     try:
-        for done in pool.map(partial(run_batch, cache=cache), work):
-            results.update(done)
+        # Batches are answered as they finish (the order of the output is the jobs' indexes), so
+        # the progress bar moves with the work.
+        futures = {pool.submit(run_batch, batch, cache): batch for batch in work}
+        for future in as_completed(futures):
+            results.update(future.result())
+            if progress is not None:
+                for job in futures[future]:
+                    progress.advance(job_outcome(job))
     except BrokenProcessPool:
         # A worker died (killed, out of memory, a crash in native code) and the pool with it. The
         # results already in are kept; every other file is reported rather than retried here,
@@ -136,9 +160,10 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
     return results
 
 
-def run_jobs(pending: Sequence[FileJob], jobs: int | None, cache: DiagnosticsCache | None) -> dict[int, FileResult]:
+def run_jobs(pending: Sequence[FileJob], jobs: int | None, cache: DiagnosticsCache | None,
+             progress: Progress = None) -> dict[int, FileResult]:
     """Each job's result by its index. `jobs`: worker processes (None: one per core)."""
     workers = worker_count(jobs)
     if workers > 1 and len(pending) >= IN_PROCESS_BELOW:
-        return run_in_workers(pending, workers, cache)
-    return dict(run_batch(pending, cache))
+        return run_in_workers(pending, workers, cache, progress)
+    return dict(run_batch(pending, cache, progress))
