@@ -75,12 +75,13 @@ def user_project(tmp_path) -> Path:
     project.mkdir()
     (project / "bad.py").write_text(BAD_SCRIPT, encoding="utf-8")
     (project / "ok.py").write_text(CLEAN_SCRIPT, encoding="utf-8")
+    shutil.copy(ROOT / "tests" / "notebooks" / "train_sgd.ipynb", project / "train.ipynb")
     # A vendored copy of someone else's script, excluded in the config: it must not block a commit.
     (project / "vendor").mkdir()
     (project / "vendor" / "upstream.py").write_text(BAD_SCRIPT, encoding="utf-8")
     (project / "pyproject.toml").write_text('[tool.lossscale-lint]\nextend-exclude = ["vendor"]\n', encoding="utf-8")
     git("init", "-q", cwd=project)
-    git("add", "bad.py", "ok.py", "vendor/upstream.py", "pyproject.toml", cwd=project)
+    git("add", "bad.py", "ok.py", "train.ipynb", "vendor/upstream.py", "pyproject.toml", cwd=project)
     return project
 
 
@@ -110,7 +111,7 @@ def test_hook_definition_matches_the_documented_contract():
     # pre-commit passes file names explicitly: without --force-exclude an excluded file is checked.
     assert hook["entry"] == "lossscale-lint check --force-exclude"
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["python", "pyi"]
+    assert hook["types_or"] == ["python", "pyi", "jupyter"]  # notebooks too, as the folder walk
     assert hook["require_serial"] is True
     assert hook["minimum_pre_commit_version"] == "2.9.2"
 
@@ -119,11 +120,12 @@ def test_hook_definition_matches_the_documented_contract():
 def test_hook_fails_on_the_bad_script_and_passes_on_the_clean_one(
     hook_repo, user_project, pre_commit_home
 ):
-    mixed = try_repo(hook_repo, user_project, pre_commit_home, "bad.py", "ok.py")
+    mixed = try_repo(hook_repo, user_project, pre_commit_home, "bad.py", "ok.py", "train.ipynb")
     output = mixed.stdout + mixed.stderr
     assert mixed.returncode == 1, output
     assert "Failed" in output, output
     assert "bad.py:5:" in output and "LSL101" in output, output
+    assert "train.ipynb:cell 3:3:" in output, output  # pre-commit hands notebooks to the hook
     assert "ok.py:" not in output, output
 
     assert "upstream.py" not in output, output
