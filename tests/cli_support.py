@@ -78,3 +78,32 @@ def run_console_script(args: list[str], cwd: Path) -> subprocess.CompletedProces
 def run_module(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lossscale_lint", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60)
+
+
+def run_on_a_terminal(args: list[str], cwd: Path | None = None, *, columns: int = 120,
+                      stdout_too: bool = True) -> str:
+    """Run the console script with stderr (and stdout, unless `stdout_too` is False: then it goes
+    to nothing, as with `> report`) on a pseudo-terminal `columns` wide; what it drew, without
+    escape sequences."""
+    import os
+    import pty
+    import re
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    stdout = follower if stdout_too else subprocess.DEVNULL
+    process = subprocess.Popen(["lossscale-lint", *args], cwd=cwd, stdout=stdout, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the other end closed: Linux reports EIO
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=120)
+    os.close(leader)
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)

@@ -3,8 +3,6 @@ files done of the total, pre-check skips and cache hits; never in pipes, CI form
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import shutil
 import subprocess
@@ -12,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from cli_support import run_on_a_terminal
 
 from lossscale_lint.config.settings import load_settings
 from lossscale_lint.pipeline.cache import DiagnosticsCache
@@ -32,23 +31,7 @@ def tree(tmp_path_factory) -> Path:
 
 
 def stderr_on_a_terminal(args: list[str], cwd: Path) -> str:
-    """Run the console script with stderr on a pseudo-terminal (stdout to a pipe, as `> report`)."""
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
-    process = subprocess.Popen(["lossscale-lint", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=follower, env=env)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    process.wait(timeout=120)
-    os.close(leader)
-    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    return run_on_a_terminal(args, cwd, stdout_too=False)
 
 
 class Recording:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import run_console_script
+from cli_support import run_console_script, run_on_a_terminal
 
 SUMMED = '''\
 import torch
@@ -256,36 +256,10 @@ def test_a_noqa_code_is_a_prefix_as_in_flake8_and_ruff(project: Path, comment: s
 
 # --- terminal rendering ---------------------------------------------------------------------
 
-def _in_a_terminal(args: list[str], columns: int) -> str:
-    """Run the console script on a pseudo-terminal `columns` wide; its output without escapes."""
-    import os
-    import pty
-    import re
-    import subprocess
-
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
-    process = subprocess.Popen(["lossscale-lint", *args], stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    process.wait(timeout=60)
-    os.close(leader)
-    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
-    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
-
-
 def test_rules_is_readable_at_80_columns() -> None:
     from lossscale_lint.rules import ALL_RULES
 
-    text = _in_a_terminal(["rules"], 80)
+    text = run_on_a_terminal(["rules"], columns=80)
     assert all(len(line) <= 80 for line in text.splitlines()), text
     flat = " ".join(text.split())
     for rule in ALL_RULES.values():  # every summary is there in full, not squeezed to nothing
