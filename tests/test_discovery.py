@@ -94,3 +94,28 @@ def test_a_folder_tree_deeper_than_the_recursion_limit(tmp_path, monkeypatch):
     finally:
         sys.setrecursionlimit(limit)
     assert found == ["/".join(["d"] * 300 + ["x.py"])]
+
+
+def test_a_folder_a_nested_configuration_excludes_is_never_listed(tmp_path, monkeypatch):
+    from lossscale_lint.config.settings import SettingsForFiles
+    from lossscale_lint.pipeline import discovery
+
+    (tmp_path / "sub" / "data" / "deep").mkdir(parents=True)
+    (tmp_path / "sub" / "data" / "deep" / "copy.py").write_text("x = 1\n")
+    (tmp_path / "sub" / "train.py").write_text("x = 1\n")
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.lossscale-lint]\nextend-exclude = ["data"]\n')
+    monkeypatch.chdir(tmp_path)
+    listed = []
+    real_scandir = os.scandir
+
+    def recording(folder):
+        listed.append(os.path.normpath(folder))
+        return real_scandir(folder)
+
+    monkeypatch.setattr(discovery.os, "scandir", recording)
+    settings = load_settings(tmp_path)
+    found = discover(["."], settings, settings_for=SettingsForFiles(settings, {}))
+    assert found.files == [os.path.join("sub", "train.py")]
+    # Pruned on the way down, not filtered afterwards: the excluded tree is never read.
+    assert os.path.join("sub", "data") not in listed and os.path.join("sub", "data", "deep") not in listed
+    assert "sub" in listed
