@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from lsp_helpers import answer
+from lsp_helpers import answer, record_registrations
 
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "lossscale_lint", "lsp"])
 
@@ -31,6 +31,7 @@ async def client(lsp_client: LanguageClient):
 @pytest_lsp.fixture(config=SERVER)
 async def nvim_client(lsp_client: LanguageClient):
     """Neovim 0.11 as it really initializes: pulls diagnostics and prefers UTF-8 positions."""
+    record_registrations(lsp_client)  # a real editor answers the server's watcher registration
     lsp_client.initialize_result = await answer(lsp_client.initialize_session(
         types.InitializeParams(capabilities=client_capabilities("neovim@v0.11.0"))
     ))
@@ -41,6 +42,7 @@ async def nvim_client(lsp_client: LanguageClient):
 @pytest_lsp.fixture(config=SERVER)
 async def emacs_client(lsp_client: LanguageClient):
     """Emacs 29.1 eglot as it really initializes: no pull, no related information, UTF-32 first."""
+    record_registrations(lsp_client)  # eglot advertises dynamic registration of watched files
     lsp_client.initialize_result = await answer(
         lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("emacs"))))
     yield
@@ -51,6 +53,7 @@ async def emacs_client(lsp_client: LanguageClient):
 async def refreshing_client(lsp_client: LanguageClient):
     """A pulling client that also accepts `workspace/diagnostic/refresh` (VS Code does; Neovim 0.11
     does not advertise it)."""
+    record_registrations(lsp_client)
     capabilities = client_capabilities("neovim@v0.11.0")
     capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     await answer(lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities)))

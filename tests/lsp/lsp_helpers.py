@@ -61,3 +61,15 @@ def apply_edits(text: str, edits, encoding: str = "utf-16") -> str:
     for start, end, new_text in spans:
         text = text[:start] + new_text + text[end:]
     return text
+
+
+def record_registrations(client: LanguageClient) -> list[types.RegistrationParams]:
+    """Answer `client/registerCapability` as an editor would, keeping what the server asked for."""
+    registrations: list[types.RegistrationParams] = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        registrations.append(params)
+
+    client.registrations = registrations
+    return registrations

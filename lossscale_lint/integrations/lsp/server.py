@@ -13,15 +13,20 @@ import logging
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from lossscale_lint import __version__
+from lossscale_lint.config.settings import CONFIG_FILE_NAMES
 from lossscale_lint.integrations.lsp import convert
 from lossscale_lint.integrations.lsp.analysis import Analysis, analyse, fix_all, is_config_file
 from lossscale_lint.pipeline.kinds import PYTHON, FileKind, known_kind
 
 log = logging.getLogger(__name__)
+
+CONFIG_WATCHERS_ID = "lossscale-lint-config-watchers"
 
 
 def document_kind(doc: TextDocument) -> FileKind | None:
@@ -112,6 +117,8 @@ class LossScaleServer(LanguageServer):
             self._running.discard(uri)
 
     async def config_changed(self) -> None:
+        """A configuration file changed (saved in the editor or changed on disk): forget every
+        analysis, since any of them may have used it, and lint the open documents afresh."""
         self.analyses.clear()
         self._reported_problems.clear()
         if self.pull:
@@ -139,6 +146,33 @@ def initialize(ls: LossScaleServer, params: types.InitializeParams) -> None:
                 identifier=convert.SOURCE, inter_file_dependencies=False, workspace_diagnostics=False
             ),
         )(document_diagnostic)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: LossScaleServer, params: types.InitializedParams) -> None:
+    # Ask the client to tell us about configuration files that change on disk (edited outside
+    # the editor, a `git checkout`...), not only those saved from an open buffer.
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILE_NAMES]
+    registration = types.Registration(
+        id=CONFIG_WATCHERS_ID,
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+    )
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+    except JsonRpcException as error:  # the client refused: saving an open config file still works
+        log.warning("could not register configuration file watchers: %s", error)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def did_change_watched_files(ls: LossScaleServer, params: types.DidChangeWatchedFilesParams) -> None:
+    # Created, changed and deleted all matter: a new or removed file changes which config applies.
+    if any(is_config_file(to_fs_path(change.uri)) for change in params.changes):
+        await ls.config_changed()
 
 
 async def document_diagnostic(
