@@ -162,3 +162,15 @@ def test_three_thousand_unrelated_files_finish_in_seconds(tmp_path, monkeypatch)
     started = time.perf_counter()
     assert lint_paths([str(tmp_path)], settings).files_checked == 3000
     assert time.perf_counter() - started < 5
+
+
+def test_a_very_long_line_is_shown_as_a_window_around_the_carets(tmp_path):
+    long_line = "x = [" + ", ".join(["1"] * 3000) + ", (]\n"  # the parser stops near the end
+    (tmp_path / "minified.py").write_text(long_line, encoding="utf-8")
+    result = run_console_script(["check", "--no-cache", "minified.py"], tmp_path)
+    assert result.returncode == 1 and "LSL000" in result.stdout
+    [source, carets] = [line for line in result.stdout.splitlines() if line.lstrip().startswith(("1 |", "|"))][1:3]
+    assert len(source) < 140 and source.startswith("1 | ...")
+    column = int(result.stdout.split("minified.py:1:")[1].split(":")[0])
+    # The caret still sits under the character the diagnostic names.
+    assert source[carets.index("^")] == long_line[column - 1]

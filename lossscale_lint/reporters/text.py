@@ -63,6 +63,25 @@ def underline_range(span: Span, number: int, text: str) -> tuple[int, int]:
     return start, max(end, start + 1)
 
 
+# Longer source lines are shown as a window around the carets (minified or generated code would
+# otherwise print thousands of characters per diagnostic); `...` marks what is cut.
+MAX_SNIPPET_WIDTH = 120
+CONTEXT_BEFORE = 40
+
+
+def snippet_window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """`text` cut to at most MAX_SNIPPET_WIDTH characters around [start, end), with the range
+    moved into the cut text."""
+    if len(text) <= MAX_SNIPPET_WIDTH:
+        return text, start, end
+    left = max(0, min(start - CONTEXT_BEFORE, len(text) - MAX_SNIPPET_WIDTH))
+    right = left + MAX_SNIPPET_WIDTH
+    shown = ("..." if left else "") + text[left:right] + ("..." if right < len(text) else "")
+    shift = left - (3 if left else 0)
+    start -= shift
+    return shown, start, max(start + 1, min(end - shift, len(shown) - (3 if right < len(text) else 0)))
+
+
 def frame(span: Span, source_lines: list[str], caret_style: str = "bold red") -> list[Line]:
     """The source lines of `span` with carets under the covered part (coloured by the
     diagnostic's severity, cyan for a related note); empty when out of range."""
@@ -74,7 +93,7 @@ def frame(span: Span, source_lines: list[str], caret_style: str = "bold red") ->
     lines = [Line.of((gutter, GUTTER_STYLE))]
     for number in range(span.line, last + 1):
         text = source_lines[number - 1]
-        start, end = underline_range(span, number, text)
+        text, start, end = snippet_window(text, *underline_range(span, number, text))
         # Keep tabs in the caret line's indent so that the carets line up under tab-indented code.
         indent = "".join(c if c == "\t" else " " for c in text[:start])
         lines.append(Line.of((f"{number:>{width}} | ", GUTTER_STYLE), text))
