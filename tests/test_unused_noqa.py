@@ -147,3 +147,11 @@ def test_console_script_selects_it_from_the_config_and_fixes_it(project: Path) -
 def test_rules_lists_it_as_opt_in(tmp_path: Path) -> None:
     listing = json.loads(run_console_script(["rules", "--output-format", "json"], tmp_path).stdout)
     assert [rule["code"] for rule in listing if rule["opt_in"]] == ["LSL900"]
+
+
+def test_the_fix_places_its_edit_by_the_tokenizer_s_lines():
+    # A form feed inside a string is a line break to str.splitlines but not to Python: the edit
+    # must still land on the comment's own line.
+    explicit_mean = 'criterion = nn.MSELoss(reduction="mean")'
+    source = 'NOTE = "a\x0cb"\n' + script(f"{explicit_mean}  # noqa: LSL101")
+    assert fixed(source) == 'NOTE = "a\x0cb"\n' + script(explicit_mean)

@@ -121,8 +121,8 @@ def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = 
         if os.path.isdir(given):
             found = walk(given, settings, own)
             ignored = git_ignored(given, found) if settings.respect_gitignore else set()
-            for path in found:
-                if path not in ignored and (own(path) is settings or not own(path).is_excluded(path, check_parents=True)):
+            for path in found:  # the walk applied every configuration's excludes on its way down
+                if path not in ignored:
                     add(path)
         else:
             add(display_path(given))

@@ -88,6 +88,6 @@ def _lint(
         return found
     if judge_noqa and not any(d.code == SYNTAX_ERROR for d in found):  # unparsed: no rule ran
         ran = lambda code: options.is_selected(code) and (base_source is not None or not ALL_RULES[code].needs_base)
-        found = sorted([*found, *unused_noqa(suppressions.directives, source.splitlines(), found, ALL_RULES, ran, path)],
+        found = sorted([*found, *unused_noqa(suppressions.directives, found, ALL_RULES, ran, path)],
                        key=lambda d: d.sort_key)
     return without_suppressed(found, suppressions)

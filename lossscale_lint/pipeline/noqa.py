@@ -35,9 +35,11 @@ class NoqaDirective:
     codes: tuple[str, ...] | None
     codes_start: int
     codes_end: int
-    # The whole comment the directive sits in, and where that comment starts in the line.
+    # The whole comment the directive sits in, where that comment starts in the line, and where
+    # the code before it ends (trailing spaces left out), so that a fix can take the comment away.
     comment: str
     comment_start: int
+    code_end: int
 
 
 @dataclass(frozen=True)
@@ -57,19 +59,20 @@ class Suppressions:
         return codes is None or any(diagnostic.code.startswith(code) for code in codes)
 
 
-def comments(source: str) -> Iterator[tuple[int, int, str]]:
-    """(line, column, text) of every comment; a line scan when the source does not tokenize."""
+def comments(source: str) -> Iterator[tuple[int, int, str, str]]:
+    """(line, column, text, the physical line) of every comment; a line scan when the source does
+    not tokenize."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
         for number, line in enumerate(source.splitlines(), start=1):
             position = line.find("#")
             if position >= 0:
-                yield number, position, line[position:]
+                yield number, position, line[position:], line
         return
     for token in tokens:
         if token.type == tokenize.COMMENT:
-            yield token.start[0], token.start[1], token.string
+            yield token.start[0], token.start[1], token.string, token.line
 
 
 def split_codes(text: str | None) -> tuple[str, ...]:
@@ -83,7 +86,7 @@ def parse_suppressions(source: str) -> Suppressions:
     skip_file = False
     lines: dict[int, frozenset[str] | None] = {}
     directives: list[NoqaDirective] = []
-    for line, column, text in comments(source):
+    for line, column, text, physical in comments(source):
         if SKIP_FILE_PATTERN.search(text):
             skip_file = True
         match = NOQA_PATTERN.search(text)
@@ -95,6 +98,7 @@ def parse_suppressions(source: str) -> Suppressions:
             codes=None if bare else split_codes(match.group("codes")),
             codes_start=column + (match.end() if bare else match.start("codes")),
             codes_end=column + match.end(), comment=text, comment_start=column,
+            code_end=len(physical[:column].rstrip()),
         ))
         if bare:
             lines[line] = None

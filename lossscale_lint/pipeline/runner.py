@@ -27,7 +27,8 @@ from lossscale_lint.pipeline.discovery import discover
 from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, FixRequest, Outcome, RunProgress, reported
 from lossscale_lint.pipeline.kinds import kind_for, load_file
 from lossscale_lint.pipeline.sources import SourceError
-from lossscale_lint.pipeline.workers import job_cost, passes_precheck, run_jobs
+from lossscale_lint.pipeline.precheck import may_report
+from lossscale_lint.pipeline.workers import job_cost, run_jobs
 
 if TYPE_CHECKING:
     from lossscale_lint.fixes.runner import FileFix
@@ -96,7 +97,7 @@ def prepare(
     known = cache.load(key) if cache is not None and key is not None else None
     if known is not None and (fix is None or not fix.wants(known)):
         return "cached", reported(loaded, known)
-    analysed = passes_precheck(loaded.text, options)
+    analysed = may_report(loaded.text, options.is_selected)  # else only the syntax check runs
     return FileJob(index, path, loaded, options, key, job_cost(loaded.text, analysed), base_source, fix, known,
                    analysed)
 

@@ -20,10 +20,8 @@ import signal
 from collections.abc import Sequence
 from typing import Optional
 
-from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.pipeline.cache import DiagnosticsCache
 from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, Outcome, RunProgress, run_job
-from lossscale_lint.pipeline.precheck import may_report
 
 Progress = Optional[RunProgress]
 
@@ -46,11 +44,6 @@ BATCHES_PER_WORKER = 24
 def job_cost(text: str, analysed: bool) -> int:
     """A job's estimated cost, to balance the batches; `analysed`: the pre-check lets it through."""
     return len(text) * (LIBCST_COST if analysed else 1)
-
-
-def passes_precheck(text: str, options: AnalysisOptions) -> bool:
-    """Whether the text pre-check lets the file through to LibCST (the parse failure aside)."""
-    return may_report(text, options.is_selected)
 
 
 def available_cores() -> int:

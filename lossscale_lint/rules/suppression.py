@@ -53,7 +53,7 @@ def judged_codes(directive: NoqaDirective, found: Sequence[Diagnostic], known: I
     return unused, unknown
 
 
-def removal(directive: NoqaDirective, line_text: str, dropped: set[str]) -> Edit:
+def removal(directive: NoqaDirective, dropped: set[str]) -> Edit:
     """The edit that takes `dropped` out of the directive, and the directive (or the whole
     comment) out of the line when nothing of it is left."""
     kept = [code for code in directive.codes or () if code not in dropped]
@@ -65,15 +65,14 @@ def removal(directive: NoqaDirective, line_text: str, dropped: set[str]) -> Edit
         return edit(directive.line, directive.comment_start + len(before.rstrip()), directive.end, "")
     if after.strip():  # `# noqa: LSL101 explanation`: keep the explanation as a comment
         return edit(directive.line, directive.start, directive.end, "#")
-    code_end = len(line_text[: directive.comment_start].rstrip())
-    return edit(directive.line, code_end, directive.comment_start + len(directive.comment), "")
+    return edit(directive.line, directive.code_end, directive.comment_start + len(directive.comment), "")
 
 
 def edit(line: int, start: int, end: int, content: str) -> Edit:
     return Edit(span=Span(line=line, column=start + 1, end_line=line, end_column=end + 1), content=content)
 
 
-def unused_noqa(directives: Sequence[NoqaDirective], lines: Sequence[str], found: Sequence[Diagnostic],
+def unused_noqa(directives: Sequence[NoqaDirective], found: Sequence[Diagnostic],
                 known: Iterable[str], ran: Callable[[str], bool], path: str) -> list[Diagnostic]:
     """An LSL900 diagnostic for each directive with unused or unknown codes of this tool."""
     known = tuple(known)
@@ -87,7 +86,6 @@ def unused_noqa(directives: Sequence[NoqaDirective], lines: Sequence[str], found
         parts = [f"{label} `noqa` code{'s' * (len(codes) > 1)} {', '.join(codes)}"
                  for label, codes in (("unused", unused), ("unknown", unknown)) if codes]
         dropped = [*unused, *unknown]
-        line_text = lines[directive.line - 1] if directive.line <= len(lines) else ""
         diagnostics.append(Diagnostic(
             code=UNUSED_NOQA.code, name=UNUSED_NOQA.name, severity=UNUSED_NOQA.severity,
             message="; ".join(parts)[0].upper() + "; ".join(parts)[1:],
@@ -97,6 +95,6 @@ def unused_noqa(directives: Sequence[NoqaDirective], lines: Sequence[str], found
             suggestion=f"Remove {', '.join(dropped)} from the comment: an unused code hides the next real "
                        "finding on this line, an unknown one hides nothing.",
             fix=Fix(applicability="safe", description=f"Remove {', '.join(dropped)} from the `noqa` comment",
-                    edits=(removal(directive, line_text, set(dropped)),)),
+                    edits=(removal(directive, set(dropped)),)),
         ))
     return diagnostics
