@@ -75,6 +75,8 @@ class UpdateBuilder:
         self.backward_scopes = {c.scope for c in self.index.calls if _method(c.node) in catalog.BACKWARD_METHODS}
         self.dead_divisions = DeadDivisionFinder(extractor)
         self.manual = ManualSteps(extractor)
+        self._clips: dict[int, tuple[ClipSite, ...]] = {}
+        self._scales: dict[int, list] = {}
         self.steps_by_scope: dict[int, list[_Step]] = {}
         for step in self._steps():
             self.steps_by_scope.setdefault(step.site.scope, []).append(step)
@@ -200,18 +202,20 @@ class UpdateBuilder:
 
     # -- clipping and gradient scaling ----------------------------------------------------------
     def clips_in(self, scope: int) -> tuple[ClipSite, ...]:
-        clips = []
-        for call in self.index.calls:
-            if call.scope != scope:
-                continue
-            function = catalog.CLIP_FUNCTIONS.get(self.x.qualified[id(call.node)])
-            if function is None and _method(call.node) in catalog.CLIP_METHODS:
-                receiver = self.resolver.qualified(_receiver(call.node)) or ""
-                if not _matches(receiver, catalog.CLIP_METHOD_RECEIVERS_EXCLUDED):
-                    function = _method(call.node)  # accelerator.clip_grad_norm_, fabric...
-            if function is not None:
-                clips.append(self.x.sites.clip(call, function))
-        return tuple(clips)
+        # Every backward call of a function shares its clips: found once per function, else a
+        # file with thousands of backward calls would scan all its calls for each (quadratic).
+        if scope not in self._clips:
+            found = (self._clip(call) for call in self.index.calls if call.scope == scope)
+            self._clips[scope] = tuple(clip for clip in found if clip is not None)
+        return self._clips[scope]
+
+    def _clip(self, call: CallSite) -> ClipSite | None:
+        function = catalog.CLIP_FUNCTIONS.get(self.x.qualified[id(call.node)])
+        if function is None and _method(call.node) in catalog.CLIP_METHODS:
+            receiver = self.resolver.qualified(_receiver(call.node)) or ""
+            if not _matches(receiver, catalog.CLIP_METHOD_RECEIVERS_EXCLUDED):
+                function = _method(call.node)  # accelerator.clip_grad_norm_, fabric...
+        return self.x.sites.clip(call, function) if function is not None else None
 
     def gradient_scale(self, backward: CallSite, step: _Step | None) -> tuple[ScaleOp, ...]:
         """In-place scaling of gradients in the backward's function, between it and the step (or
@@ -222,12 +226,20 @@ class UpdateBuilder:
             return site.scope == backward.scope and (
                 end is None or backward.position < site.position < end)
 
+        found = [(scale, site) for scale, site in self._gradient_scales(backward.scope) if between(site)]
+        found.sort(key=lambda pair: pair[1].position)
+        return tuple(self._scale_op(scale, site) for scale, site in found)
+
+    def _gradient_scales(self, scope: int) -> list[tuple[gradients.GradientScale, object]]:
+        """Every in-place gradient scaling in one function, found once (see `clips_in`)."""
+        if scope in self._scales:
+            return self._scales[scope]
         found = []
         for statement in self.index.augmented:
-            if between(statement) and (scale := gradients.gradient_scale_statement(statement.node)):
+            if statement.scope == scope and (scale := gradients.gradient_scale_statement(statement.node)):
                 found.append((scale, statement))
         for call in self.index.calls:
-            if not between(call):
+            if call.scope != scope:
                 continue
             recognised = gradients.gradient_scale_call(call.node, self.x.qualified[id(call.node)])
             if recognised is None:
@@ -238,8 +250,8 @@ class UpdateBuilder:
                 if not gradients.mentions_gradients(origin.expr if origin is not None else grads):
                     continue
             found.append((scale, call))
-        found.sort(key=lambda pair: pair[1].position)
-        return tuple(self._scale_op(scale, site) for scale, site in found)
+        self._scales[scope] = found
+        return found
 
     def _scale_op(self, scale: gradients.GradientScale, site) -> ScaleOp:
         where = Where(scale.factor, site.scope, site.position)
