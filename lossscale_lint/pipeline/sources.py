@@ -17,6 +17,7 @@ import dataclasses
 import io
 import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,16 +128,37 @@ def decode_with_encoding(data: bytes) -> tuple[str, str]:
         ) from None
 
 
+# Beyond any source file or notebook (a notebook's outputs included): such a file is refused
+# unread rather than held in memory whole. What is analysed is limited far lower (`max-file-size`).
+MAX_READ = 256 * 1_048_576
+
+
 def read_bytes(path: Path | str) -> tuple[bytes, tuple[int, int]]:
-    """The file's bytes and its (mtime_ns, size) stamp, from one open; raises SourceError."""
+    """The file's bytes and its (mtime_ns, size) stamp, from one open; raises SourceError.
+
+    Only regular files are read: a named pipe would block the run for ever and a device such as
+    /dev/zero would never end. They are opened without blocking so that the check happens first."""
     try:
-        with open(path, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            return handle.read(), (status.st_mtime_ns, status.st_size)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except IsADirectoryError:
         raise SourceError("is a directory, not a file") from None
     except OSError as error:
         raise SourceError(f"cannot read: {error.strerror or error}") from None
+    try:
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):
+            raise SourceError("is a directory, not a file")
+        if not stat.S_ISREG(status.st_mode):
+            raise SourceError("not a regular file (a pipe, socket or device), not read")
+        if status.st_size > MAX_READ:
+            raise SourceError(f"not read: {status.st_size / 1_048_576:.0f} MiB is more than any source file "
+                              f"this tool reads ({MAX_READ // 1_048_576} MiB)")
+        with open(descriptor, "rb", closefd=False) as handle:
+            return handle.read(), (status.st_mtime_ns, status.st_size)
+    except OSError as error:
+        raise SourceError(f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
 
 
 def read_source(path: Path | str) -> str:
