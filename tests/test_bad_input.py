@@ -94,18 +94,46 @@ def test_missing_path_gives_2_but_the_other_paths_are_checked(project):
     assert "broken.py:1:7: LSL000" in result.stdout
 
 
-def test_a_crashing_rule_is_reported_per_file_and_the_others_are_checked(project, capsys, monkeypatch):
+SUMMED_LOSS = b"""\
+import torch
+from torch import nn
+
+model = nn.Linear(10, 2)
+criterion = nn.CrossEntropyLoss(reduction="sum")
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for inputs, targets in []:
+    criterion(model(inputs), targets).backward()
+    optimizer.step()
+"""
+
+
+def test_a_crashing_rule_is_its_own_diagnostic_and_the_other_rules_and_files_still_run(project, capsys, monkeypatch):
     def explode(ctx):
         if ctx.path.endswith("boom.py"):
             raise ValueError("rule bug")
         return []
 
     monkeypatch.setitem(ALL_RULES, "LSL998", Rule("LSL998", "exploding", Severity.ERROR, "test", explode))
-    write_bytes(project / "boom.py", b"x = 1\n")
-    code, out, err = run_main(["check", "."], capsys)
-    assert code == 2
-    assert_one_error_line(err, "boom.py", "internal error while analysing: ValueError: rule bug")
-    assert "broken.py:1:7: LSL000" in out
+    write_bytes(project / "boom.py", SUMMED_LOSS)
+    code, out, err = run_main(["check", "--output-format", "concise", "."], capsys)
+    assert (code, err) == (1, "")
+    assert "boom.py:1:1: LSL999 internal error in rule LSL998 (exploding): ValueError: rule bug (at " in out
+    assert "; the other rules still ran" in out
+    assert "boom.py:5:" in out and "LSL101" in out  # the other rules ran on the same file
+    assert "broken.py:1:7: LSL000" in out  # and the other files were checked
+
+
+def test_a_crash_in_the_fact_extraction_is_one_diagnostic(project, capsys, monkeypatch):
+    def explode(*args, **kwargs):
+        raise KeyError("no such site")
+
+    monkeypatch.setattr(engine, "extract_facts", explode)
+    write_bytes(project / "boom.py", SUMMED_LOSS)
+    code, out, err = run_main(["check", "--output-format", "concise", "--no-cache", "boom.py"], capsys)
+    assert (code, err) == (1, "")
+    [line] = [line for line in out.splitlines() if line.startswith("boom.py:")]  # nothing else on the file
+    assert line.startswith("boom.py:1:1: LSL999 internal error in the fact extraction: KeyError: 'no such site' (at ")
+    assert line.endswith("; no rule could run on this file")
 
 
 @pytest.mark.slow
@@ -174,3 +202,25 @@ def test_a_very_long_line_is_shown_as_a_window_around_the_carets(tmp_path):
     column = int(result.stdout.split("minified.py:1:")[1].split(":")[0])
     # The caret still sits under the character the diagnostic names.
     assert source[carets.index("^")] == long_line[column - 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_or_a_device_named_on_the_command_line_is_refused_without_reading(project, capsys):
+    # Reading either would never end: a pipe waits for a writer, /dev/zero has no end.
+    os.mkfifo(project / "pipe.py")
+    os.symlink("/dev/zero", project / "zero.py")
+    code, out, err = run_main(["check", "pipe.py", "zero.py", "broken.py"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "pipe.py", "not a regular file (a pipe, socket or device), not read")
+    assert_one_error_line(err, "zero.py", "not a regular file")
+    assert "broken.py:1:7: LSL000" in out
+
+
+def test_a_file_too_large_to_read_is_refused_unread(project, capsys, monkeypatch):
+    import lossscale_lint.pipeline.sources as sources
+
+    monkeypatch.setattr(sources, "MAX_READ", 1024)
+    write_bytes(project / "big.py", b"x = 1\n" * 400)
+    code, _, err = run_main(["check", "big.py"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "big.py", "not read: 2 KiB is more than any source file this tool reads (1 KiB)")

@@ -86,7 +86,7 @@ def test_select_and_ignore(cli, flags, expected_code):
         (["check", "--select", "E501"], "argument --select: 'E501' is not a rule code or prefix"),
         (["check", "--output-format", "xml"], "argument --output-format: invalid choice: 'xml'"),
         (["chek"], "invalid choice: 'chek'"),
-        (["explain", "LSL999"], "unknown rule code 'LSL999'"),
+        (["explain", "LSL998"], "unknown rule code 'LSL998'"),
     ],
 )
 def test_usage_errors_exit_2(cli, args, message):

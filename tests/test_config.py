@@ -184,4 +184,5 @@ def test_schema_uses_the_config_keys_and_forbids_unknown_ones():
     schema = Config.model_json_schema()
     assert schema["additionalProperties"] is False
     assert {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-            "batch-size-names", "accumulation-names", "respect-gitignore", "output-format"} == set(schema["properties"])
+            "batch-size-names", "accumulation-names", "respect-gitignore", "output-format", "max-file-size",
+            "file-timeout"} == set(schema["properties"])

@@ -63,7 +63,23 @@ TABLES = [
     ({"accumulation-names": [""]}, False),
     ({"exclude": [True]}, False),
     ({"extend-exclude": "build"}, False),
+    ({"max-file-size": 200_000, "file-timeout": 2.5}, True),
+    ({"max-file-size": 0, "file-timeout": 0}, True),  # 0: no limit
+    ({"file-timeout": 3}, True),  # a whole number of seconds is a number too
+    ({"max-file-size": 1.5}, False),  # bytes are whole
+    ({"max-file-size": -1}, False),
+    ({"file-timeout": -0.5}, False),
+    ({"file-timeout": "10s"}, False),
+    ({"max-file-size": True}, False),
 ]
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_an_endless_timeout_is_refused(value):
+    # TOML can write `inf` and `nan` (JSON cannot, so the schema has no say); 0 means no limit.
+    assert fast_check({"file-timeout": value}) is None
+    with pytest.raises(ValidationError):
+        Config.model_validate({"file-timeout": value})
 
 
 def fast_check(table: dict) -> dict | None:

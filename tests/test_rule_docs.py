@@ -10,22 +10,34 @@ Change-aware rules (`--base`) compare a file with its git base. Their Example se
 ```diff block with the changed lines (`-` lines of the base, then the `+` lines that replace them);
 the base is the Example with those lines put back, and both the Example and the Corrected blocks
 are linted against it.
+
+A section may hold a ```toml block: the configuration (the `[tool.lossscale-lint]` keys) its python
+blocks are checked with, as the limits' pages (LSL001, LSL002) set a limit small enough for a
+short example. LSL999 reports a bug in a rule, which correct code cannot show: its Example is
+linted with a test rule registered that crashes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib.util
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lossscale_lint.config.options import AnalysisOptions, RuleSelection
+from lossscale_lint.config.settings import Settings
+from lossscale_lint.config.table import validate_table
+from lossscale_lint.diagnostics import Severity
 from lossscale_lint.fixes.apply import apply_fixes
 from lossscale_lint.pipeline.engine import lint_source
 from lossscale_lint.pipeline.linting import lint_text
 from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.base import Rule
 from run_training_scripts import run_for_real
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,23 +149,42 @@ PAGE_PATHS = sorted(RULES_DIR.glob("LSL*.md"))
 PAGES = {path.stem: path for path in PAGE_PATHS}
 
 
-def page_options(page: RulePage) -> AnalysisOptions:
-    """Every rule, and the page's own even when it is opt-in (LSL900)."""
-    return AnalysisOptions(is_selected=RuleSelection(select=("LSL", page.code)))
+def page_options(page: RulePage, section: str = "Example") -> AnalysisOptions:
+    """Every rule, and the page's own even when it is opt-in (LSL900), with the section's
+    configuration block if it has one."""
+    [config] = fenced_blocks(page.sections[section], "toml") or [""]
+    settings = Settings.from_config(validate_table(tomllib.loads(config)), None, ROOT)
+    options = settings.analysis_options(f"{page.code}.py")
+    return dataclasses.replace(options, is_selected=RuleSelection(select=("LSL", page.code)))
 
 
-def diagnostics_on(page: RulePage, source: str, label: str):
+def crash(ctx):
+    raise ZeroDivisionError("a bug in a rule")
+
+
+@contextlib.contextmanager
+def shown(page: RulePage, section: str):
+    """What the page's code needs in order to show: for LSL999's Example, a rule that crashes."""
+    with pytest.MonkeyPatch.context() as patch:
+        if page.code == "LSL999" and section == "Example":
+            patch.setitem(ALL_RULES, "LSL998", Rule("LSL998", "crashes", Severity.ERROR, "test", crash,
+                                                    reads=("updates",)))
+        yield
+
+
+def diagnostics_on(page: RulePage, source: str, label: str, section: str = "Example"):
     """What `check` reports on `source` (against the page's git base, if it has one), comments
     such as `# noqa` applied."""
     rule = ALL_RULES.get(page.code)
     base = page.base
     if rule is not None and rule.needs_base:
         assert base is not None, f"{page.code} runs only with --base: its Example needs a diff block"
-    return lint_text(source, f"{label}.py", page_options(page), base_source=base)
+    with shown(page, section):
+        return lint_text(source, f"{label}.py", page_options(page, section), base_source=base)
 
 
-def codes_reported(page: RulePage, source: str, label: str) -> set[str]:
-    return {d.code for d in diagnostics_on(page, source, label)}
+def codes_reported(page: RulePage, source: str, label: str, section: str = "Example") -> set[str]:
+    return {d.code for d in diagnostics_on(page, source, label, section)}
 
 
 def test_pages_exist():
@@ -186,7 +217,7 @@ CORRECTED_CASES = [
 @pytest.mark.parametrize(("path", "index"), CORRECTED_CASES)
 def test_corrected_code_does_not_trigger_the_rule(path, index):
     page = parse_page(path)
-    reported = codes_reported(page, page.corrected[index], f"{page.code}-corrected-{index + 1}")
+    reported = codes_reported(page, page.corrected[index], f"{page.code}-corrected-{index + 1}", "Corrected")
     assert page.code not in reported
 
 

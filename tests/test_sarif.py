@@ -114,14 +114,14 @@ def test_the_validator_rejects_a_broken_document(validator, repo):
 def test_syntax_error_and_unregistered_codes_still_get_rule_entries(validator, repo):
     source = "def f(:\n    pass\n"
     [syntax] = lint_source(source, "broken.py")
-    future = Diagnostic(code="LSL999", name="future-rule", severity=Severity.INFO, message="m",
+    future = Diagnostic(code="LSL998", name="future-rule", severity=Severity.INFO, message="m",
                         span=Span(line=1, column=1, end_line=1, end_column=2), path="broken.py")
     document = json.loads(report_sarif([syntax, future], ReportContext(cwd=repo)))
     assert schema_errors(validator, document) == []
     assert_github_fields(document)
     rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["LSL000"]["name"] == "syntax-error"
-    assert rules["LSL999"]["defaultConfiguration"]["level"] == "note"
+    assert rules["LSL998"]["defaultConfiguration"]["level"] == "note"
     region = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == 1 and region["startColumn"] >= 1
 

@@ -30,7 +30,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("args", [
-    ["--select", "LSL999"], ["--select", "LSL8"], ["--extend-select", "LSL7"], ["--ignore", "LSL101,LSL999"],
+    ["--select", "LSL998"], ["--select", "LSL8"], ["--extend-select", "LSL7"], ["--ignore", "LSL101,LSL998"],
 ])
 def test_a_selector_that_matches_no_rule_is_a_one_line_error(project: Path, args: list[str]) -> None:
     result = run_console_script(["check", *args, "train.py"], project)
@@ -41,7 +41,7 @@ def test_a_selector_that_matches_no_rule_is_a_one_line_error(project: Path, args
 
 
 @pytest.mark.parametrize("table", [
-    'ignore = ["LSL999"]', 'select = ["LSL1", "LSL8"]', 'extend-select = ["LSL6"]',
+    'ignore = ["LSL998"]', 'select = ["LSL1", "LSL8"]', 'extend-select = ["LSL6"]',
     '[tool.lossscale-lint.per-file-ignores]\n"train.py" = ["LSL1O1"]',
     '[tool.lossscale-lint.per-file-ignores]\n"train.py" = ["LSL199"]',
 ])

@@ -58,8 +58,8 @@ def test_a_code_that_names_no_rule_is_unknown():
 
 
 def test_unused_and_unknown_together_in_one_diagnostic():
-    assert unused(script(f"{MEAN}  # noqa: LSL101, LSL104, LSL999")) == [
-        (4, "Unused `noqa` codes LSL101, LSL104; unknown `noqa` code LSL999")]
+    assert unused(script(f"{MEAN}  # noqa: LSL101, LSL104, LSL998")) == [
+        (4, "Unused `noqa` codes LSL101, LSL104; unknown `noqa` code LSL998")]
 
 
 @pytest.mark.parametrize("comment", ["# noqa", "# noqa: E501", "# noqa: BLE001, F401", "# NOQA:E501"])

@@ -70,6 +70,22 @@ def selector_list(value: str) -> list[str]:
     return selectors
 
 
+def limit_value(kind):
+    """`--max-file-size` (a whole number of bytes) and `--file-timeout` (seconds): 0 or more."""
+    noun = "a whole number of bytes" if kind is int else "a number of seconds"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun} (0 or more; 0: no limit)")
+        return value
+
+    return parse
+
+
 def use_color(choice: str) -> bool:
     if choice != "auto":
         return choice == "always"
@@ -108,6 +124,10 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                        help="also compare each file with its version at git revision REV (LSL5xx rules)")
     other.add_argument("--jobs", "-j", type=job_count, metavar="N",
                        help="worker processes (default: one per core; 1 checks in this process)")
+    other.add_argument("--max-file-size", type=limit_value(int), metavar="BYTES",
+                       help="skip Python code larger than this, reported as LSL001 (0: no limit)")
+    other.add_argument("--file-timeout", type=limit_value(float), metavar="SECONDS",
+                       help="stop analysing a file after this long, reported as LSL002 (0: no limit)")
     other.add_argument("--no-cache", action="store_true",
                        help=f"neither read nor write the results cache ({CACHE_DIR_NAME}/ in the project root)")
 
@@ -133,7 +153,8 @@ def run_check(args: argparse.Namespace) -> int:
     stdin_name = stdin_path(args)
     settings = load_settings(config_start(args), args.config)
     check_selectors_known(settings, args)
-    overrides = {"select": args.select, "extend_select": args.extend_select, "ignore": args.ignore}
+    overrides = {"select": args.select, "extend_select": args.extend_select, "ignore": args.ignore,
+                 "max_file_size": args.max_file_size, "file_timeout": args.file_timeout}
     settings = settings.with_overrides(**overrides)
     # Each file is checked with its nearest configuration, however the run was started.
     settings_for = SettingsForFiles(settings, overrides, explicit=args.config is not None,

@@ -13,7 +13,9 @@ from lossscale_lint.config.settings import TOOL_NAME, Settings, read_toml
 # Settings fields -> the config keys that set them (`extend-select` adds to `select`).
 _KEYS = {"select": ("select", "extend-select")}
 # Settings fields -> the flags that set them (`--select` also clears the config's ignores).
-_FLAGS = {"select": ("select", "extend_select"), "ignore": ("ignore", "select")}
+_FLAGS = {"select": ("select", "extend_select"), "ignore": ("ignore", "select"),
+          "max_file_size": ("max_file_size",), "file_timeout": ("file_timeout",)}
+_REPLACED = ("select", "max_file_size", "file_timeout")
 _NOT_SHOWN = ("config_path", "root")
 
 
@@ -36,9 +38,10 @@ def show_settings(path: str, settings: Settings, args: argparse.Namespace) -> st
             continue
         value = getattr(settings, item.name)
         shown = dict(value) if item.name == "per_file_ignores" else list(value) if isinstance(value, tuple) else value
-        from_flags = any(getattr(args, flag, None) for flag in _FLAGS.get(item.name, ()))
+        from_flags = any(getattr(args, flag, None) not in (None, []) for flag in _FLAGS.get(item.name, ()))
         from_file = any(key in written for key in _KEYS.get(item.name, (item.name.replace("_", "-"),)))
-        replaced = item.name == "select" and bool(args.select)  # --select replaces the file's
+        # --select, --max-file-size and --file-timeout replace what the file says.
+        replaced = item.name in _REPLACED and getattr(args, item.name, None) not in (None, [])
         origin = " + ".join([*([str(settings.config_path)] if from_file and not replaced else []),
                              *(["command line"] if from_flags else [])]) or "default"
         lines.append(f"  {item.name.replace('_', '-')} = {shown!r}  ({origin})")

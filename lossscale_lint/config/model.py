@@ -17,6 +17,10 @@ from lossscale_lint.config.table import SETTINGS, Setting
 def _field(setting: Setting) -> tuple[Any, Any]:
     if setting.shape == "bool":
         return bool, Field(setting.flag_default, description=setting.description)
+    if setting.shape == "number":
+        finite = {"allow_inf_nan": False} if setting.fraction else {}
+        return float if setting.fraction else int, Field(setting.number_default, ge=0, description=setting.description,
+                                                         **finite)
     if setting.shape == "choice":
         return Literal[setting.choices] | None, Field(None, description=setting.description)
     item: Any = str

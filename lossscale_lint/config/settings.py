@@ -22,7 +22,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lossscale_lint.config.table import RULE_CODE, check_items, validate_table
-from lossscale_lint.config.options import DEFAULT_SELECT, AnalysisOptions, RuleSelection
+from lossscale_lint.config.options import (
+    DEFAULT_FILE_TIMEOUT,
+    DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_SELECT,
+    AnalysisOptions,
+    RuleSelection,
+)
 
 TOOL_NAME = "lossscale-lint"
 # In the order they are looked for inside one directory.
@@ -97,6 +103,8 @@ class Settings:
     accumulation_names: tuple[str, ...] = ()
     respect_gitignore: bool = True
     output_format: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
 
     @classmethod
     def from_config(cls, config: dict[str, Any], config_path: Path | None, root: Path) -> Settings:
@@ -114,6 +122,8 @@ class Settings:
             accumulation_names=config["accumulation_names"],
             respect_gitignore=config["respect_gitignore"],
             output_format=config["output_format"],
+            max_file_size=config["max_file_size"],
+            file_timeout=config["file_timeout"],
         )
 
     def with_overrides(
@@ -121,10 +131,17 @@ class Settings:
         select: list[str] | None = None,
         extend_select: list[str] | None = None,
         ignore: list[str] | None = None,
+        max_file_size: int | None = None,
+        file_timeout: float | None = None,
     ) -> Settings:
         """Apply `--select` (replaces the config's selection and ignores), `--extend-select` and
-        `--ignore` (both add to it), as Ruff layers command-line selectors over the file's."""
+        `--ignore` (both add to it), as Ruff layers command-line selectors over the file's; and
+        `--max-file-size` and `--file-timeout`, which replace the file's."""
         settings = self
+        if max_file_size is not None:
+            settings = replace(settings, max_file_size=max_file_size)
+        if file_timeout is not None:
+            settings = replace(settings, file_timeout=file_timeout)
         if select is not None:
             settings = replace(settings, select=tuple(check_selectors(select)), ignore=())
         if extend_select:
@@ -172,6 +189,8 @@ class Settings:
             batch_size_names=self.batch_size_names,
             accumulation_names=self.accumulation_names,
             is_selected=RuleSelection(self.select, self.ignore + extra_ignores),
+            max_file_size=self.max_file_size,
+            file_timeout=self.file_timeout,
         )
 
 

@@ -10,9 +10,12 @@ model, the schema and this check to accept and reject the same tables with the s
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from lossscale_lint.config.options import DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE
 
 SELECTOR_PATTERN = re.compile(r"^LSL\d{0,3}$")
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -37,12 +40,15 @@ class Setting:
     """One key of the table. `optional`: absent means "the built-in default", not "empty"."""
 
     name: str  # the Python name; the key is written with dashes ("extend-select")
-    shape: Literal["list", "table", "bool", "choice"]  # table: glob = [items]; bool: true / false
+    # table: glob = [items]; bool: true / false; number: a whole number (or any, with `fraction`) >= 0
+    shape: Literal["list", "table", "bool", "choice", "number"]
     item: ItemKind | None
     description: str
     optional: bool = False
     flag_default: bool = False  # for a bool
     choices: tuple[str, ...] = ()  # for a choice: the strings it may be (absent: None)
+    number_default: float = 0  # for a number
+    fraction: bool = False  # for a number: a float is allowed too (seconds), not only an integer
 
     @property
     def key(self) -> str:
@@ -54,6 +60,8 @@ class Setting:
             return self.flag_default
         if self.shape == "choice":
             return None
+        if self.shape == "number":
+            return self.number_default
         return None if self.optional else {} if self.shape == "table" else ()
 
 
@@ -75,6 +83,13 @@ SETTINGS = (
     Setting("output_format", "choice", None,
             "How `check` prints diagnostics when --output-format is not given (default: text).",
             choices=("concise", "github", "gitlab", "json", "junit", "sarif", "text")),
+    # The limits that keep one pathological file from stalling a hook or an editor (issue 14).
+    Setting("max_file_size", "number", None,
+            f"Skip Python code larger than this many bytes, reported as LSL001 (default: {DEFAULT_MAX_FILE_SIZE}; "
+            "0: no limit).", number_default=DEFAULT_MAX_FILE_SIZE),
+    Setting("file_timeout", "number", None,
+            f"Stop analysing a file after this many seconds, reported as LSL002 (default: {DEFAULT_FILE_TIMEOUT:g}; "
+            "0: no limit).", number_default=DEFAULT_FILE_TIMEOUT, fraction=True),
 )
 
 
@@ -140,6 +155,13 @@ def validate_table(data: dict[str, Any], key_prefix: str = "") -> dict[str, Any]
                 values[setting.name] = value
             else:
                 problems.append(f"key '{where}': expected one of {', '.join(setting.choices)}, {_got(value)}")
+        elif setting.shape == "number":
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if (whole or (setting.fraction and isinstance(value, float) and math.isfinite(value))) and value >= 0:
+                values[setting.name] = value
+            else:
+                kind = "a number of 0 or more" if setting.fraction else "a whole number of 0 or more"
+                problems.append(f"key '{where}': expected {kind}, {_got(value)}")
         elif setting.shape == "list":
             values[setting.name] = _strings(value, where, "a list of strings", setting.item, problems)
         elif not isinstance(value, dict):

@@ -19,7 +19,9 @@ from lossscale_lint.pipeline.dependencies import record as record_dependencies
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import RuleContext
+from lossscale_lint.rules.limits import INTERNAL_ERROR
 from lossscale_lint.rules.syntax import SYNTAX_ERROR
+from lossscale_lint.pipeline.limits import internal_error, time_is_up
 from lossscale_lint.pipeline.sources import too_deep_to_parse
 
 
@@ -112,10 +114,17 @@ def lint_source_with_dependencies(
     """`lint_source`, also saying which other project modules the result was computed from."""
     options = options or AnalysisOptions()
     project = ProjectLink.for_file(path, options.batch_size_names, options.accumulation_names)
-    facts = module_facts(source, path, options, project)
+    try:
+        facts = module_facts(source, path, options, project)
+    except RecursionError:
+        raise  # code too deep for the extraction: the caller's limit, not a bug
+    except Exception as error:  # noqa: BLE001 - a bug on one file is that file's diagnostic
+        if time_is_up():
+            raise  # the time limit, surfacing as another error (`pipeline/limits.py`)
+        facts = internal_error(path, error, "the fact extraction", "no rule could run on this file")
     dependencies = tuple(sorted(project.dependencies.items())) if project is not None else ()
     if isinstance(facts, Diagnostic):
-        return LintOutcome([facts] if options.is_selected(SYNTAX_ERROR.code) else [], dependencies)
+        return LintOutcome([facts] if options.is_selected(facts.code) else [], dependencies)
     diagnostics = _lint_facts(facts, path, options, base_source, project)
     if project is not None:
         diagnostics = [d for d in map(in_checked_file, diagnostics) if d is not None]
@@ -144,14 +153,33 @@ def _lint_facts(facts: ModuleFacts, path: str, options: AnalysisOptions, base_so
                 project: ProjectLink | None) -> list[Diagnostic]:
     # A base that does not parse has nothing to compare against, which is not this file's problem.
     # It reads the project's modules as they are now, like the file itself.
-    base = module_facts(base_source, path, options, project) if base_source is not None else None
+    diagnostics: list[Diagnostic] = []
+
+    def crashed(error: Exception, where: str, consequence: str) -> None:
+        if time_is_up():
+            raise error  # the time limit, surfacing as another error (`pipeline/limits.py`)
+        if options.is_selected(INTERNAL_ERROR.code):
+            diagnostics.append(internal_error(path, error, where, consequence))
+
+    base = None
+    try:
+        base = module_facts(base_source, path, options, project) if base_source is not None else None
+    except RecursionError:
+        pass  # too deep to compare with, like a base that does not parse
+    except Exception as error:  # noqa: BLE001 - a bug on one file is that file's diagnostic
+        crashed(error, "the fact extraction of the git base version", "the change-aware rules did not run")
     base = None if isinstance(base, Diagnostic) else base
     ctx = RuleContext(facts=facts, path=path, base=base)
-    diagnostics: list[Diagnostic] = []
     for rule in ALL_RULES.values():
         if (rule.needs_base and base is None) or not options.is_selected(rule.code):
             continue
-        diagnostics.extend(rule.check(ctx))
-    # One finding per code and place: two backward calls sharing one criterion are one problem.
-    unique = {(d.code, d.span): d for d in diagnostics}
+        try:
+            diagnostics.extend(list(rule.check(ctx)))
+        except RecursionError:
+            raise
+        except Exception as error:  # noqa: BLE001 - one rule's bug must not silence the others
+            crashed(error, f"rule {rule.code} ({rule.name})", "the other rules still ran")
+    # One finding per code and place: two backward calls sharing one criterion are one problem
+    # (two rules that crash are two problems, both at the file's start).
+    unique = {(d.code, d.span, d.message if d.code == INTERNAL_ERROR.code else ""): d for d in diagnostics}
     return sorted(unique.values(), key=lambda d: d.sort_key)

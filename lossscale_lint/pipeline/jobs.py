@@ -18,8 +18,10 @@ from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.cache import CacheKey, DiagnosticsCache
 from lossscale_lint.pipeline.dependencies import recording_dependencies
-from lossscale_lint.pipeline.linting import AnalysisError, describe_exception, lint_text
+from lossscale_lint.pipeline.limits import describe_exception
+from lossscale_lint.pipeline.linting import AnalysisError, lint_text
 from lossscale_lint.pipeline.sources import LoadedFile
+from lossscale_lint.rules.limits import INCOMPLETE_ANALYSIS
 
 if TYPE_CHECKING:
     from lossscale_lint.fixes.runner import FileFix
@@ -104,7 +106,9 @@ def run_job(job: FileJob, cache: DiagnosticsCache | None) -> FileResult:
                 diagnostics = tuple(lint_text(job.loaded.text, job.path, job.options, job.base_source))
         except AnalysisError as error:
             return FileResult(job.path, error=FileError(job.path, str(error)))
-        if cache is not None and job.key is not None:
+        # A file the analysis did not finish is analysed again next time (the time limit depends
+        # on the machine's load; a crash may be fixed by then).
+        if cache is not None and job.key is not None and not any(d.code in INCOMPLETE_ANALYSIS for d in diagnostics):
             cache.store(job.key, diagnostics, tuple(sorted(dependencies.items())))
     if job.fix is not None and job.fix.wants(diagnostics):
         return fix_job(job, diagnostics)

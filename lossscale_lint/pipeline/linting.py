@@ -2,21 +2,23 @@
 
 `check` (with or without `--base`, `--fix`, `--diff`), the fixer's re-lint between passes, the
 language server and the flake8 plugin all call `lint_text`; `engine.lint_source` underneath it is
-the analysis itself (parse once -> facts -> rules). Nothing but `AnalysisError` leaves `lint_text`:
-a crash in a rule, or code too deep to analyse, becomes that one-line message, and each caller
-decides where the line goes (a per-file error, an editor message, a flake8 result).
+the analysis itself (parse once -> facts -> rules). The limits (`pipeline/limits.py`) are applied
+here, so every caller has them. Nothing but `AnalysisError` leaves `lint_text`: a crash outside the
+rules, or code too deep to analyse, becomes that one-line message, and each caller decides where
+the line goes (a per-file error, an editor message, a flake8 result).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import traceback
 
 from lossscale_lint.config.options import AnalysisOptions
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.noqa import parse_suppressions, without_suppressed
-from lossscale_lint.pipeline.precheck import lint_source_prechecked
+from lossscale_lint.pipeline.limits import AnalysisTimeout, describe_exception, time_limit, timed_out, too_large
+from lossscale_lint.pipeline.precheck import lint_source_prechecked, may_report
 from lossscale_lint.rules import ALL_RULES
+from lossscale_lint.rules.limits import ANALYSIS_TIMEOUT, INCOMPLETE_ANALYSIS
 from lossscale_lint.rules.suppression import UNUSED_NOQA, unused_noqa
 
 SYNTAX_ERROR = "LSL000"
@@ -24,13 +26,6 @@ SYNTAX_ERROR = "LSL000"
 
 class AnalysisError(Exception):
     """Analysing one text failed; the message is one line for the user (without the path)."""
-
-
-def describe_exception(error: BaseException) -> str:
-    """`Type: message (at file:line)`: enough for a bug report, in one line."""
-    where = traceback.extract_tb(error.__traceback__)[-1]
-    text = " ".join(str(error).split())  # a message over several lines would break the one-line rule
-    return f"{type(error).__name__}: {text} (at {where.filename}:{where.lineno})"
 
 
 def lint_text(
@@ -48,13 +43,27 @@ def lint_text(
     nothing). `noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own);
     `# lossscale-lint: skip-file` always counts. `always_report_syntax_errors`: LSL000 shows even
     when deselected or suppressed, which is how the fixer sees that a fix broke the file.
-    Raises AnalysisError, and nothing else, when the analysis fails.
+    Code over `max-file-size` is not analysed (LSL001, unless the text shows nothing could be
+    reported), an analysis past `file-timeout` is stopped (LSL002), a rule that crashes is its
+    own diagnostic (LSL999). Raises AnalysisError, and nothing else, when the analysis fails.
     """
+    too_big = too_large(source, path, options)
+    if too_big is not None:
+        # Neither parsed nor tokenized (so `# noqa` has no say): only the linear text pre-check.
+        relevant = options.is_selected(too_big.code) and may_report(source, options.is_selected, base_source)
+        return [too_big] if relevant else []
+    limit = time_limit(options.file_timeout)
     try:
-        return _lint(source, path, options, base_source, noqa, always_report_syntax_errors)
-    except RecursionError:
-        raise AnalysisError("too deeply nested to analyse") from None
-    except Exception as error:  # noqa: BLE001 - a bug on one file must not stop the others
+        with limit:
+            return _lint(source, path, options, base_source, noqa, always_report_syntax_errors)
+    except (AnalysisTimeout, Exception) as error:
+        if limit.fired:  # whatever the exception: the timeout may surface inside C code as another
+            return [timed_out(path, options)] if options.is_selected(ANALYSIS_TIMEOUT.code) else []
+        if isinstance(error, AnalysisTimeout):
+            raise  # an enclosing limit's
+        if isinstance(error, RecursionError):
+            raise AnalysisError("too deeply nested to analyse") from None
+        # A bug on one file must not stop the others.
         raise AnalysisError(f"internal error while analysing: {describe_exception(error)}") from None
 
 
@@ -86,7 +95,8 @@ def _lint(
         return []
     if not noqa:
         return found
-    if judge_noqa and not any(d.code == SYNTAX_ERROR for d in found):  # unparsed: no rule ran
+    # Unparsed, or a rule crashed: not every rule ran to the end, so no comment can be judged.
+    if judge_noqa and not any(d.code == SYNTAX_ERROR or d.code in INCOMPLETE_ANALYSIS for d in found):
         ran = lambda code: options.is_selected(code) and (base_source is not None or not ALL_RULES[code].needs_base)
         found = sorted([*found, *unused_noqa(suppressions.directives, found, ALL_RULES, ran, path)],
                        key=lambda d: d.sort_key)

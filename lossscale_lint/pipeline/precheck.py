@@ -53,6 +53,7 @@ from lossscale_lint.rules.reads import (
     Evidence,
     Keyword,
     ParseFailure,
+    PipelineReport,
     Text,
     TextEvidence,
 )
@@ -119,6 +120,8 @@ def evidence_test(evidence: Evidence) -> EvidenceTest:
         return lambda source, base_source: base_source is not None
     if isinstance(evidence, ParseFailure):
         return lambda source, base_source: not parses(source)
+    if isinstance(evidence, PipelineReport):
+        return lambda source, base_source: False
     assert isinstance(evidence, TextEvidence), evidence
     groups = [group_test(group)[0] for group in evidence.all_of]
     return lambda source, base_source: all(test(source) for test in groups)

@@ -133,6 +133,12 @@ def decode_with_encoding(data: bytes) -> tuple[str, str]:
 MAX_READ = 256 * 1_048_576
 
 
+def human_size(size: int) -> str:
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.1f} MiB"
+    return f"{size / 1024:.0f} KiB" if size >= 1024 else f"{size} bytes"
+
+
 def read_bytes(path: Path | str) -> tuple[bytes, tuple[int, int]]:
     """The file's bytes and its (mtime_ns, size) stamp, from one open; raises SourceError.
 
@@ -151,8 +157,8 @@ def read_bytes(path: Path | str) -> tuple[bytes, tuple[int, int]]:
         if not stat.S_ISREG(status.st_mode):
             raise SourceError("not a regular file (a pipe, socket or device), not read")
         if status.st_size > MAX_READ:
-            raise SourceError(f"not read: {status.st_size / 1_048_576:.0f} MiB is more than any source file "
-                              f"this tool reads ({MAX_READ // 1_048_576} MiB)")
+            raise SourceError(f"not read: {human_size(status.st_size)} is more than any source file "
+                              f"this tool reads ({human_size(MAX_READ)})")
         with open(descriptor, "rb", closefd=False) as handle:
             return handle.read(), (status.st_mtime_ns, status.st_size)
     except OSError as error:

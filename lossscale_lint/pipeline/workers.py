@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 from collections.abc import Sequence
 from typing import Optional
 
 from lossscale_lint.pipeline.cache import DiagnosticsCache
-from lossscale_lint.pipeline.jobs import FileError, FileJob, FileResult, Outcome, RunProgress, run_job
+from lossscale_lint.pipeline.isolation import ignore_interrupts, is_risky, process_context, run_isolated
+from lossscale_lint.pipeline.jobs import FileJob, FileResult, Outcome, RunProgress, run_job
 
 Progress = Optional[RunProgress]
 
@@ -101,19 +101,6 @@ def batches(jobs: Sequence[FileJob], workers: int) -> list[list[FileJob]]:
     return cut
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; the parent alone decides what happens (no worker
-    # tracebacks on the terminal).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _context():
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
-
-
 def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsCache | None,
                    progress: Progress = None) -> dict[int, FileResult]:
     # Imported here: small runs (the pre-commit case) stay in process and never need them.
@@ -129,8 +116,8 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
 
     results: dict[int, FileResult] = {}
     work = batches(pending, workers)
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=_context(),
-                               initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=process_context(),
+                               initializer=ignore_interrupts)
     try:
         # Batches are answered as they finish (the order of the output is the jobs' indexes), so
         # the progress bar moves with the work.
@@ -142,21 +129,36 @@ def run_in_workers(pending: Sequence[FileJob], workers: int, cache: DiagnosticsC
                     progress.advance(job_outcome(job))
     except BrokenProcessPool:
         # A worker died (killed, out of memory, a crash in native code) and the pool with it. The
-        # results already in are kept; every other file is reported rather than retried here,
-        # since a file that crashes a worker would crash this process too.
-        for job in pending:
-            if job.index not in results:
-                message = "the worker process analysing this file stopped unexpectedly"
-                results[job.index] = FileResult(job.path, error=FileError(job.path, message))
+        # results already in are kept; every file without one runs again in a process of its own,
+        # so the file that broke the pool gets its error and the others their results.
+        pool.shutdown(wait=True, cancel_futures=True)
+        results.update(run_each_isolated([job for job in pending if job.index not in results], cache, progress))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
+def run_each_isolated(jobs: Sequence[FileJob], cache: DiagnosticsCache | None,
+                      progress: Progress = None) -> dict[int, FileResult]:
+    """One process per job, one at a time (these are the large files: one at a time bounds memory)."""
+    results = {}
+    for job in jobs:
+        results[job.index] = run_isolated(job, cache)
+        if progress is not None:
+            progress.advance(job_outcome(job))
+    return results
+
+
 def run_jobs(pending: Sequence[FileJob], jobs: int | None, cache: DiagnosticsCache | None,
              progress: Progress = None) -> dict[int, FileResult]:
-    """Each job's result by its index. `jobs`: worker processes (None: one per core)."""
+    """Each job's result by its index. `jobs`: worker processes (None: one per core). Large files
+    run last, each in a process of its own (`isolation.py`), whatever the number of workers."""
+    risky = [job for job in pending if is_risky(job)]
+    ordinary = [job for job in pending if not is_risky(job)]
     workers = worker_count(jobs)
-    if workers > 1 and len(pending) >= IN_PROCESS_BELOW:
-        return run_in_workers(pending, workers, cache, progress)
-    return dict(run_batch(pending, cache, progress))
+    if workers > 1 and len(ordinary) >= IN_PROCESS_BELOW:
+        results = run_in_workers(ordinary, workers, cache, progress)
+    else:
+        results = dict(run_batch(ordinary, cache, progress))
+    results.update(run_each_isolated(risky, cache, progress))
+    return results

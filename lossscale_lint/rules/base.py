@@ -53,6 +53,13 @@ class Rule:
     opt_in: bool = False
 
     @property
+    def reported_by_the_pipeline(self) -> bool:
+        """Its findings come from the pipeline around the rules, not from its `check` over facts."""
+        from lossscale_lint.rules.reads import REPORTED_BY_THE_PIPELINE
+
+        return bool(REPORTED_BY_THE_PIPELINE & set(self.reads))
+
+    @property
     def needs_base(self) -> bool:
         """Rules that compare a change against a git base only run with `--base`."""
         return "base" in self.reads

@@ -6,7 +6,8 @@ is present:
 
 - `TextEvidence`: for every group, one of its clues appears in the source text;
 - `BaseVersion`: the run compares the file with a version at a git base (`check --base`);
-- `ParseFailure`: the file does not parse (checked last: it costs a parse with `ast`).
+- `ParseFailure`: the file does not parse (checked last: it costs a parse with `ast`);
+- `PipelineReport`: never in the text (the pipeline's own reports: LSL001, LSL002, LSL999).
 
 A kind whose evidence is None (nothing declared yet) turns the pre-check off for every run that
 selects a rule reading it, as does a kind this table does not know.
@@ -59,7 +60,13 @@ class ParseFailure:
     pass
 
 
-Evidence = TextEvidence | BaseVersion | ParseFailure
+@dataclass(frozen=True)
+class PipelineReport:
+    """Reported by the pipeline around an analysis that ran (a time limit, a crash) or before it
+    (the size limit): nothing in the text calls for running the engine."""
+
+
+Evidence = TextEvidence | BaseVersion | ParseFailure | PipelineReport
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,12 @@ FACT_KINDS: dict[str, FactKind] = {
         # Judged after the other rules, from the comments (`pipeline/linting.py`), not by the engine.
         FactKind("noqa_comments", "the file's `# noqa` comments (`pipeline.noqa.NoqaDirective`)",
                  TextEvidence(((Text("noqa"),),))),
+        FactKind("limits", "the file was not (completely) analysed: too large, too slow, or a rule crashed",
+                 PipelineReport()),
         FactKind("parse_failure", "the module does not parse (reported by the engine, before any facts)", ParseFailure()),
     )
 }
+
+# Kinds whose findings no `Rule.check` makes: the pipeline around the rules reports them (LSL900
+# from the comments and the other findings, LSL001/LSL002/LSL999 when the analysis did not finish).
+REPORTED_BY_THE_PIPELINE = frozenset({"noqa_comments", "limits"})
