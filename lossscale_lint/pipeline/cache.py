@@ -19,6 +19,13 @@ An entry also lists the other project modules the result was computed from (a lo
 `losses.py`, `BATCH_SIZE` in `config.py`) with the SHA-256 of their bytes; when one of them changed
 or cannot be read, the entry is a miss. Writes go to a temporary file that is renamed over the
 entry, so a reader sees the old entry or the new one.
+
+The cache never writes or deletes outside the project, whatever the repository holds: a cache folder
+or version folder that is a symlink (or is not a folder, or resolves anywhere but in the project
+root) means no cache for the run; an entry that is a symlink is a miss, never read through, and the
+rename of the next write replaces the link itself; `.gitignore` is only ever created, never written
+through an existing name; pruning unlinks a symlink and never deletes through one. Entries are JSON
+read with `json.loads`; nothing in the cache is ever unpickled, imported or evaluated.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import importlib.util
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -46,6 +54,9 @@ from lossscale_lint.rules import ALL_RULES
 CACHE_DIR_NAME = ".lossscale_lint_cache"
 STALE_AFTER_SECONDS = 7 * 24 * 3600
 ENTRY_FORMAT = 3  # 2: diagnostics in the `json` output format; 3: with the modules they depend on
+GITIGNORE_TEXT = "# Created by lossscale-lint; the whole folder is a cache.\n*\n"
+# Open flags that refuse a symlink as the last part of the path (ELOOP); 0 where there is none.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 @dataclass(frozen=True)
 class CacheKey:
@@ -110,17 +121,55 @@ def project_root(start: Path, config_path: Path | None) -> Path:
     return Path.cwd()
 
 
+def _is_real_folder(path: Path) -> bool:
+    """`path` is a folder itself: not a symlink to one, not a file."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _own_folder(path: Path, parent: Path) -> None:
+    """Create the folder `path` in `parent` if missing; OSError unless it is then a real folder (no
+    symlink) whose resolved location is inside the resolved `parent`."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path)
+    if not _is_real_folder(path) or path.resolve().parent != parent.resolve():
+        raise OSError(f"{path} is not a folder of its own inside {parent}")
+
+
+def _create_gitignore(top: Path) -> None:
+    """Write `.gitignore` only as a new file: an existing name (a file, a symlink, even a dangling
+    one) is left alone, so it is never written through."""
+    ignore = top / ".gitignore"
+    if os.path.lexists(ignore):
+        return
+    try:  # O_CREAT | O_EXCL fails on any existing name, symlinks included, and follows none
+        handle = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+    except FileExistsError:
+        return
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(GITIGNORE_TEXT)
+
+
 def prune_other_versions(top: Path, current: Path) -> None:
-    """Delete what other versions of the tool left in `top` and have not used for a week."""
+    """Delete what other versions of the tool left in `top` and have not used for a week.
+
+    Never through a symlink: a link (to a folder or a file) is unlinked itself, its target kept, and
+    its age is its own; a `top` that is not a real folder is not touched at all."""
+    if not _is_real_folder(top):
+        return
     now = time.time()
     with contextlib.suppress(OSError):
         for child in top.iterdir():
             if child == current or child.name == ".gitignore":
                 continue
             with contextlib.suppress(OSError):
-                if now - child.stat().st_mtime < STALE_AFTER_SECONDS:
+                status = os.lstat(child)
+                if now - status.st_mtime < STALE_AFTER_SECONDS:
                     continue
-                if child.is_dir() and not child.is_symlink():
+                if stat.S_ISDIR(status.st_mode):
+                    # rmtree refuses a symlink and unlinks the links inside without following them.
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink()
@@ -134,6 +183,9 @@ def dependencies_unchanged(dependencies) -> bool:
         if not (isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item)):
             return False
         try:
+            # Only a regular file: a FIFO or device named in a planted entry must not block the run.
+            if not stat.S_ISREG(os.stat(item[0]).st_mode):
+                return False
             if hashlib.sha256(Path(item[0]).read_bytes()).hexdigest() != item[1]:
                 return False
         except OSError:
@@ -150,21 +202,22 @@ class DiagnosticsCache:
 
     @classmethod
     def open(cls, root: Path, *, create: bool = True) -> DiagnosticsCache | None:
-        """The cache under `root`, created if needed; None when the folder cannot be written.
+        """The cache under `root`, created if needed; None when the folder cannot be written, or
+        when the cache folder or this version's folder is not a real folder inside `root` (a
+        symlink committed to the repository must not make the cache write or prune elsewhere).
 
         `create=False` uses only a cache that already exists (a `--fix`/`--diff` run leaves no
         new folder in the tree it rewrites)."""
         top = root / CACHE_DIR_NAME
-        if not create and not top.is_dir():
+        if not _is_real_folder(top) and (not create or os.path.lexists(top)):
             return None
         tool = tool_fingerprint()
         folder = top / tool[:16]
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            os.utime(folder)  # in use: not stale for another week
-            ignore = top / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by lossscale-lint; the whole folder is a cache.\n*\n")
+            _own_folder(top, root)
+            _own_folder(folder, top)
+            os.utime(folder)  # a real folder (checked above); in use: not stale for another week
+            _create_gitignore(top)
         except OSError:
             return None  # a read-only checkout still gets linted, just not cached
         prune_other_versions(top, folder)
@@ -185,9 +238,18 @@ class DiagnosticsCache:
     def _entry(self, key: CacheKey) -> Path:
         return self.folder / f"{key.slot}.json"
 
+    def _read_entry(self, key: CacheKey) -> bytes:
+        """The entry's bytes; OSError when it is missing, a symlink (never read through) or not a
+        regular file."""
+        handle = os.open(self._entry(key), os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as entry:
+            if not stat.S_ISREG(os.fstat(entry.fileno()).st_mode):
+                raise OSError(f"{self._entry(key)} is not a regular file")
+            return entry.read()
+
     def load(self, key: CacheKey) -> tuple[Diagnostic, ...] | None:
         try:
-            entry = json.loads(self._entry(key).read_bytes())
+            entry = json.loads(self._read_entry(key))
             if not isinstance(entry, dict) or entry.get("format") != ENTRY_FORMAT or entry.get("key") != key.key:
                 return None
             found = entry.get("diagnostics")
