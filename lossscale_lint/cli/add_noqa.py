@@ -4,12 +4,12 @@ already there). The result must still parse, or the file is left alone; the writ
 
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
 from collections.abc import Sequence
 
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.pipeline.noqa import parse_suppressions, with_noqa
+from lossscale_lint.pipeline.sources import syntax_problem
 
 
 def with_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> str:
@@ -31,9 +31,7 @@ def with_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> str:
 def _all_suppressed(text: str, diagnostics: Sequence[Diagnostic]) -> bool:
     """The edited text still parses and its comments now suppress every diagnostic: a line that
     ends inside a multi-line string would have taken the `# noqa` as string content."""
-    try:
-        ast.parse(text)
-    except SyntaxError:
+    if syntax_problem(text) is not None:
         return False
     suppressions = parse_suppressions(text)
     return all(suppressions.suppresses(d) for d in diagnostics)

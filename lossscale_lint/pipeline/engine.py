@@ -6,7 +6,6 @@ Everything that reads files, applies configuration or renders output sits around
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -22,7 +21,7 @@ from lossscale_lint.rules.base import RuleContext
 from lossscale_lint.rules.limits import INTERNAL_ERROR
 from lossscale_lint.rules.syntax import SYNTAX_ERROR
 from lossscale_lint.pipeline.limits import internal_error, time_is_up
-from lossscale_lint.pipeline.sources import too_deep_to_parse
+from lossscale_lint.pipeline.sources import syntax_problem, too_deep_to_parse
 
 
 def syntax_error(path: str, error: SyntaxError) -> Diagnostic:
@@ -42,13 +41,9 @@ def parse_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnos
     # the standard parser (parsing only, nothing is compiled or run) names the offending place.
     message = str(error.message).removeprefix("parser error: ").strip().rstrip(".")
     precise = SyntaxError(message, ("", error.editor_line, error.editor_column, ""))
-    try:
-        ast.parse(source)
-    except SyntaxError as found:
-        if found.lineno:
-            precise = found
-    except (ValueError, RecursionError, MemoryError):
-        pass
+    found = syntax_problem(source)
+    if isinstance(found, SyntaxError) and found.lineno:
+        precise = found
     return syntax_error(path, precise)
 
 

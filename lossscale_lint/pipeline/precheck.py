@@ -36,14 +36,13 @@ later, a test rule), switches the pre-check off, so a new rule can never be sile
 
 from __future__ import annotations
 
-import ast
 import gc
 import re
-import warnings
 from collections.abc import Callable
 
 from lossscale_lint.diagnostics import Diagnostic
 from lossscale_lint.config.options import AnalysisOptions
+from lossscale_lint.pipeline.sources import syntax_problem
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.reads import (
     FACT_KINDS,
@@ -176,15 +175,10 @@ def parses(source: str) -> bool:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for "\d" and the like is not ours to print
-            ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
+        return syntax_problem(source) is None
     finally:
         if collecting:
             gc.enable()
-    return True
 
 
 def skippable(source: str, options: AnalysisOptions, base_source: str | None = None) -> bool:

@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import tokenize
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,13 +208,23 @@ def too_deep_to_parse(source: str) -> SyntaxError | None:
     )
     if not suspicious:
         return None
-    try:
-        ast.parse(source)
-    except SyntaxError as error:
-        if any(text in str(error.msg) for text in TOO_DEEP_MESSAGES):
-            return error
-    except (RecursionError, MemoryError):
+    problem = syntax_problem(source)
+    if isinstance(problem, SyntaxError):
+        return problem if any(text in str(problem.msg) for text in TOO_DEEP_MESSAGES) else None
+    if isinstance(problem, (RecursionError, MemoryError)):
         return SyntaxError("too deeply nested or too complex to parse", ("", 1, 1, ""))
-    except ValueError:  # a NUL character; read_source already refuses those
-        return None
+    return None  # it parses, or a NUL character (which reading refuses already)
+
+
+def syntax_problem(source: str) -> Exception | None:
+    """What the standard parser says about the text: None when it parses, else its SyntaxError
+    (or the RecursionError, MemoryError or ValueError it raised). It only parses; nothing is
+    compiled or run. Its warnings about the code (a SyntaxWarning for "\\d", "1if") are not this
+    tool's to print: they would land on the user's stderr as stray lines."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            return error
     return None
