@@ -224,3 +224,98 @@ def test_a_file_too_large_to_read_is_refused_unread(project, capsys, monkeypatch
     code, _, err = run_main(["check", "big.py"], capsys)
     assert code == 2
     assert_one_error_line(err, "big.py", "not read: 2 KiB is more than any source file this tool reads (1 KiB)")
+
+
+def refusing(monkeypatch, function_name: str, refused: str) -> None:
+    """Make `os.<function_name>` fail with EACCES on one path, as it does for a non-root user on a
+    file or folder without read permission (root reads whatever the mode, so chmod cannot show it)."""
+    real = getattr(os, function_name)
+
+    def guarded(path, *args, **kwargs):
+        if os.path.basename(os.fspath(path)) == refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, function_name, guarded)
+
+
+def test_an_unreadable_file_is_one_error_line_whoever_runs_the_check(project, capsys, monkeypatch):
+    write_bytes(project / "secret.py", b"x = 1\n")
+    refusing(monkeypatch, "open", "secret.py")
+    code, out, err = run_main(["check", "--no-cache", "."], capsys)
+    assert code == 2
+    assert_one_error_line(err, "secret.py: cannot read: Permission denied")
+    assert "broken.py:1:7: LSL000" in out
+
+
+def test_an_unreadable_folder_is_one_error_line_and_the_rest_is_checked(project, capsys, monkeypatch):
+    write_bytes(project / "private" / "train.py", b"x = 1\n")
+    refusing(monkeypatch, "scandir", "private")
+    code, out, err = run_main(["check", "--no-cache", "."], capsys)
+    assert code == 2
+    assert_one_error_line(err, "private: cannot list this folder (Permission denied); nothing in it was checked")
+    assert "broken.py:1:7: LSL000" in out
+
+
+@pytest.mark.parametrize("source", [
+    "x = 1if True else 2\ndef f(:\n",  # LibCST fails, the standard parser places the error
+    'import re\nPATTERN = "\\d+"\nx = (\n',  # an invalid escape: a DeprecationWarning, a SyntaxWarning from 3.12
+    "x = 1if True else 2\n" + "y = [" + "0, " * 20_000 + "]\n",  # large: the depth pre-check parses it
+])
+def test_the_standard_parser_s_warnings_about_the_code_are_not_printed(source):
+    import warnings
+
+    from lossscale_lint.config.options import AnalysisOptions
+    from lossscale_lint.pipeline.linting import lint_text
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lint_text(source, "t.py", AnalysisOptions())
+    assert [str(w.message) for w in caught] == []
+
+
+SUMMED_TEXT = SUMMED_LOSS.decode()
+# (file name, bytes) -> what the concise output must say about it (a substring), and the exit code.
+# Each input on its own, beside broken.py, which must be reported whatever the other file does.
+ODD_INPUTS = {
+    "only-comments": ("notes.py", b"# just a comment\n# and another\n", "in 1 of 2 files", 1),
+    "bom": ("bom.py", b"\xef\xbb\xbf" + SUMMED_LOSS, "bom.py:5:33: LSL101", 1),
+    "crlf": ("crlf.py", SUMMED_LOSS.replace(b"\n", b"\r\n"), "crlf.py:5:33: LSL101", 1),
+    "cr": ("cr.py", SUMMED_LOSS.replace(b"\n", b"\r"), "cr.py:5:33: LSL101", 1),
+    "tabs": ("tabs.py", SUMMED_LOSS.replace(b"\n    ", b"\n\t"), "tabs.py:5:33: LSL101", 1),
+    "python-2": ("py2.py", b'print "loss", loss\nexec "x = 1"\n', "py2.py:1:1: LSL000 cannot parse this file: Missing parentheses in call to 'print'", 1),
+    "newer-python": ("new.py", b"type Batch = list[int]\ndef first[T](xs: list[T]) -> T:\n    return xs[0]\n"
+                     + SUMMED_LOSS, "new.py:8:33: LSL101", 1),
+    "1000-brackets": ("deep.py", b"x = " + b"[" * 1000 + b"]" * 1000 + b"\n", "deep.py:1:205: LSL000 cannot parse this file: too many nested parentheses", 1),
+    "long-line": ("long.py", b"x = [" + b"1, " * 50_000 + b"]\n" + SUMMED_LOSS, "long.py:6:33: LSL101", 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_INPUTS))
+def test_each_odd_input_gets_a_defined_result_and_the_run_goes_on(project, capsys, case):
+    name, data, expected, exit_code = ODD_INPUTS[case]
+    write_bytes(project / name, data)
+    code, out, err = run_main(["check", "--no-cache", "--output-format", "concise", name, "broken.py"], capsys)
+    assert (code, err) == (exit_code, "")
+    assert expected in out and "broken.py:1:7: LSL000" in out
+
+
+def test_a_symlink_loop_named_on_the_command_line_is_one_error_line(project, capsys):
+    os.symlink(project / "b.py", project / "a.py")
+    os.symlink(project / "a.py", project / "b.py")
+    code, out, err = run_main(["check", "--no-cache", "a.py", "broken.py"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "a.py: cannot read: Too many levels of symbolic links")
+    assert "broken.py:1:7: LSL000" in out
+
+
+def test_a_path_given_twice_is_checked_once(project, capsys):
+    code, out, _ = run_main(["check", "--no-cache", "--output-format", "concise", "broken.py", "./broken.py", "."],
+                            capsys)
+    assert code == 1 and out.count("LSL000") == 1
+
+
+def test_a_folder_named_like_a_python_file_is_walked_not_read(project, capsys):
+    write_bytes(project / "x.py" / "train.py", b"def f(:\n")
+    code, out, err = run_main(["check", "--no-cache", "--output-format", "concise", "x.py"], capsys)
+    assert (code, err) == (1, "") and "train.py:1:7: LSL000" in out

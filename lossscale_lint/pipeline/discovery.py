@@ -28,6 +28,8 @@ class Discovery:
     files: list[str] = field(default_factory=list)
     # Paths named on the command line that do not exist.
     missing: list[str] = field(default_factory=list)
+    # Folders a walk could not list, with the reason: what is in them was not checked.
+    unlisted: list[tuple[str, str]] = field(default_factory=list)
 
 
 def display_path(path: str) -> str:
@@ -39,13 +41,14 @@ def is_virtualenv(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
 
 
-def walk(top: str, settings: Settings, own=None) -> list[str]:
+def walk(top: str, settings: Settings, own=None, unlisted: list[tuple[str, str]] | None = None) -> list[str]:
     """The files below `top` that some kind reads, ordered as a sorted recursive listing would be.
 
     `own(path)`: the settings of the configuration nearest to `path`; its excludes prune the walk
     as the run's do, so a folder a nested configuration excludes is never listed (a `data/` of
     100k files costs nothing). An explicit stack rather than recursion: a folder tree deeper than
-    Python's recursion limit must not end the run.
+    Python's recursion limit must not end the run. A folder that cannot be listed goes to
+    `unlisted` with the reason, and the walk goes on.
     """
     def excluded(path: str) -> bool:
         if settings.is_excluded(path):
@@ -61,8 +64,10 @@ def walk(top: str, settings: Settings, own=None) -> list[str]:
         try:
             with os.scandir(folder) as entries:
                 listed = [(entry.name, entry) for entry in entries]
-        except OSError:
-            continue  # an unreadable folder holds nothing we can check
+        except OSError as error:
+            if unlisted is not None:
+                unlisted.append((display_path(folder), error.strerror or str(error)))
+            continue
         for name, entry in listed:
             path = os.path.join(folder, name)
             try:
@@ -119,7 +124,7 @@ def discover(paths: Sequence[str], settings: Settings, *, force_exclude: bool = 
                               or (not os.path.isdir(given) and own(given).is_excluded(given, check_parents=True))):
             continue
         if os.path.isdir(given):
-            found = walk(given, settings, own)
+            found = walk(given, settings, own, result.unlisted)
             ignored = git_ignored(given, found) if settings.respect_gitignore else set()
             for path in found:  # the walk applied every configuration's excludes on its way down
                 if path not in ignored:

@@ -140,4 +140,7 @@ def lint_paths(
                 progress.advance(outcome)
     for index, result in run_jobs(pending, jobs, cache, progress).items():
         results[index] = result
-    return collect(results, RunResult(missing=found.missing))  # type: ignore[arg-type] - all filled
+    # A folder that could not be listed is an error like a file that could not be read.
+    unlisted = [FileError(folder, f"cannot list this folder ({reason}); nothing in it was checked")
+                for folder, reason in found.unlisted]
+    return collect(results, RunResult(missing=found.missing, errors=unlisted))  # type: ignore[arg-type] - all filled

@@ -9,7 +9,8 @@ the same bytes.
 Workers are forked where the platform allows it: they inherit the imported modules instead of
 importing them again, which is most of a worker's start-up cost. Work is handed out in batches,
 the most expensive files first, so that one large file does not leave the other cores idle at
-the end and small files do not pay one round trip each.
+the end and small files do not pay one round trip each. Large files, and the files of a pool that
+broke, run in a process each instead (`isolation.py`).
 """
 
 from __future__ import annotations
@@ -153,8 +154,10 @@ def run_jobs(pending: Sequence[FileJob], jobs: int | None, cache: DiagnosticsCac
              progress: Progress = None) -> dict[int, FileResult]:
     """Each job's result by its index. `jobs`: worker processes (None: one per core). Large files
     run last, each in a process of its own (`isolation.py`), whatever the number of workers."""
-    risky = [job for job in pending if is_risky(job)]
-    ordinary = [job for job in pending if not is_risky(job)]
+    risky: list[FileJob] = []
+    ordinary: list[FileJob] = []
+    for job in pending:
+        (risky if is_risky(job) else ordinary).append(job)
     workers = worker_count(jobs)
     if workers > 1 and len(ordinary) >= IN_PROCESS_BELOW:
         results = run_in_workers(ordinary, workers, cache, progress)
