@@ -66,6 +66,9 @@ def without(kind: str, ctx: RuleContext) -> RuleContext:
     if kind == "legacy_args":
         losses = tuple(dataclasses.replace(loss, legacy_args=()) for loss in facts.losses)
         return dataclasses.replace(ctx, facts=dataclasses.replace(facts, losses=losses))
+    if kind == "per_sample_reductions":
+        losses = tuple(dataclasses.replace(loss, per_sample_reduction=None) for loss in facts.losses)
+        return dataclasses.replace(ctx, facts=dataclasses.replace(facts, losses=losses))
     raise AssertionError(f"teach this test how to take away the fact kind {kind!r}")
 
 

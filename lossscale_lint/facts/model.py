@@ -104,8 +104,13 @@ class LossSite:
     legacy_removal: tuple[Span, ...] = ()
     # The span right before the closing parenthesis of the call, for inserting an argument.
     args_end: Span | None = None
+    # What goes before an argument inserted at `args_end`: "" (no arguments yet), ", " or " " (after
+    # a trailing comma).
+    args_separator: str = ""
     # What the loss's "mean" divides by (from the catalog; a hand-written `.mean()`: every element).
     mean_divides_by: MeanDivisor = MeanDivisor.UNKNOWN
+    # The reduction that divides by B when "mean" divides by every element (KLDivLoss's "batchmean").
+    per_sample_reduction: Reduction | None = None
 
     @property
     def mean_is_per_sample(self) -> bool:

@@ -61,7 +61,13 @@ class SiteBuilder:
     def _args_end(self, call: cst.Call):
         """An empty span just before the closing parenthesis, where a new argument goes."""
         span = self.index.span(call)
-        return replace(span, column=span.end_column - 1, line=span.end_line)
+        return replace(span, line=span.end_line, column=span.end_column - 1, end_column=span.end_column - 1)
+
+    @staticmethod
+    def _args_separator(call: cst.Call) -> str:
+        if not call.args:
+            return ""
+        return " " if isinstance(call.args[-1].comma, cst.Comma) else ", "
 
     def loss(self, call: CallSite, qualified: str) -> LossSite | None:
         record = catalog.loss_record(qualified)
@@ -99,7 +105,9 @@ class SiteBuilder:
             legacy_args=legacy,
             legacy_removal=removal,
             args_end=self._args_end(node),
+            args_separator=self._args_separator(node),
             mean_divides_by=record.mean_divisor,
+            per_sample_reduction=record.per_sample_reduction,
         )
 
     def _removal_spans(self, call: cst.Call, removed: list[cst.Arg]):

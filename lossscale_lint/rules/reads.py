@@ -94,6 +94,11 @@ FACT_KINDS: dict[str, FactKind] = {
                 tuple(Text(loss) for loss in names.LOSS_NAMES),
             )),
         ),
+        FactKind(
+            "per_sample_reductions",
+            "loss sites whose \"mean\" is not per sample while another reduction is (`LossSite.per_sample_reduction`)",
+            TextEvidence((tuple(Text(loss) for loss in names.PER_SAMPLE_REDUCTION_LOSSES),)),
+        ),
         FactKind("base", "the same module's facts at the git base (`RuleContext.base`)", BaseVersion()),
         # Judged after the other rules, from the comments (`pipeline/linting.py`), not by the engine.
         FactKind("noqa_comments", "the file's `# noqa` comments (`pipeline.noqa.NoqaDirective`)",

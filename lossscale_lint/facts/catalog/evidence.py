@@ -9,7 +9,7 @@ it), so the update-site lists are derived from the catalog's records, never repe
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, LOSS_FUNCTIONS, LOSS_MODULES
+from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES
 from lossscale_lint.facts.catalog import BACKWARD_METHODS as BACKWARD_CALL_METHODS
 
 # Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
@@ -21,3 +21,5 @@ BACKWARD_HOOKS = tuple(sorted({update.step_method for update in AUTOMATIC_UPDATE
 LEGACY_REDUCTION_KEYWORDS = ("size_average", "reduce")
 # The loss names a loss site needs as its last dotted component (in the call or its import).
 LOSS_NAMES = tuple(sorted({*LOSS_MODULES, *LOSS_FUNCTIONS}))
+# Losses whose "mean" is not per sample while another reduction is (`KLDivLoss`, `kl_div`).
+PER_SAMPLE_REDUCTION_LOSSES = tuple(sorted({loss.name for loss in LOSSES if loss.per_sample_reduction is not None}))

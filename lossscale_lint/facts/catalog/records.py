@@ -75,6 +75,14 @@ class LossRecord:
     def name(self) -> str:
         return self.callable.name
 
+    @property
+    def per_sample_reduction(self) -> Reduction | None:
+        """The reduction that divides by the number of samples when "mean" divides by more (the KL
+        losses' "batchmean"): None when "mean" is already per sample, or there is no such one."""
+        if self.mean_divisor is MeanDivisor.BATCH:
+            return None
+        return next((reduction for reduction, divisor in self.extra_divisors if divisor is MeanDivisor.BATCH), None)
+
     def divisor(self, reduction: Reduction) -> MeanDivisor | None:
         """What the loss divides its sum by under `reduction` (None: it does not divide)."""
         if reduction is Reduction.MEAN:
