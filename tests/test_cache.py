@@ -94,14 +94,14 @@ def test_a_changed_file_is_parsed_again(project, capsys, parses):
     [
         ("config file", ()),
         ("--select", ("--select", "LSL101")),
-        ("--ignore", ("--ignore", "LSL102")),
+        ("--ignore", ("--ignore", "LSL102,LSL404")),
     ],
 )
 def test_a_configuration_change_is_a_miss(project, capsys, parses, change, args):
     check(capsys, ".")
     parses.clear()
     if change == "config file":
-        (project / "lossscale-lint.toml").write_text('ignore = ["LSL102"]\n')
+        (project / "lossscale-lint.toml").write_text('ignore = ["LSL102", "LSL404"]\n')
     code, out = check(capsys, ".", *args)
     assert parses, "the old results must not be reused under another configuration"
     assert "decay.py" not in out and "sgd.py" in out

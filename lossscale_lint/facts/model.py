@@ -225,6 +225,15 @@ class OptimizerSite:
     decoupled: bool = False  # AdamW-style decay (lr * wd * w), independent of the loss scale
     momentum: Value | None = None
     args_end: Span | None = None
+    args_separator: str = ""  # what goes before an argument inserted at `args_end` (see LossSite)
+    # Coupled decay goes through the adaptive normalisation: its strength falls as 1/c for a loss x c.
+    coupled_decay_normalised: bool = False
+    # How to decouple it: the keyword that turns it on (`decoupled_weight_decay`), or the name of the
+    # decoupled optimizer of the same module (`AdamW`) with the span of the name as written
+    # (`torch.optim.Adam` -> `Adam`; None when the callee is a bare imported name).
+    decoupled_flag: str | None = None
+    decoupled_counterpart: str | None = None
+    callee_name_span: Span | None = None
 
 
 @record

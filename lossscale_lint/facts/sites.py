@@ -153,6 +153,11 @@ class SiteBuilder:
             decoupled=decoupled,
             momentum=self._value(momentum.value, call) if momentum is not None else None,
             args_end=self._args_end(node),
+            args_separator=self._args_separator(node),
+            coupled_decay_normalised=record.coupled_decay_normalised,
+            decoupled_flag=words.decoupled_flag,
+            decoupled_counterpart=record.decoupled_counterpart,
+            callee_name_span=self.index.span(node.func.attr) if isinstance(node.func, cst.Attribute) else None,
         )
 
     def _group_weight_decay(self, call: CallSite, record) -> cst.BaseExpression | None:

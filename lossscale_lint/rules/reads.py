@@ -99,6 +99,12 @@ FACT_KINDS: dict[str, FactKind] = {
             "loss sites whose \"mean\" is not per sample while another reduction is (`LossSite.per_sample_reduction`)",
             TextEvidence((tuple(Text(loss) for loss in names.PER_SAMPLE_REDUCTION_LOSSES),)),
         ),
+        FactKind(
+            "coupled_decay",
+            "optimizers whose coupled weight decay is normalised (`OptimizerSite.coupled_decay_normalised`)",
+            TextEvidence((tuple(Text(keyword) for keyword in names.COUPLED_DECAY_KEYWORDS),
+                          tuple(Text(name) for name in names.COUPLED_DECAY_OPTIMIZERS))),
+        ),
         FactKind("base", "the same module's facts at the git base (`RuleContext.base`)", BaseVersion()),
         # Judged after the other rules, from the comments (`pipeline/linting.py`), not by the engine.
         FactKind("noqa_comments", "the file's `# noqa` comments (`pipeline.noqa.NoqaDirective`)",

@@ -1,4 +1,4 @@
-# expect: LSL102@7
+# expect: LSL102@7, LSL404@6
 import torch.nn as nn
 import torch.optim as optim
 

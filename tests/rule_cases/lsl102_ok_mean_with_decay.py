@@ -1,4 +1,4 @@
-# expect: nothing
+# expect: LSL404@6
 import torch.nn as nn
 import torch.optim as optim
 

@@ -9,7 +9,7 @@ it), so the update-site lists are derived from the catalog's records, never repe
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES
+from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES, OPTIMIZERS
 from lossscale_lint.facts.catalog import BACKWARD_METHODS as BACKWARD_CALL_METHODS
 
 # Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
@@ -23,3 +23,7 @@ LEGACY_REDUCTION_KEYWORDS = ("size_average", "reduce")
 LOSS_NAMES = tuple(sorted({*LOSS_MODULES, *LOSS_FUNCTIONS}))
 # Losses whose "mean" is not per sample while another reduction is (`KLDivLoss`, `kl_div`).
 PER_SAMPLE_REDUCTION_LOSSES = tuple(sorted({loss.name for loss in LOSSES if loss.per_sample_reduction is not None}))
+# Optimizers whose coupled weight decay goes through the adaptive normalisation (`Adam`, `RMSprop`).
+COUPLED_DECAY_OPTIMIZERS = tuple(sorted({o.name for o in OPTIMIZERS if o.coupled_decay_normalised}))
+# Their weight-decay keywords (`weight_decay`), written in the call or in a parameter group.
+COUPLED_DECAY_KEYWORDS = tuple(sorted({o.keywords.weight_decay for o in OPTIMIZERS if o.coupled_decay_normalised}))

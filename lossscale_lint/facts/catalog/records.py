@@ -114,6 +114,11 @@ class OptimizerRecord:
     decoupled_by_default: bool = False  # AdamW-style decay lr * wd * w, independent of the loss scale
     lr_position: int = 1  # positional index of lr (params is 0)
     default_weight_decay: float = 0.0
+    # Coupled decay (`weight_decay` added to the gradient) goes through the adaptive normalisation,
+    # so its strength falls as 1/c when the loss is scaled by c (Adam, RMSprop, Adagrad, ...).
+    coupled_decay_normalised: bool = False
+    # The optimizer of the same module that decouples the decay (Adam -> AdamW), if any.
+    decoupled_counterpart: str | None = None
 
     @property
     def name(self) -> str:

@@ -127,14 +127,16 @@ def _optimizer(name: str, family: OptimizerFamily, keywords: OptimizerKeywords =
 OPTIMIZERS: tuple[OptimizerRecord, ...] = (
     _optimizer("SGD", OptimizerFamily.PLAIN, _MOMENTUM_KEYWORDS),  # heavy-ball with momentum > 0
     _optimizer("ASGD", OptimizerFamily.PLAIN),
-    _optimizer("Adam", OptimizerFamily.ADAPTIVE, _FLAG_KEYWORDS),
+    _optimizer("Adam", OptimizerFamily.ADAPTIVE, _FLAG_KEYWORDS, coupled_decay_normalised=True,
+               decoupled_counterpart="AdamW"),
     _optimizer("AdamW", OptimizerFamily.ADAPTIVE, decoupled_by_default=True, default_weight_decay=1e-2),
-    _optimizer("NAdam", OptimizerFamily.ADAPTIVE, _FLAG_KEYWORDS),
-    _optimizer("RAdam", OptimizerFamily.UNKNOWN, _FLAG_KEYWORDS),
-    _optimizer("Adamax", OptimizerFamily.ADAPTIVE),
-    _optimizer("RMSprop", OptimizerFamily.ADAPTIVE, _MOMENTUM_KEYWORDS),
-    _optimizer("Adagrad", OptimizerFamily.ADAPTIVE),
-    _optimizer("Adadelta", OptimizerFamily.ADAPTIVE),
+    _optimizer("NAdam", OptimizerFamily.ADAPTIVE, _FLAG_KEYWORDS, coupled_decay_normalised=True),
+    # Normalised once its warm-up is over (its first steps are un-rectified, proportional to g).
+    _optimizer("RAdam", OptimizerFamily.UNKNOWN, _FLAG_KEYWORDS, coupled_decay_normalised=True),
+    _optimizer("Adamax", OptimizerFamily.ADAPTIVE, coupled_decay_normalised=True),
+    _optimizer("RMSprop", OptimizerFamily.ADAPTIVE, _MOMENTUM_KEYWORDS, coupled_decay_normalised=True),
+    _optimizer("Adagrad", OptimizerFamily.ADAPTIVE, coupled_decay_normalised=True),
+    _optimizer("Adadelta", OptimizerFamily.ADAPTIVE, coupled_decay_normalised=True),
     _optimizer("Rprop", OptimizerFamily.ADAPTIVE),
     _optimizer("SparseAdam", OptimizerFamily.ADAPTIVE),
     _optimizer("Adafactor", OptimizerFamily.ADAPTIVE, decoupled_by_default=True),
