@@ -119,6 +119,55 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             break
 
 
+def _mismatch(op: ScaleOp, steps: Value) -> str | None:
+    """How a division meant as the accumulation steps differs from the guard's K, in words; None
+    when it may be the same number (an alias we cannot see, a setting's default)."""
+    if op.op != "div" or op.role is not ScaleRole.ACCUMULATION:
+        return None
+    divisor, k = op.factor, steps
+    # Two settings are two knobs for one quantity, whatever their defaults: set one, and the other
+    # no longer matches. Not a function parameter: its caller may pass the other setting.
+    settings = (divisor.setting, k.setting)
+    if (all(s is not None and s.kind != "parameter" for s in settings)
+            and divisor.setting.name != k.setting.name):
+        return f"the setting {divisor.setting.name} while K is the setting {k.setting.name}"
+    if same_quantity(divisor, k):
+        return None
+    if divisor.setting is None and k.setting is None and divisor.number and k.number:
+        return f"{divisor.number:g} while K is {k.number:g}"
+    return None
+
+
+def check_division_mismatch(ctx: RuleContext) -> Iterator[Diagnostic]:
+    for backward in ctx.facts.updates:
+        step = backward.step
+        if step is None or step.guard is None or backward.flow is None or backward.divides_by_accumulation is not False:
+            continue
+        steps = step.guard.steps
+        terms = backward.flow.scaled_terms or ()
+        if any(_divides_by(t.ops, steps) and not any(_mismatch(op, steps) for op in t.ops) for t in terms):
+            continue  # some term is divided by K itself
+        found = next(((op, words) for t in terms for op in t.ops if (words := _mismatch(op, steps))), None)
+        if found is None:
+            continue
+        op, words = found
+        numbers = op.factor.setting is None and steps.setting is None
+        ratio = steps.number / op.factor.number if numbers and op.factor.number and steps.number else None
+        factor = f"gradient x K / {op.factor.source} ({format_factor(ratio)})" if ratio else f"gradient x K / {op.factor.source}"
+        yield DIVISION_MISMATCH.diagnostic(
+            ctx,
+            op.span,
+            f"the loss is divided by {op.factor.source} ({words}): the optimizer steps every {steps.source} "
+            f"micro-batches, so the accumulated gradient is K / {op.factor.source} times the batch mean",
+            related=(Related(span=step.guard.span, message="accumulation guard here"), related_backward(backward)),
+            factor=factor,
+            suggestion=f"divide by {steps.source}, the number of micro-batches each step accumulates",
+            # Unsafe: the gradient changes by K / divisor, to the batch mean the code means.
+            fix=Fix(applicability="unsafe", description=f"divide by {steps.source}",
+                    edits=(Edit(span=op.factor.span, content=steps.source),)),
+        )
+
+
 def _remove_division(op) -> Fix | None:
     """`loss = loss / K` alone on its line goes whole; inside a longer expression only `/ K` goes."""
     if op.statement_span:
@@ -141,4 +190,10 @@ DOUBLE_DIVISION = Rule("LSL202", "accumulation-double-division", Severity.ERROR,
                        finds="A manual `/ K` on top of `accelerator.backward` or Lightning's "
                              "`accumulate_grad_batches`, which divide already: `g / K`.")
 
-RULES = (MISSING_DIVISION, DOUBLE_DIVISION)
+DIVISION_MISMATCH = Rule("LSL204", "accumulation-division-mismatch", Severity.ERROR,
+                         "The loss is divided by one number of accumulation steps while the optimizer steps every K.",
+                         check_division_mismatch, fix="unsafe", reads=("updates",),
+                         finds="`loss / 4` with a step every 8 micro-batches (or two different settings): "
+                               "`(K / divisor) * g`.")
+
+RULES = (MISSING_DIVISION, DOUBLE_DIVISION, DIVISION_MISMATCH)

@@ -53,3 +53,28 @@ def test_steps_per_epoch_matches_a_real_dataloader(
 ) -> None:
     served = _served_batches(dataset_size, batch_size, drop_last)
     assert len(served) == scaling.steps_per_epoch(dataset_size, batch_size, drop_last)
+
+
+@pytest.mark.parametrize(("steps", "divisor"), [(8, 2), (4, 8)])
+def test_a_loss_divided_by_another_k_scales_the_step_by_k_over_the_divisor(steps: int, divisor: int) -> None:
+    # LSL204: "the accumulated gradient is K / divisor times the batch mean", as its factor prints.
+    from lossscale_lint.config.options import AnalysisOptions
+    from lossscale_lint.pipeline.linting import lint_text
+
+    micro = 8
+    full_batch = make_batches(1, steps * micro)[0]
+    full = train([full_batch], sgd(0.1), cross_entropy("mean"))
+    micro_batches = list(zip(full_batch[0].split(micro), full_batch[1].split(micro), strict=True))
+    accumulated = train([micro_batches], sgd(0.1), cross_entropy("mean", divisor=float(divisor)))
+    source = (
+        "import torch\nfrom torch import nn\nmodel = nn.Linear(2, 2)\ncriterion = nn.CrossEntropyLoss()\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        f"def train(loader):\n    accumulation_steps = {divisor}\n"
+        "    for i, (x, y) in enumerate(loader):\n"
+        "        loss = criterion(model(x), y) / accumulation_steps\n        loss.backward()\n"
+        f"        if (i + 1) % {steps} == 0:\n            optimizer.step()\n            optimizer.zero_grad()\n"
+    )
+    [diagnostic] = lint_text(source, "train.py", AnalysisOptions())
+    printed = float(diagnostic.factor.rpartition("(")[2].rstrip(")").lstrip("x"))
+    assert diagnostic.code == "LSL204" and printed == pytest.approx(steps / divisor)
+    torch.testing.assert_close(accumulated.update(), printed * full.update(), rtol=1e-10, atol=1e-15)
