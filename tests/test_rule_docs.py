@@ -327,6 +327,8 @@ def test_page_code_trains_with_real_torch(tmp_path):
 STEP_CLAIMS = [
     ("LSL101", 0, 1, 1.0),  # mean reduction with lr * B: today's step at today's batch size
     ("LSL101", 0, 2, 1.0),  # sum / x.size(0) with lr * B: the same
+    ("LSL204", 0, "fix", 0.25),  # dividing by the step's K = 8 instead of 2: a quarter of the update
+    ("LSL204", 0, 1, 0.25),
     ("LSL107", 0, "fix", 10.0),  # "batchmean" is the per-sample KL: D = 10 classes times the "mean"
     ("LSL107", 0, 1, 10.0),  # and so is the corrected code
     ("LSL101", 0, "fix", 1.0),  # the (unsafe) fix keeps today's update exactly

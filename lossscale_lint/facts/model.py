@@ -96,8 +96,10 @@ class LossSite:
     call_span: Span
     # The reduction the call itself applies (after legacy arguments are taken into account).
     reduction: Reduction
-    # The `reduction=` argument when written out (its whole `reduction=...` argument span).
+    # The `reduction=` argument when written out (its whole `reduction=...` argument span), and its
+    # value (`"mean"`, or `reduction` with where its value came from).
     reduction_arg_span: Span | None = None
+    reduction_value: Value | None = None
     legacy_args: tuple[LegacyReductionArg, ...] = ()
     # What to delete to drop the legacy arguments while keeping the `reduction=` argument (or the
     # first legacy argument, which a fix turns into one): commas and spacing included.

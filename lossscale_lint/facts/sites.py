@@ -82,8 +82,10 @@ class SiteBuilder:
         )
         reduction_arg = keyword(node, words.reduction)
         reduction = Reduction.MEAN
+        reduction_value = None
         if reduction_arg is not None:
-            text = self._value(reduction_arg.value, call).value
+            reduction_value = self._value(reduction_arg.value, call)
+            text = reduction_value.value
             reduction = catalog.REDUCTION_STRINGS.get(text, Reduction.UNKNOWN) if isinstance(text, str) else Reduction.UNKNOWN
         if legacy:
             values = {arg.keyword: arg.value.value for arg in legacy}
@@ -106,6 +108,7 @@ class SiteBuilder:
             legacy_removal=removal,
             args_end=self._args_end(node),
             args_separator=self._args_separator(node),
+            reduction_value=reduction_value,
             mean_divides_by=record.mean_divisor,
             per_sample_reduction=record.per_sample_reduction,
         )
@@ -169,19 +172,21 @@ class SiteBuilder:
         if found is None or not isinstance(found.expr, (cst.List, cst.Tuple)) or self.resolver.owner(found) is not self.resolver:
             return None  # groups built in another module: their expressions are not this file's
         for element in found.expr.elements:
-            group = element.value
-            if not isinstance(group, cst.Dict):
-                continue
-            for item in group.elements:
-                if (
-                    isinstance(item, cst.DictElement)
-                    and isinstance(item.key, cst.SimpleString)
-                    and item.key.evaluated_value == record.keywords.weight_decay
-                ):
-                    value = self.resolver.value(Where(item.value, found.scope, found.position))
-                    if value.value != 0:
-                        return item.value
+            for decay in self._group_entries(element.value, record.keywords.weight_decay):
+                value = self.resolver.value(Where(decay, found.scope, found.position))
+                if value.value != 0:
+                    return decay
         return None
+
+    def _group_entries(self, group: cst.BaseExpression, key: str) -> list[cst.BaseExpression]:
+        """The values under `key` in a parameter group written `{"key": v}` or `dict(key=v)`."""
+        if isinstance(group, cst.Dict):
+            return [item.value for item in group.elements
+                    if isinstance(item, cst.DictElement) and isinstance(item.key, cst.SimpleString)
+                    and item.key.evaluated_value == key]
+        if isinstance(group, cst.Call) and self.resolver.qualified(group.func) in ("dict", "builtins.dict"):
+            return [arg.value for arg in group.args if arg.keyword is not None and arg.keyword.value == key]
+        return []
 
     def dataloader(self, call: CallSite, qualified: str | None = None) -> DataLoaderSite:
         record = catalog.dataloader_record(qualified) if qualified else None

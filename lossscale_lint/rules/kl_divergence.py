@@ -17,8 +17,16 @@ from lossscale_lint.facts.vocabulary import Reduction
 from lossscale_lint.rules.base import Rule, RuleContext
 
 
+def written_literally(loss: LossSite) -> bool:
+    """Whether `reduction=` is absent or a string literal (not a variable whose value we followed)."""
+    value = loss.reduction_value
+    return value is None or value.source.strip("\"'") == value.value
+
+
 def per_sample_fix(loss: LossSite, reduction: str) -> Fix | None:
     written = f'reduction="{reduction}"'
+    if not written_literally(loss):
+        return None  # `reduction=reduction`: the value comes from elsewhere, which is where to change it
     if loss.reduction_arg_span is not None:
         edit = Edit(span=loss.reduction_arg_span, content=written)
     elif loss.args_end is not None:
@@ -35,7 +43,13 @@ def check_kl_mean(ctx: RuleContext) -> Iterator[Diagnostic]:
         per_sample = loss.per_sample_reduction
         if per_sample is None or loss.reduction is not Reduction.MEAN:
             continue
-        written = 'reduction="mean"' if loss.reduction_arg_span is not None else 'the default reduction="mean"'
+        value = loss.reduction_value
+        if value is None:
+            written = 'the default reduction="mean"'
+        elif written_literally(loss):
+            written = 'reduction="mean"'
+        else:  # `reduction=reduction` with its default, or a constant: say where "mean" came from
+            written = f'reduction={value.source} ("mean"{", " + value.origin if value.origin else ""})'
         yield KL_MEAN_REDUCTION.diagnostic(
             ctx,
             loss.reduction_arg_span or loss.call_span,

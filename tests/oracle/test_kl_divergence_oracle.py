@@ -50,3 +50,11 @@ def test_the_message_states_that_factor():
     [diagnostic] = lint_text("import torch.nn as nn\nkl = nn.KLDivLoss()\n", "t.py", AnalysisOptions())
     assert diagnostic.code == "LSL107"
     assert diagnostic.factor.startswith('x 1/D against reduction="batchmean" (D = elements per sample')
+
+
+def test_a_reduction_passed_in_is_reported_with_its_origin_and_no_fix():
+    source = ("import torch.nn as nn\nclass RDrop(nn.Module):\n    def __init__(self, reduction='mean'):\n"
+              "        self.kl = nn.KLDivLoss(reduction=reduction)\n")
+    [diagnostic] = lint_text(source, "t.py", AnalysisOptions())
+    assert 'reduction=reduction ("mean", default of parameter reduction (line 3))' in diagnostic.message
+    assert diagnostic.fix is None

@@ -1,4 +1,4 @@
-# expect: LSL404@16, LSL404@17, LSL404@19
+# expect: LSL404@16, LSL404@17, LSL404@19, LSL404@22
 import argparse
 
 import torch
@@ -18,6 +18,9 @@ head_optimizer = torch.optim.NAdam(head.parameters(), weight_decay=args.weight_d
 backbone_optimizer = RMSprop(
     backbone.parameters(), lr=1e-3, weight_decay=0.01,
 )
+# Parameter groups written with dict(...) (pytorch_geometric's examples/gcn.py).
+grouped = torch.optim.Adam([dict(params=head.parameters(), weight_decay=5e-4), dict(params=backbone.parameters())],
+                           lr=0.01)
 
 for inputs, targets in []:
     loss = criterion(model(inputs), targets)
