@@ -81,8 +81,9 @@ class CodeIndex:
     bindings: dict[tuple[int, str], list[Binding]]
     calls: list[CallSite]
     functions: dict[tuple[int, str], int]  # (parent scope, name) -> scope id
-    # Assignments that are the only statement on their line(s), keyed by id(): a fix may delete
-    # such a line whole instead of leaving `loss = loss` behind.
+    # Assignments and expression statements that are the only statement on their line(s), keyed
+    # by id(): a fix may delete such a line whole instead of leaving `loss = loss` behind, or
+    # insert a line before it.
     sole_statements: dict[int, cst.SimpleStatementLine] = field(default_factory=dict)
     # Every augmented assignment with the context around it: in-place gradient scaling
     # (`p.grad /= K`) and manual parameter updates (`p.data -= lr * p.grad`) are read from these.
@@ -228,7 +229,7 @@ class _Collector(Walker):
             self._bind_key(key, target, kind, value, **extra)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        if len(node.body) == 1 and isinstance(node.body[0], (cst.Assign, cst.AugAssign)):
+        if len(node.body) == 1 and isinstance(node.body[0], (cst.Assign, cst.AugAssign, cst.Expr)):
             self.index.sole_statements[id(node.body[0])] = node
 
     def visit_Assign(self, node: cst.Assign) -> None:

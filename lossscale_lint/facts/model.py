@@ -270,6 +270,21 @@ class ClipSite:
     # The name as the code spells it: messages quote what the user wrote, so the deprecated
     # `clip_grad_norm` (no underscore) is not reported as `clip_grad_norm_`.
     written: str = ""
+    # Where a line goes before the clip's statement (an empty span at the start of its line) and
+    # that line's indentation; None when the clip is not a statement on lines of its own.
+    line_start: Span | None = None
+    indent: str = ""
+
+
+@record
+class AmpScaling:
+    """A backward through an AMP loss scaler (`scaler.scale(loss).backward()`)."""
+
+    scaler: str  # the scaler as written: `scaler`, `self.scaler`
+    # `<scaler>.unscale_(...)` calls in the same function, in source order.
+    unscales: tuple[Span, ...] = ()
+    # The optimizer `<scaler>.step(optimizer)` steps, as written; None when the step is another call.
+    stepped_optimizer: str | None = None
 
 
 @record
@@ -359,6 +374,7 @@ class UpdateSite:
     # then `loss.backward()`, `loss.item() / K`, `for l in (a, b): l = l / K`): see facts/dead_divisions.py.
     dead_divisions: tuple[ScaleOp, ...] = ()
     clips: tuple[ClipSite, ...] = ()
+    amp: AmpScaling | None = None  # for kind "amp_scaler"
     # The DataLoader the training loop around this backward iterates, when it can be followed.
     dataloader: DataLoaderSite | None = None
 

@@ -7,6 +7,7 @@ those calls; the written shapes of manual updates and gradient scaling are in `f
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -18,6 +19,7 @@ from lossscale_lint.facts.dead_divisions import DeadDivisionFinder
 from lossscale_lint.facts.index import CallSite, StatementSite
 from lossscale_lint.facts.manual_steps import ManualSteps
 from lossscale_lint.facts.model import (
+    AmpScaling,
     AccumulationGuard,
     ClipSite,
     FrameworkDivision,
@@ -76,6 +78,7 @@ class UpdateBuilder:
         self.dead_divisions = DeadDivisionFinder(extractor)
         self.manual = ManualSteps(extractor)
         self._clips: dict[int, tuple[ClipSite, ...]] = {}
+        self._source_lines: list[str] | None = None
         self._scales: dict[int, list] = {}
         self.steps_by_scope: dict[int, list[_Step]] = {}
         for step in self._steps():
@@ -209,13 +212,48 @@ class UpdateBuilder:
             self._clips[scope] = tuple(clip for clip in found if clip is not None)
         return self._clips[scope]
 
+    def amp_scaling(self, backward: CallSite, step: _Step | None) -> AmpScaling | None:
+        """The scaler of `scaler.scale(loss).backward()`, its `unscale_` calls and what it steps."""
+        scaled = _receiver(backward.node)
+        scaler = _receiver(scaled) if isinstance(scaled, cst.Call) else None
+        if scaler is None:
+            return None
+        written = self.index.code(scaler)
+        unscales = tuple(self.index.span(c.node) for c in self.index.calls
+                         if c.scope == backward.scope and _method(c.node) == catalog.AMP_UNSCALE_METHOD
+                         and self.index.code(_receiver(c.node)) == written)
+        stepped = None
+        by_this_scaler = [c for c in self.index.calls if c.scope == backward.scope and _method(c.node) in catalog.STEP_METHODS
+                          and _receiver(c.node) is not None and self.index.code(_receiver(c.node)) == written]
+        # One optimizer stepped by this scaler: unscaling it is unscaling every gradient clipped.
+        if step is not None and len(by_this_scaler) == 1 and by_this_scaler[0] is step.site:
+            arguments = positional(step.site.node)
+            stepped = self.index.code(arguments[0]) if len(arguments) == 1 else None
+        return AmpScaling(scaler=written, unscales=unscales, stepped_optimizer=stepped)
+
+    def _line_of(self, call: CallSite) -> tuple[Span | None, str]:
+        """Where a line goes before the statement that is this call, and its indentation."""
+        statement = next((line for line in self.index.sole_statements.values()
+                          if isinstance(line.body[0], (cst.Expr, cst.Assign)) and line.body[0].value is call.node), None)
+        if statement is None:
+            return None, ""
+        span = self.index.span(statement)
+        if self._source_lines is None:
+            self._source_lines = self.index.module.code.splitlines()
+        text = self._source_lines[span.line - 1]
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        return dataclasses.replace(span, column=1, end_line=span.line, end_column=1), indent
+
     def _clip(self, call: CallSite) -> ClipSite | None:
         function = catalog.CLIP_FUNCTIONS.get(self.x.qualified[id(call.node)])
         if function is None and _method(call.node) in catalog.CLIP_METHODS:
             receiver = self.resolver.qualified(_receiver(call.node)) or ""
             if not _matches(receiver, catalog.CLIP_METHOD_RECEIVERS_EXCLUDED):
                 function = _method(call.node)  # accelerator.clip_grad_norm_, fabric...
-        return self.x.sites.clip(call, function) if function is not None else None
+        if function is None:
+            return None
+        line_start, indent = self._line_of(call)
+        return dataclasses.replace(self.x.sites.clip(call, function), line_start=line_start, indent=indent)
 
     def gradient_scale(self, backward: CallSite, step: _Step | None) -> tuple[ScaleOp, ...]:
         """In-place scaling of gradients in the backward's function, between it and the step (or
@@ -331,6 +369,7 @@ class UpdateBuilder:
             gradient_scale=self.gradient_scale(call, found),
             dead_divisions=tuple(sorted(dead.values(), key=lambda op: (op.span.line, op.span.column))),
             clips=self.clips_in(call.scope),
+            amp=self.amp_scaling(call, found) if record.loss_at is LossAt.SCALED_RECEIVER else None,
             dataloader=self.x.dataloader_of(call),
         )
 

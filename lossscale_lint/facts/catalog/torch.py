@@ -220,6 +220,9 @@ BACKWARD_CALLS = (
     BackwardCall(kind="other", method="backward", loss_at=LossAt.ARGUMENT, divides_by_accumulation=AccumulationDivision.UNKNOWN),
 )
 
+# `scaler.unscale_(optimizer)`: divides the scaled gradients back before they are inspected.
+AMP_UNSCALE_METHOD = "unscale_"
+
 # `opt.step()` / `scaler.step(opt)`: the methods that apply an optimizer step.
 STEP_METHODS = frozenset({"step"})
 # An unresolved step target still counts as an optimizer when its name says so (`self.optim`,
