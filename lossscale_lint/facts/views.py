@@ -145,3 +145,8 @@ def _is_number_text(source: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def precedes(a: Span, b: Span) -> bool:
+    """Whether `a` starts before `b` in the source (both in one file)."""
+    return (a.line, a.column) < (b.line, b.column)

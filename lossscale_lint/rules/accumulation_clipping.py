@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lossscale_lint.diagnostics import Diagnostic, Related, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic, Related, Severity
+from lossscale_lint.facts.views import precedes
 from lossscale_lint.rules.base import Rule, RuleContext
-
-
-def _before(a: Span, b: Span) -> bool:
-    return (a.line, a.column) < (b.line, b.column)
 
 
 def check_clip_inside_accumulation(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -27,7 +24,7 @@ def check_clip_inside_accumulation(ctx: RuleContext) -> Iterator[Diagnostic]:
         for clip in backward.clips:
             # In source order between the backward and the guard: outside the guarded block, so it
             # runs after every micro-batch.
-            if not (_before(backward.span, clip.span) and _before(clip.span, guard.span)):
+            if not (precedes(backward.span, clip.span) and precedes(clip.span, guard.span)):
                 continue
             yield CLIP_INSIDE_ACCUMULATION.diagnostic(
                 ctx,

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity, Span
+from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.model import AmpScaling, ClipSite
+from lossscale_lint.facts.views import precedes
 from lossscale_lint.rules.base import Rule, RuleContext
-
-
-def _before(a: Span, b: Span) -> bool:
-    return (a.line, a.column) < (b.line, b.column)
 
 
 def unscale_fix(amp: AmpScaling, clip: ClipSite) -> Fix | None:
@@ -32,12 +29,12 @@ def unscale_fix(amp: AmpScaling, clip: ClipSite) -> Fix | None:
 def check_clip_before_unscale(ctx: RuleContext) -> Iterator[Diagnostic]:
     for backward in ctx.facts.updates:
         amp, step = backward.amp, backward.step
-        if amp is None or step is None or not _before(backward.span, step.span):
+        if amp is None or step is None or not precedes(backward.span, step.span):
             continue
         for clip in backward.clips:
-            if not (_before(backward.span, clip.span) and _before(clip.span, step.span)):
+            if not (precedes(backward.span, clip.span) and precedes(clip.span, step.span)):
                 continue
-            if any(_before(backward.span, u) and _before(u, clip.span) for u in amp.unscales):
+            if any(precedes(backward.span, u) and precedes(u, clip.span) for u in amp.unscales):
                 continue
             threshold = clip.threshold.source if clip.threshold is not None else "the threshold"
             optimizer = amp.stepped_optimizer or "optimizer"
