@@ -20,6 +20,18 @@ from lossscale_lint.rules.base import Rule, RuleContext
 
 MARKER_CODE = "LSL901"
 LOSS_LINE = "crit = nn.MSELoss()\n"
+# A summed loss stepped by SGD: LSL101 on line 5, the smallest real finding (issue 13's and 14's tests).
+SUMMED_SCRIPT = '''\
+import torch
+from torch import nn
+
+model = nn.Linear(10, 2)
+criterion = nn.CrossEntropyLoss(reduction="sum")
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for inputs, targets in []:
+    criterion(model(inputs), targets).backward()
+    optimizer.step()
+'''
 # Rule-less code that still imports nn, so that a file without losses looks realistic.
 CLEAN_SOURCE = "import torch.nn as nn\n\nmodel = nn.Linear(2, 1)\n"
 

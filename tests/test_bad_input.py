@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from cli_support import run_console_script, run_main
+from cli_support import SUMMED_SCRIPT, run_console_script, run_main
 
 import lossscale_lint.pipeline.engine as engine
 from lossscale_lint.config.settings import Settings
@@ -94,17 +94,7 @@ def test_missing_path_gives_2_but_the_other_paths_are_checked(project):
     assert "broken.py:1:7: LSL000" in result.stdout
 
 
-SUMMED_LOSS = b"""\
-import torch
-from torch import nn
-
-model = nn.Linear(10, 2)
-criterion = nn.CrossEntropyLoss(reduction="sum")
-optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-for inputs, targets in []:
-    criterion(model(inputs), targets).backward()
-    optimizer.step()
-"""
+SUMMED_LOSS = SUMMED_SCRIPT.encode()
 
 
 def test_a_crashing_rule_is_its_own_diagnostic_and_the_other_rules_and_files_still_run(project, capsys, monkeypatch):
@@ -274,7 +264,6 @@ def test_the_standard_parser_s_warnings_about_the_code_are_not_printed(source):
     assert [str(w.message) for w in caught] == []
 
 
-SUMMED_TEXT = SUMMED_LOSS.decode()
 # (file name, bytes) -> what the concise output must say about it (a substring), and the exit code.
 # Each input on its own, beside broken.py, which must be reported whatever the other file does.
 ODD_INPUTS = {

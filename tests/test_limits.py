@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import run_console_script, run_main
+from cli_support import SUMMED_SCRIPT, run_console_script, run_main
 
 from lossscale_lint.config.options import DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, AnalysisOptions
 from lossscale_lint.config.table import SETTINGS
@@ -27,17 +27,7 @@ from lossscale_lint.pipeline.linting import lint_text
 from lossscale_lint.rules import ALL_RULES
 from lossscale_lint.rules.base import Rule
 
-SUMMED = """\
-import torch
-from torch import nn
-
-model = nn.Linear(10, 2)
-criterion = nn.CrossEntropyLoss(reduction="sum")
-optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-for inputs, targets in []:
-    criterion(model(inputs), targets).backward()
-    optimizer.step()
-"""
+SUMMED = SUMMED_SCRIPT
 # A file whose analysis takes a few seconds (20,000 backward calls, 320 KB): slow, not broken.
 MANY_BACKWARDS = "import torch\nloss = model(x).sum()\n" + "loss.backward()\n" * 20_000
 

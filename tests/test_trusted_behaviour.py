@@ -8,19 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import run_console_script, run_on_a_terminal
+from cli_support import SUMMED_SCRIPT, run_console_script, run_on_a_terminal
 
-SUMMED = '''\
-import torch
-from torch import nn
-
-model = nn.Linear(10, 2)
-criterion = nn.CrossEntropyLoss(reduction="sum")
-optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-for inputs, targets in []:
-    criterion(model(inputs), targets).backward()
-    optimizer.step()
-'''
+SUMMED = SUMMED_SCRIPT
 
 
 @pytest.fixture

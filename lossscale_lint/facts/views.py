@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from lossscale_lint.diagnostics import Related, Span
 from lossscale_lint.facts.model import (
     BackwardSite,
+    ClipSite,
     DataTerm,
     ModuleFacts,
     PenaltyTerm,
     Reduction,
     ScaleOp,
     ScaleRole,
+    UpdateSite,
     Value,
 )
 from lossscale_lint.facts.scaling import format_factor, format_number
@@ -150,3 +152,9 @@ def _is_number_text(source: str) -> bool:
 def precedes(a: Span, b: Span) -> bool:
     """Whether `a` starts before `b` in the source (both in one file)."""
     return (a.line, a.column) < (b.line, b.column)
+
+
+def clips_between(update: UpdateSite, end: Span) -> list[ClipSite]:
+    """The clips of the update's function that come after its backward and before `end` (the
+    accumulation guard, the step): in source order, what runs on the gradients in between."""
+    return [clip for clip in update.clips if precedes(update.span, clip.span) and precedes(clip.span, end)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity
-from lossscale_lint.facts.views import precedes
+from lossscale_lint.facts.views import clips_between
 from lossscale_lint.rules.base import Rule, RuleContext
 
 
@@ -21,11 +21,8 @@ def check_clip_inside_accumulation(ctx: RuleContext) -> Iterator[Diagnostic]:
         if step is None or step.guard is None:
             continue
         guard = step.guard
-        for clip in backward.clips:
-            # In source order between the backward and the guard: outside the guarded block, so it
-            # runs after every micro-batch.
-            if not (precedes(backward.span, clip.span) and precedes(clip.span, guard.span)):
-                continue
+        # Between the backward and the guard: outside the guarded block, so after every micro-batch.
+        for clip in clips_between(backward, guard.span):
             yield CLIP_INSIDE_ACCUMULATION.diagnostic(
                 ctx,
                 clip.span,
