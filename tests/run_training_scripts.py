@@ -73,6 +73,19 @@ def record_first_step(torch, destination: Path):
     return [register_optimizer_step_pre_hook(snapshot), register_optimizer_step_post_hook(save_update)]
 
 
+def launched_like_torchrun() -> None:
+    """The environment `torchrun --nproc-per-node 1` gives a script: data-parallel examples call
+    `dist.init_process_group("gloo")` and wrap their model in DDP, as they would on a cluster."""
+    import socket
+
+    with socket.socket() as probe:  # a free port for this interpreter's rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name, value in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1"), ("LOCAL_WORLD_SIZE", "1"),
+                        ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", str(port))):
+        os.environ.setdefault(name, value)
+
+
 def main(arguments: list[str]) -> int:
     import torch
 
@@ -80,6 +93,7 @@ def main(arguments: list[str]) -> int:
     if arguments[:1] == ["--first-step-dir"]:
         first_step_dir, arguments = Path(arguments[1]), arguments[2:]
     torch.set_num_threads(1)
+    launched_like_torchrun()
     results: dict[str, str | None] = {}
     for path in arguments:
         torch.manual_seed(0)
@@ -102,6 +116,8 @@ def main(arguments: list[str]) -> int:
         finally:
             for hook in hooks:
                 hook.remove()
+            if torch.distributed.is_available() and torch.distributed.is_initialized():
+                torch.distributed.destroy_process_group()  # the next script starts its own
     print(json.dumps(results))
     return 0
 

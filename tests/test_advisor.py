@@ -190,3 +190,51 @@ def test_optimizer_default_lr_gets_a_note_instead_of_a_number(tmp_path, capsys):
     [loop] = advise_json(tmp_path, capsys, default_lr, "--batch-size", "128")["loops"]
     assert "lr" not in by_parameter(loop)
     assert loop["notes"] == ["lr is AdamW's default; pass lr explicitly to get a suggested value"]
+
+
+DDP_AMP = """\
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+world_size = dist.get_world_size()
+model = DDP(nn.Linear(10, 2))
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler("cpu")
+loader = torch.utils.data.DataLoader(range(10), batch_size=32)
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y) * world_size
+    scaler.scale(loss).backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    scaler.step(optimizer)
+    scaler.update()
+"""
+
+
+def test_world_size_factors_and_amp_clipping_are_reported(tmp_path, capsys):
+    data = advise_json(tmp_path, capsys, DDP_AMP, "--batch-size", "32", "--world-size", "4", "--from-world-size", "2")
+    [loop] = data["loops"]
+    assert loop["data_parallel"] == "DistributedDataParallel"
+    # `loss * world_size` on top of DDP's averaging: the update carries W, so W 2 -> 4 doubles it.
+    assert (loop["world_size_power"], loop["world_size_factor"]) == (1, 2.0)
+    assert any("line 16 runs before scaler.unscale_" in note for note in loop["notes"])
+    # lr x W as well (LSL304's double accounting): W^2, x4 for W 2 -> 4.
+    both = DDP_AMP.replace("lr=0.1", "lr=0.1 * world_size")
+    [loop] = advise_json(tmp_path, capsys, both, "--batch-size", "32", "--world-size", "4", "--from-world-size", "2")["loops"]
+    assert (loop["world_size_power"], loop["world_size_factor"]) == (2, 4.0)
+
+
+def test_no_world_size_factor_or_amp_note_for_the_plain_recipe(tmp_path, capsys):
+    plain = DDP_AMP.replace(" * world_size\n", "\n").replace(
+        "    nn.utils.clip_grad_norm_", "    scaler.unscale_(optimizer)\n    nn.utils.clip_grad_norm_")
+    data = advise_json(tmp_path, capsys, plain, "--batch-size", "32", "--world-size", "4", "--from-world-size", "2")
+    [loop] = data["loops"]
+    assert (loop["world_size_power"], loop["world_size_factor"]) == (0, None)
+    assert not any("unscale_" in note for note in loop["notes"])
+    # Without any wrapper in the file, a change of W is read as DDP-like averaging, and said so.
+    alone = plain.replace("DDP(nn.Linear(10, 2))", "nn.Linear(10, 2)")
+    [loop] = advise_json(tmp_path, capsys, alone, "--batch-size", "32", "--world-size", "4")["loops"]
+    assert loop["data_parallel"] is None and any("no data-parallel wrapper" in note for note in loop["notes"])

@@ -69,6 +69,8 @@ def without(kind: str, ctx: RuleContext) -> RuleContext:
     if kind == "per_sample_reductions":
         losses = tuple(dataclasses.replace(loss, per_sample_reduction=None) for loss in facts.losses)
         return dataclasses.replace(ctx, facts=dataclasses.replace(facts, losses=losses))
+    if kind == "data_parallel":
+        return dataclasses.replace(ctx, facts=dataclasses.replace(facts, data_parallel=()))
     if kind == "coupled_decay":
         optimizers = tuple(dataclasses.replace(o, coupled_decay_normalised=False) for o in facts.optimizers)
         return dataclasses.replace(ctx, facts=dataclasses.replace(facts, optimizers=optimizers))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lossscale_lint.facts import catalog
 from lossscale_lint.facts.catalog.records import OptimizerKeywords
 from lossscale_lint.facts.model import ModuleFacts, Reduction, Value
-from lossscale_lint.facts.views import describe_sum
+from lossscale_lint.facts.views import clips_on_scaled_gradients, describe_sum, world_size_power
 from lossscale_lint.facts.loops import (
     TrainingLoop,
     describe_source,
@@ -98,7 +98,12 @@ class LoopAdvice:
     decay: str | None  # "coupled", "decoupled" or None
     clip_threshold: str | None
     accumulation: str | None
+    data_parallel: str | None = None  # the wrapper that averages over the processes, if any
     step_factor: float | None = None
+    # (W'/W)^p for the world-size factors the update carries: `loss * W` on top of DDP's averaging,
+    # lr multiplied by W (p counts them, net of divisions); None when p = 0.
+    world_size_factor: float | None = None
+    world_size_power: int = 0
     regularization_factor: float | None = None
     clipping_pressure: float | None = None
     steps_per_epoch: BeforeAfter | None = None
@@ -155,7 +160,39 @@ def loop_accumulation(loop: TrainingLoop) -> Value | None:
     return guard.steps if guard is not None else None
 
 
-def advise_loop(loop: TrainingLoop, change: Change) -> LoopAdvice:
+def _world_size_power(loop: TrainingLoop, facts: ModuleFacts) -> int:
+    """The net power of W in the update: the loss's world-size factors (when the gradients are
+    averaged over the processes) and a learning rate multiplied or divided by W."""
+    power = 0
+    if facts.averaging_data_parallel is not None and loop.terms:
+        power += world_size_power(loop.terms[0].ops)
+    if loop.optimizer.lr is not None:
+        power += {"mul": 1, "div": -1, None: 0}[facts.world_scaling_of(loop.optimizer.lr)[0]]
+    return power
+
+
+def _parallel_notes(loop: TrainingLoop, facts: ModuleFacts, advice: LoopAdvice, change: Change) -> None:
+    wrapper = facts.averaging_data_parallel
+    before, after = change.before, change.after
+    if wrapper is not None:
+        advice.data_parallel = wrapper.who
+        if loop.reduction == Reduction.SUM:
+            advice.notes.append(f"{wrapper.who} averages a summed loss's gradients: the step follows the "
+                                "per-process batch B, not B*W (see LSL302)")
+    elif (before.world_size, after.world_size) != (1, 1):
+        advice.notes.append("no data-parallel wrapper found in this file; assuming the processes' gradients are "
+                            "averaged, as DDP, FSDP and Horovod do by default")
+    advice.world_size_power = _world_size_power(loop, facts)
+    if advice.world_size_power:
+        advice.world_size_factor = (after.world_size / before.world_size) ** advice.world_size_power
+    for clip in clips_on_scaled_gradients(loop.backward):
+        threshold = clip.threshold.source if clip.threshold is not None else "the threshold"
+        advice.notes.append(f"the clip on line {clip.span.line} runs before {loop.backward.amp.scaler}.unscale_: "
+                            f"{threshold} meets S x ||g|| (S = 65536 at the start), so every step shrinks by "
+                            "max_norm / (S x ||g||) at any batch size (see LSL402)")
+
+
+def advise_loop(loop: TrainingLoop, change: Change, facts: ModuleFacts) -> LoopAdvice:
     optimizer = loop.optimizer
     clip = loop.backward.clips[0].threshold if loop.backward.clips else None
     advice = LoopAdvice(
@@ -171,6 +208,7 @@ def advise_loop(loop: TrainingLoop, change: Change) -> LoopAdvice:
         clip_threshold=_text(clip) if loop.backward.clips else None,
         accumulation=_text(loop_accumulation(loop)),
     )
+    _parallel_notes(loop, facts, advice, change)
     if loop.reduction is None or loop.family is None:
         advice.notes.append("the loss reduction or the optimizer family could not be read; no factors for this loop")
         return advice
@@ -274,4 +312,4 @@ def advise(
     before, source = current_setup(facts, old_batch, old_accumulation or code_k, old_world_size)
     after = Setup(new_batch, accumulation or before.accumulation, world_size)
     change = Change(before, after, source, dataset_size)
-    return Advice(facts.path, change, [advise_loop(loop, change) for loop in loops])
+    return Advice(facts.path, change, [advise_loop(loop, change, facts) for loop in loops])

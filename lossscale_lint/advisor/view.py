@@ -48,6 +48,7 @@ def understood(loop: LoopAdvice) -> Table:
         ("weight decay", f"{loop.weight_decay} ({loop.decay})" if loop.decay else "none"),
         ("clipping", loop.clip_threshold or "none"),
         ("accumulation", f"every {loop.accumulation} micro-batches" if loop.accumulation else "none"),
+        ("data parallel", f"{loop.data_parallel} (averages the processes' gradients)" if loop.data_parallel else "none found"),
     ]
     for name, value in rows:
         table.add_row(name, value)
@@ -61,6 +62,10 @@ def effects(loop: LoopAdvice) -> Table:
     if loop.step_factor is not None:
         table.add_row("update per step", format_factor(loop.step_factor),
                       "a summed loss with SGD steps lr*B*g" if loop.step_factor != 1 else "independent of B here")
+    if loop.world_size_factor is not None:
+        table.add_row("update per step (world size)", format_factor(loop.world_size_factor),
+                      f"the update carries W^{loop.world_size_power} (a world-size factor on the loss or lr, "
+                      "see LSL303/LSL304)")
     if loop.regularization_factor is not None:
         why = "wd/B against the summed data term" if loop.decay == "coupled" else "(N/E)*lr*wd per epoch"
         table.add_row("regularization", format_factor(loop.regularization_factor), why)

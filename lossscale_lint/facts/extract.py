@@ -9,8 +9,8 @@ import libcst as cst
 from lossscale_lint.facts import catalog
 from lossscale_lint.facts.batchers import batcher_sites
 from lossscale_lint.facts.flow import FlowTracer
-from lossscale_lint.facts.index import CallSite, CodeIndex, build_index
-from lossscale_lint.facts.model import BatchSizeSource, LossSite, ModuleFacts, OptimizerSite
+from lossscale_lint.facts.index import CallSite, CodeIndex, build_index, dotted_name
+from lossscale_lint.facts.model import BatchSizeSource, LossSite, ModuleFacts, OptimizerSite, ScaleRole, WorldScaledName
 from lossscale_lint.facts.resolve import Resolver, Where
 from lossscale_lint.facts.sites import SiteBuilder
 from lossscale_lint.facts.updates import UpdateBuilder
@@ -27,7 +27,7 @@ class Extractor:
         self.accumulation_names = catalog.ACCUMULATION_NAMES | frozenset(accumulation_names)
         self.losses: dict[int, LossSite] = {}  # filled below; the tracer reads it when tracing
         self.tracer = FlowTracer(self.resolver, self.losses, self.batch_size_names, self.accumulation_names)
-        self.sites = SiteBuilder(self.resolver, self.tracer.batch_scaling)
+        self.sites = SiteBuilder(self.resolver, self.tracer)
         self.qualified = {id(c.node): self.resolver.qualified(c.node.func) or "" for c in index.calls}
         self.optimizers: dict[int, OptimizerSite] = {}
         self.loaders = {}
@@ -43,6 +43,16 @@ class Extractor:
             elif name in catalog.ACCELERATOR_NAMES:
                 self.accelerators[id(call.node)] = self.sites.accelerator(call)
         self.loaders.update(batcher_sites(index, self.resolver.value))
+        self.data_parallel = []
+        self.gathers = []
+        for call in index.calls:
+            name = self.qualified[id(call.node)]
+            record = catalog.data_parallel_record(name)
+            if record is not None and (not record.multi_process_attributes
+                                       or record.multi_process_attributes & index.attribute_names):
+                self.data_parallel.append(self.sites.data_parallel(call, record))
+            if catalog.is_gather(dotted_name(call.node.func) or "", name):
+                self.gathers.append(index.span(call.node))
 
     def site_of(self, table: str, node: cst.Call):
         """The site `node` made, from this module's `table` ("optimizers", "loaders", ...) or,
@@ -101,6 +111,24 @@ class Extractor:
                 sources.append(BatchSizeSource(kind="constant", name=name, value=replace(value, origin=origin)))
         return sources
 
+    def world_scaled_names(self) -> list[WorldScaledName]:
+        """Names given a value divided or multiplied by the world size: `args.bs = args.bs // W`
+        (an attribute the bindings do not track), `lr *= hvd.size()`, `batch_size //= world_size`."""
+        found = []
+        for target, value, scope, position in self.index.attribute_assignments:
+            node = Where(value, scope, position)
+            if (scaling := self.tracer.world_scaling(node)) is not None:
+                found.append((target, scaling, value))
+        for statement in self.index.augmented:
+            node = statement.node
+            where = Where(node.value, statement.scope, statement.position)
+            if self.tracer.role(where) is not ScaleRole.WORLD_SIZE and self.tracer.world_scaling(where) != "mul":
+                continue
+            scaling = {cst.MultiplyAssign: "mul", cst.DivideAssign: "div", cst.FloorDivideAssign: "div"}.get(type(node.operator))
+            if scaling and (target := dotted_name(node.target)):
+                found.append((target, scaling, node.target))
+        return [WorldScaledName(name=name, scaling=scaling, span=self.index.span(at)) for name, scaling, at in found]
+
     def facts(self) -> ModuleFacts:
         return ModuleFacts(
             path=self.path,
@@ -110,6 +138,9 @@ class Extractor:
             dataloaders=tuple(self.loaders.values()),
             accelerators=tuple(self.accelerators.values()),
             batch_sizes=tuple(self.batch_sizes()),
+            data_parallel=tuple(self.data_parallel),
+            gathers=tuple(self.gathers),
+            world_scaled_names=tuple(self.world_scaled_names()),
         )
 
 

@@ -22,6 +22,8 @@ class RoleMixin:
     def role(self, where: Where) -> ScaleRole:
         """What a divisor or multiplier is: the batch length, the configured batch size, K..."""
         expr = where.expr
+        if isinstance(expr, cst.Call) and catalog.is_world_size_function("", self.resolver.qualified(expr.func) or ""):
+            return ScaleRole.WORLD_SIZE  # `hvd.size()`, which the count check below would take for `x.size()`
         if self._is_batch_count(where):
             return ScaleRole.BATCH_COUNT
         if self._is_count(expr):
@@ -51,24 +53,51 @@ class RoleMixin:
             return ScaleRole.CONSTANT  # a known number with a name that says nothing more
         return ScaleRole.OTHER
 
-    def batch_scaling(self, where: Where, depth: int = 0) -> str | None:
+    def batch_scaling(self, where: Where) -> str | None:
         """"div"/"mul" when the expression (through its names) divides/multiplies by the batch size."""
+        return self.scaling(where, (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH))
+
+    def world_scaling(self, where: Where) -> str | None:
+        """"div"/"mul" when the expression divides/multiplies by the world size (`lr * world_size`,
+        `global_batch // dist.get_world_size()`)."""
+        return self.scaling(where, (ScaleRole.WORLD_SIZE,))
+
+    def scaling(self, where: Where, roles: tuple[ScaleRole, ...], depth: int = 0) -> str | None:
+        """"mul" when the expression is a product with a factor of one of `roles` (through names and
+        nested products), "div" when it divides by one; None otherwise."""
         expr = where.expr
         if depth > MAX_DEPTH:
             return None
         if isinstance(expr, (cst.Name, cst.Attribute)):
             binding = self.resolver.lookup(expr, where.scope, where.position)
-            if binding is not None and binding.kind == "assign" and binding.value is not None:
-                return self.batch_scaling(Where(binding.value, binding.scope, binding.position), depth + 1)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                return None
+            # Every assignment of the scope that may reach here (`s = W if a else 1`, then
+            # `if b: s = other`): one that scales is enough to say the value follows the role.
+            reaching = [b for b in self.resolver.index.bindings.get((binding.scope, binding.target), [binding])
+                        if b.kind == "assign" and b.value is not None and b.position <= binding.position]
+            found = [self._as_factor(Where(b.value, b.scope, b.position), roles, depth) for b in reaching or [binding]]
+            return "mul" if "mul" in found else next((f for f in found if f), None)
+        if (isinstance(expr, cst.Call) and len(expr.args) == 1
+                and dotted_name(expr.func) in catalog.BUILTINS.number_casts):
+            return self.scaling(Where(expr.args[0].value, where.scope, where.position), roles, depth + 1)  # int(b / W)
+        if isinstance(expr, cst.IfExp):  # `hvd.size() if not adasum else 1`: either branch may scale
+            branches = [self._as_factor(Where(e, where.scope, where.position), roles, depth) for e in (expr.body, expr.orelse)]
+            return "mul" if "mul" in branches else next((b for b in branches if b), None)
+        if not isinstance(expr, cst.BinaryOperation) or not isinstance(
+                expr.operator, (cst.Multiply, cst.Divide, cst.FloorDivide)):
             return None
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Divide, cst.Multiply)):
-            batch_roles = (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH)
-            if self.role(Where(expr.right, where.scope, where.position)) in batch_roles:
-                return "div" if isinstance(expr.operator, cst.Divide) else "mul"
-            if isinstance(expr.operator, cst.Multiply) and self.role(Where(expr.left, where.scope, where.position)) in batch_roles:
-                return "mul"
-            return self.batch_scaling(Where(expr.left, where.scope, where.position), depth + 1)
-        return None
+        # Each side once: a chain of products is walked in linear time.
+        left, right = (Where(side, where.scope, where.position) for side in (expr.left, expr.right))
+        right_scaling = self._as_factor(right, roles, depth)
+        if not isinstance(expr.operator, cst.Multiply):
+            return "div" if right_scaling == "mul" else self.scaling(left, roles, depth + 1)
+        left_scaling = self._as_factor(left, roles, depth)
+        return "mul" if "mul" in (left_scaling, right_scaling) else right_scaling or left_scaling
+
+    def _as_factor(self, where: Where, roles: tuple[ScaleRole, ...], depth: int) -> str | None:
+        """The scaling of an operand: "mul" when it is itself one of `roles` (`hvd.size()`)."""
+        return "mul" if self.role(where) in roles else self.scaling(where, roles, depth + 1)
 
     def _is_batch_count(self, where: Where) -> bool:
         """`len(train_loader)`: the length of a data loader counts its batches, not samples."""

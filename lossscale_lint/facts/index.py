@@ -93,6 +93,12 @@ class CodeIndex:
     # For another module of the project read to follow an import: its path as reported (spans
     # made here carry it). None for the file being checked.
     path: str | None = None
+    # The attribute names used anywhere in the module (`accelerator.is_main_process`): evidence of
+    # what a script is written for, read by name only.
+    attribute_names: set[str] = field(default_factory=set)
+    # Assignments to attributes the bindings do not track (`args.batch_size = int(args.batch_size /
+    # ngpus)`): the target as written, the value, and where (scope, position).
+    attribute_assignments: list[tuple[str, cst.BaseExpression, int, tuple[int, int]]] = field(default_factory=list)
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range: CodeRange = self.positions[node]
@@ -227,6 +233,8 @@ class _Collector(Walker):
         key = self._target_key(target)
         if key is not None:
             self._bind_key(key, target, kind, value, **extra)
+        elif isinstance(target, cst.Attribute) and kind == "assign" and (dotted := dotted_name(target)):
+            self.index.attribute_assignments.append((dotted, value, self.scope, self.index.start(target)))
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         if len(node.body) == 1 and isinstance(node.body[0], (cst.Assign, cst.AugAssign, cst.Expr)):
@@ -335,6 +343,9 @@ class _Collector(Walker):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.index.calls.append(CallSite(node=node, **self._context(node)))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.index.attribute_names.add(node.attr.value)
 
 
 def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:

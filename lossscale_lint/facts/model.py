@@ -49,6 +49,8 @@ class Value:
     # "div" / "mul" when the expression divides or multiplies by the batch size (`base_lr / bs`,
     # `decay * batch_size`): a setting that already follows B.
     batch_scaling: Literal["div", "mul"] | None = None
+    # The same for the world size W (`base_lr * world_size`, `global_batch // world_size`).
+    world_scaling: Literal["div", "mul"] | None = None
     # Set when the value is a runtime setting: `value` is then only its default, and a rule that
     # needs K > 1 (or a B that varies) must not take the default for the only value.
     setting: RuntimeSetting | None = None
@@ -328,6 +330,30 @@ class StepSite:
 
 
 @record
+class DataParallelSite:
+    """Where training is made data-parallel (`DistributedDataParallel(model)`, `fully_shard(model)`,
+    `hvd.DistributedOptimizer(opt)`, an Accelerator in a script written for several processes): the
+    ranks' gradients are reduced before the step."""
+
+    who: str  # "DistributedDataParallel"
+    span: Span
+    # "average": the mean of the W per-rank gradients (the default everywhere); "sum": their sum
+    # (`op=hvd.Sum`); "other": an op we do not know (`hvd.Adasum`, a variable).
+    reduction: Literal["average", "sum", "other"] = "average"
+
+
+@record
+class WorldScaledName:
+    """A name assigned a value divided or multiplied by the world size, wherever in the module
+    (`args.batch_size = int(args.batch_size / ngpus_per_node)`, `lr *= hvd.size()`): what reads it
+    afterwards follows W even when its own expression does not say so."""
+
+    name: str  # as written: "args.batch_size", "lr"
+    scaling: Literal["div", "mul"]
+    span: Span  # the assignment's target
+
+
+@record
 class BatchSizeSource:
     """Where the batch size is configured, with its value when statically known."""
 
@@ -392,6 +418,25 @@ class ModuleFacts:
     dataloaders: tuple[DataLoaderSite, ...] = ()
     accelerators: tuple[AcceleratorSite, ...] = ()
     batch_sizes: tuple[BatchSizeSource, ...] = ()
+    data_parallel: tuple[DataParallelSite, ...] = ()
+    # Calls that gather tensors from every rank (`dist.all_gather`, `accelerator.gather`, a
+    # `GatherLayer`): a loss built from them may legitimately be multiplied by the world size.
+    gathers: tuple[Span, ...] = ()
+    world_scaled_names: tuple[WorldScaledName, ...] = ()
+
+    def world_scaling_of(self, value: Value) -> tuple[str | None, Span | None]:
+        """How `value` follows the world size ("div"/"mul"), from its expression or from a later
+        assignment to the name it reads; with where that assignment is."""
+        if value.world_scaling:
+            return value.world_scaling, value.span
+        found = next((n for n in self.world_scaled_names if n.name in (value.source, value.canonical)), None)
+        return (found.scaling, found.span) if found else (None, None)
+
+    @property
+    def averaging_data_parallel(self) -> DataParallelSite | None:
+        """The data-parallel wrapper that averages the ranks' gradients, when there is exactly one kind."""
+        kinds = {site.reduction for site in self.data_parallel}
+        return self.data_parallel[0] if kinds == {"average"} else None
 
     @property
     def backwards(self) -> tuple[UpdateSite, ...]:

@@ -139,9 +139,12 @@ class Resolver(ProjectNames, SettingReaders):
                     return arrived(other.resolver.origin(ret, depth + 1), other.index)
                 return None
             same = catalog.SAME_OBJECT_CALLS.get(_method_name(expr) or "")
-            if same is not None and (same.returns_receiver or same.returns_argument) and len(expr.args) <= 1:
-                # `model.to(device)` and `accelerator.prepare(opt)` return the same object.
-                inner = expr.args[0].value if same.returns_argument and expr.args else None
+            positional = [a.value for a in expr.args if a.keyword is None and not a.star]
+            if same is not None and ((same.returns_receiver and len(expr.args) <= 1)
+                                     or (same.returns_argument and len(positional) <= 1)):
+                # `model.to(device)` and `accelerator.prepare(opt)` return the same object
+                # (keywords such as `hvd.DistributedOptimizer(opt, op=hvd.Sum)` do not change which).
+                inner = positional[0] if same.returns_argument and positional else None
                 target = inner if inner is not None else expr.func.value  # type: ignore[attr-defined]
                 return self.origin(Where(target, where.scope, where.position), depth + 1)
         return where

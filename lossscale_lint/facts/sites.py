@@ -10,6 +10,7 @@ from lossscale_lint.facts import catalog
 from lossscale_lint.facts.index import CallSite
 from lossscale_lint.facts.model import (
     AcceleratorSite,
+    DataParallelSite,
     ClipSite,
     DataLoaderSite,
     LegacyReductionArg,
@@ -43,11 +44,12 @@ def argument(call: cst.Call, name: str, position: int | None) -> cst.BaseExpress
 
 
 class SiteBuilder:
-    def __init__(self, resolver: Resolver, batch_scaling=None) -> None:
+    def __init__(self, resolver: Resolver, scales=None) -> None:
         self.resolver = resolver
         self.index = resolver.index
-        # Tells whether an expression divides or multiplies by the batch size (see FlowTracer).
-        self.batch_scaling = batch_scaling or (lambda where: None)
+        # Tells whether an expression divides or multiplies by the batch size or the world size
+        # (`batch_scaling` / `world_scaling` of the FlowTracer); None: never.
+        self.scales = scales
 
     def _value(self, expr: cst.BaseExpression, call: CallSite) -> Value:
         return self.value_at(Where(expr, call.scope, call.position))
@@ -55,8 +57,10 @@ class SiteBuilder:
     def value_at(self, where: Where) -> Value:
         """The expression's value, marked when it scales with the batch size (`lr * batch_size`)."""
         value = self.resolver.value(where)
-        scaling = self.batch_scaling(where)
-        return replace(value, batch_scaling=scaling) if scaling else value
+        if self.scales is None:
+            return value
+        scaling, world = self.scales.batch_scaling(where), self.scales.world_scaling(where)
+        return replace(value, batch_scaling=scaling, world_scaling=world) if scaling or world else value
 
     def _args_end(self, call: cst.Call):
         """An empty span just before the closing parenthesis, where a new argument goes."""
@@ -187,6 +191,15 @@ class SiteBuilder:
         if isinstance(group, cst.Call) and self.resolver.qualified(group.func) in ("dict", "builtins.dict"):
             return [arg.value for arg in group.args if arg.keyword is not None and arg.keyword.value == key]
         return []
+
+    def data_parallel(self, call: CallSite, record) -> DataParallelSite:
+        """A data-parallel wrapper, with how it reduces gradients when its op is written (`op=hvd.Sum`)."""
+        reduction = record.reduction.value
+        op = keyword(call.node, record.op_keyword) if record.op_keyword else None
+        if op is not None:
+            written = op.value.attr.value if isinstance(op.value, cst.Attribute) else None
+            reduction = dict(record.op_reductions).get(written, catalog.GradientReduction.OTHER).value
+        return DataParallelSite(who=record.who, span=self.index.span(call.node), reduction=reduction)
 
     def dataloader(self, call: CallSite, qualified: str | None = None) -> DataLoaderSite:
         record = catalog.dataloader_record(qualified) if qualified else None

@@ -158,3 +158,18 @@ def clips_between(update: UpdateSite, end: Span) -> list[ClipSite]:
     """The clips of the update's function that come after its backward and before `end` (the
     accumulation guard, the step): in source order, what runs on the gradients in between."""
     return [clip for clip in update.clips if precedes(update.span, clip.span) and precedes(clip.span, end)]
+
+
+def clips_on_scaled_gradients(update: UpdateSite) -> list[ClipSite]:
+    """Clips between an AMP scaled backward and its scaler's step with no `unscale_` in between:
+    they see the gradients multiplied by the loss scale S."""
+    amp, step = update.amp, update.step
+    if amp is None or step is None or not precedes(update.span, step.span):
+        return []
+    return [clip for clip in clips_between(update, step.span)
+            if not any(precedes(update.span, u) and precedes(u, clip.span) for u in amp.unscales)]
+
+
+def world_size_power(ops) -> int:
+    """How many times these ops multiply by the world size, net of divisions (`loss * W`: 1)."""
+    return sum((1 if op.op == "mul" else -1) for op in ops if op.role is ScaleRole.WORLD_SIZE)

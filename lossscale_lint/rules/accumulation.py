@@ -8,6 +8,7 @@ from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.vocabulary import LossEdit
 from lossscale_lint.facts.model import ScaleOp, ScaleRole, Value
 from lossscale_lint.rules.base import Rule, RuleContext
+from lossscale_lint.rules.edits import remove_scale_op
 from lossscale_lint.facts.views import needs_parentheses, related_backward, same_quantity
 from lossscale_lint.facts.scaling import accumulation_factor, format_factor
 
@@ -103,7 +104,7 @@ def check_double_division(ctx: RuleContext) -> Iterator[Diagnostic]:
             fix = None
             # Safe only when the divisor is exactly what the framework divides by.
             if same_quantity(op.factor, steps) or any(op.factor.canonical.endswith(own) for own in division.steps_attributes):
-                fix = _remove_division(op)
+                fix = remove_scale_op(op, "safe")
             factor = _factor(steps, 2)
             who, where = division.who, division.configured_here
             yield DOUBLE_DIVISION.diagnostic(
@@ -166,17 +167,6 @@ def check_division_mismatch(ctx: RuleContext) -> Iterator[Diagnostic]:
             fix=Fix(applicability="unsafe", description=f"divide by {steps.source}",
                     edits=(Edit(span=op.factor.span, content=steps.source),)),
         )
-
-
-def _remove_division(op) -> Fix | None:
-    """`loss = loss / K` alone on its line goes whole; inside a longer expression only `/ K` goes."""
-    if op.statement_span:
-        edit = Edit(span=op.statement_span, content="")
-    elif op.operand is not None:
-        edit = Edit(span=op.span, content=op.operand)
-    else:
-        return None
-    return Fix(applicability="safe", description=f"remove the manual division by {op.factor.source}", edits=(edit,))
 
 
 MISSING_DIVISION = Rule("LSL201", "accumulation-missing-division", Severity.ERROR,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from lossscale_lint.facts.model import AmpScaling, ClipSite
-from lossscale_lint.facts.views import clips_between, precedes
+from lossscale_lint.facts.views import clips_on_scaled_gradients
 from lossscale_lint.rules.base import Rule, RuleContext
 
 
@@ -29,11 +29,7 @@ def unscale_fix(amp: AmpScaling, clip: ClipSite) -> Fix | None:
 def check_clip_before_unscale(ctx: RuleContext) -> Iterator[Diagnostic]:
     for backward in ctx.facts.updates:
         amp, step = backward.amp, backward.step
-        if amp is None or step is None or not precedes(backward.span, step.span):
-            continue
-        for clip in clips_between(backward, step.span):
-            if any(precedes(backward.span, u) and precedes(u, clip.span) for u in amp.unscales):
-                continue
+        for clip in clips_on_scaled_gradients(backward):
             threshold = clip.threshold.source if clip.threshold is not None else "the threshold"
             optimizer = amp.stepped_optimizer or "optimizer"
             yield CLIP_BEFORE_UNSCALE.diagnostic(

@@ -105,6 +105,11 @@ FACT_KINDS: dict[str, FactKind] = {
             TextEvidence((tuple(Text(keyword) for keyword in names.COUPLED_DECAY_KEYWORDS),
                           tuple(Text(name) for name in names.COUPLED_DECAY_OPTIMIZERS))),
         ),
+        FactKind(
+            "data_parallel",
+            "the data-parallel wrappers (`ModuleFacts.data_parallel`) with the update sites and optimizers they reduce",
+            TextEvidence((tuple(Call(name) for name in names.DATA_PARALLEL_NAMES),)),
+        ),
         FactKind("base", "the same module's facts at the git base (`RuleContext.base`)", BaseVersion()),
         # Judged after the other rules, from the comments (`pipeline/linting.py`), not by the engine.
         FactKind("noqa_comments", "the file's `# noqa` comments (`pipeline.noqa.NoqaDirective`)",

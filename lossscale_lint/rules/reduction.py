@@ -91,6 +91,8 @@ def _operand(source: str) -> str:
 
 
 def check_sum_with_sgd(ctx: RuleContext) -> Iterator[Diagnostic]:
+    if ctx.facts.averaging_data_parallel is not None:
+        return  # under DDP's averaging the step follows the per-device batch: LSL302 says so
     for backward in ctx.facts.updates:
         optimizer = backward.step.optimizer if backward.step else None
         if optimizer is None or optimizer.family != "sgd":

@@ -17,6 +17,7 @@ from types import ModuleType
 from lossscale_lint.facts.catalog import (
     accelerate,
     deepspeed,
+    horovod,
     jax,
     keras,
     lightning,
@@ -29,6 +30,9 @@ from lossscale_lint.facts.catalog.records import (
     AcceleratorRecord,
     ClipFunction,
     DataLoaderRecord,
+    DataParallelRecord,
+    GatherNames,
+    GradientReduction,
     LossKind,
     LossRecord,
     OptimizerRecord,
@@ -39,7 +43,8 @@ from lossscale_lint.facts.catalog.records import (
 )
 from lossscale_lint.facts.catalog.torch import LEGACY_TO_REDUCTION, legacy_reduction
 
-FRAMEWORKS: tuple[ModuleType, ...] = (torch, accelerate, lightning, deepspeed, transformers, keras, tensorflow, jax)
+FRAMEWORKS: tuple[ModuleType, ...] = (torch, accelerate, lightning, deepspeed, transformers, keras, tensorflow, jax,
+                                      horovod)
 # Every catalog module, the standard library's included.
 MODULES: tuple[ModuleType, ...] = (*FRAMEWORKS, python)
 
@@ -90,6 +95,8 @@ ACCUMULATION_NAMES = _settings("accumulation")
 LEARNING_RATE_NAMES = _settings("learning_rate")
 WORLD_SIZE_NAMES = _settings("world_size")
 WORLD_SIZE_FUNCTIONS: tuple[Reachable, ...] = tuple(f for s in _joined_settings() for f in s.world_size_functions)
+WORLD_SIZE_RESOLVED_FUNCTIONS: tuple[Reachable, ...] = tuple(
+    f for s in _joined_settings() for f in s.world_size_resolved_functions)
 
 
 def _by_qualified_name(records) -> dict[str, object]:
@@ -142,9 +149,28 @@ def returned_loss(qualified: str) -> tuple[ReturnedLossRecord, str] | None:
     return None
 
 
-def is_world_size_function(dotted: str) -> bool:
-    """`dist.get_world_size` (any spelling that ends in a known world-size function's name)."""
-    return any(dotted.endswith(f.name) for f in WORLD_SIZE_FUNCTIONS)
+def is_world_size_function(dotted: str, qualified: str = "") -> bool:
+    """`dist.get_world_size` (any spelling that ends in a known world-size function's name), or
+    `hvd.size` when the call resolves to Horovod's (`qualified`)."""
+    return (any(dotted.endswith(f.name) for f in WORLD_SIZE_FUNCTIONS)
+            or any(f.reached_by(qualified) for f in WORLD_SIZE_RESOLVED_FUNCTIONS))
+
+
+# --- data parallelism: the wrappers that reduce gradients over ranks, the gathers -----------------
+
+DATA_PARALLEL: tuple[DataParallelRecord, ...] = _joined("DATA_PARALLEL")
+GATHERS: tuple[GatherNames, ...] = tuple(m.GATHERS for m in FRAMEWORKS if hasattr(m, "GATHERS"))
+GATHER_WORD = torch.GATHERS.word
+
+
+def data_parallel_record(qualified: str) -> DataParallelRecord | None:
+    return next((r for r in DATA_PARALLEL if r.callable.reached_by(qualified)), None)
+
+
+def is_gather(dotted: str, qualified: str) -> bool:
+    """A call that gathers tensors from the ranks: a known gather, or a callee named for one."""
+    return (any(f.reached_by(qualified) for g in GATHERS for f in g.functions)
+            or GATHER_WORD in dotted.lower())
 
 
 def is_no_grad_context(dotted: str) -> bool:
@@ -199,13 +225,13 @@ CLIP_FUNCTIONS: dict[str, str] = {q: clip.function for clip in CLIPS for q in cl
 
 __all__ = [
     "ACCELERATORS", "ACCELERATOR_NAMES", "ACCUMULATION_NAMES", "ARGPARSE", "BATCH_SIZE_NAMES", "BUILTINS",
-    "CLIPS", "CLIP_FUNCTIONS", "DATALOADERS", "DATALOADER_NAMES", "FRAMEWORKS", "LEARNING_RATE_NAMES",
+    "CLIPS", "CLIP_FUNCTIONS", "DATA_PARALLEL", "DATALOADERS", "DATALOADER_NAMES", "FRAMEWORKS", "GradientReduction", "LEARNING_RATE_NAMES",
     "LEGACY_TO_REDUCTION", "LOSSES", "LOSS_FUNCTIONS", "LOSS_MODULES", "MODEL_BASE", "MODEL_FORWARD", "MODEL_HOME",
     "MODEL_WRAPPERS",
     "LOADER_NAME_WORD", "MODULES", "NO_GRAD_CONTEXTS", "OUTPUT_WIDTH", "PENALTIES", "RETURNED_LOSSES", "TERM_STACKER",
     "OPTIMIZERS", "REDUCTIONS", "REDUCTION_FUNCTIONS", "REDUCTION_METHODS", "REDUCTION_STRINGS",
     "SAME_OBJECT_CALLS", "TENSOR_METHODS", "WORLD_SIZE_FUNCTIONS", "WORLD_SIZE_NAMES", "accelerator_record",
-    "clip_record", "dataloader_record", "is_no_grad_context", "is_world_size_function", "known_names",
+    "clip_record", "data_parallel_record", "dataloader_record", "is_gather", "is_no_grad_context", "is_world_size_function", "known_names",
     "legacy_reduction", "loss_record", "optimizer_record", "returned_loss",
 ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from lossscale_lint.facts.catalog.records import (
     AcceleratorRecord,
     AccumulationDivision,
+    DataParallelRecord,
     BackwardCall,
     FrameworkDivisionWords,
     LossAt,
@@ -40,4 +41,16 @@ BACKWARD_CALLS = (
 DIVISION_WORDS = FrameworkDivisionWords(
     framework="accelerate", who="`accelerator.backward`",
     configured_here="Accelerator with gradient accumulation created here",
+)
+
+# -- data parallelism -------------------------------------------------------------------------------
+
+# `accelerator.backward` under `accelerate launch` with several processes is DDP: gradients are
+# averaged over the processes. Nothing in the call says how many there are; a script that asks for
+# them (or for the main process) is written for several.
+DATA_PARALLEL = (
+    DataParallelRecord(ACCELERATORS[0].callable, who="Accelerate (several processes)",
+                       multi_process_attributes=frozenset({"num_processes", "is_main_process", "is_local_main_process",
+                                                           "process_index", "wait_for_everyone", "gather",
+                                                           "gather_for_metrics", "use_distributed"})),
 )

@@ -9,7 +9,7 @@ it), so the update-site lists are derived from the catalog's records, never repe
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES, OPTIMIZERS
+from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, DATA_PARALLEL, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES, OPTIMIZERS
 from lossscale_lint.facts.catalog import BACKWARD_METHODS as BACKWARD_CALL_METHODS
 
 # Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
@@ -27,3 +27,5 @@ PER_SAMPLE_REDUCTION_LOSSES = tuple(sorted({loss.name for loss in LOSSES if loss
 COUPLED_DECAY_OPTIMIZERS = tuple(sorted({o.name for o in OPTIMIZERS if o.coupled_decay_normalised}))
 # Their weight-decay keywords (`weight_decay`), written in the call or in a parameter group.
 COUPLED_DECAY_KEYWORDS = tuple(sorted({o.keywords.weight_decay for o in OPTIMIZERS if o.coupled_decay_normalised}))
+# The calls that make training data-parallel (`DistributedDataParallel`, `DistributedOptimizer`...).
+DATA_PARALLEL_NAMES = tuple(sorted({record.callable.name for record in DATA_PARALLEL}))

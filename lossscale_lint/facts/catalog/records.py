@@ -212,6 +212,9 @@ class SettingNames:
     learning_rate: frozenset[str] = frozenset()
     world_size: frozenset[str] = frozenset()
     world_size_functions: tuple[Reachable, ...] = ()  # torch.distributed.get_world_size()
+    # World-size functions whose name alone says nothing (`hvd.size()`): only when the call
+    # resolves to them.
+    world_size_resolved_functions: tuple[Reachable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -410,3 +413,42 @@ class OutputWidthLayers:
     out_position: int  # Linear(in_features, out_features)
     container: Reachable  # torch.nn.Sequential
     width_keeping: frozenset[str]  # ReLU, Sigmoid, Dropout...: the width passes through
+
+
+# --- data parallelism (ml-scaling-semantics.md sections 2.4, 4 and 9) ------------------------------
+
+
+class GradientReduction(StrEnum):
+    """What a data-parallel wrapper does with the ranks' gradients."""
+
+    AVERAGE = "average"  # DDP, FSDP, Horovod's default op: the mean of the W per-rank gradients
+    SUM = "sum"  # Horovod with op=hvd.Sum: the sum over the ranks
+    OTHER = "other"  # an op the catalog does not know (`hvd.Adasum`), or a variable
+
+
+@dataclass(frozen=True)
+class DataParallelRecord:
+    """A call that makes training data-parallel: it wraps a model (`DistributedDataParallel(model)`)
+    or an optimizer (`hvd.DistributedOptimizer(opt)`) so that gradients are reduced over the ranks."""
+
+    callable: Reachable
+    who: str  # how a message names it: "DistributedDataParallel"
+    reduction: GradientReduction = GradientReduction.AVERAGE
+    # Where the reduction can be changed (`op=hvd.Sum`): the keyword, and what each op written as
+    # an attribute (`hvd.Sum`) does; any other op is GradientReduction.OTHER.
+    op_keyword: str | None = None
+    op_reductions: tuple[tuple[str, GradientReduction], ...] = ()
+    # For an object that is data-parallel only when launched on several processes (an Accelerator):
+    # attribute names whose use in the script shows it is written for several processes. Empty: the
+    # call itself is the evidence.
+    multi_process_attributes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class GatherNames:
+    """Calls that gather tensors from every rank (`dist.all_gather`, `accelerator.gather`): a loss
+    built from gathered features legitimately multiplies by the world size."""
+
+    functions: tuple[Reachable, ...] = ()
+    # Any callee whose dotted name holds this word (`GatherLayer.apply`, a project's `all_gather_with_grad`).
+    word: str = "gather"

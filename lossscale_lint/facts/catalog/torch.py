@@ -10,6 +10,8 @@ from lossscale_lint.facts.catalog.records import (
     BackwardCall,
     ClipFunction,
     DataLoaderRecord,
+    DataParallelRecord,
+    GatherNames,
     GradientScaleCall,
     LossAt,
     LossKeywords,
@@ -193,6 +195,22 @@ TENSOR_METHODS = TensorMethods(
     loss_scale_method="scale",  # torch.amp.GradScaler.scale(loss)
 )
 
+# --- data parallelism (section 2.4): DDP and FSDP average the ranks' gradients -------------------
+
+DATA_PARALLEL = (
+    DataParallelRecord(Reachable("DistributedDataParallel", ("torch.nn.parallel", "torch.nn.parallel.distributed")),
+                       who="DistributedDataParallel"),
+    DataParallelRecord(Reachable("FullyShardedDataParallel", ("torch.distributed.fsdp",), submodules=True),
+                       who="FullyShardedDataParallel"),
+    # FSDP2 (`fully_shard(model)`) averages too unless its divide factor is changed.
+    DataParallelRecord(Reachable("fully_shard", ("torch.distributed.fsdp", "torch.distributed._composable.fsdp"),
+                                 submodules=True), who="fully_shard (FSDP2)"),
+)
+GATHERS = GatherNames(functions=(
+    Reachable("all_gather", ("torch.distributed", "torch.distributed.nn", "torch.distributed.nn.functional")),
+    Reachable("all_gather_into_tensor", ("torch.distributed",)),
+))
+
 # --- the names that hold B, K and W ----------------------------------------------------------------
 
 # Users extend batch size and accumulation names with `batch-size-names` / `accumulation-names`.
@@ -203,7 +221,8 @@ SETTINGS = SettingNames(
                             "accum_iter", "iters_to_accumulate", "update_freq", "accumulate",
                             "grad_accumulation_steps", "n_accum", "accumulation"}),
     learning_rate=frozenset({"lr", "learning_rate", "base_lr", "LR", "LEARNING_RATE"}),
-    world_size=frozenset({"world_size", "num_replicas", "WORLD_SIZE"}),
+    world_size=frozenset({"world_size", "num_replicas", "WORLD_SIZE", "ngpus_per_node", "num_gpus", "n_gpu", "n_gpus",
+                          "nprocs"}),
     world_size_functions=(Reachable("get_world_size", ("torch.distributed",)),),
 )
 
