@@ -59,6 +59,18 @@ class LossKeywords:
 
 
 @dataclass(frozen=True)
+class IgnoredTargets:
+    """How a loss leaves targets out of its "mean" (CrossEntropy / NLL): the class weights it
+    divides by the sum of (`weight=`, with its positional index) and the target value it skips
+    (`ignore_index=`, and its default when not written)."""
+
+    weight_keyword: str
+    weight_position: int
+    ignore_keyword: str
+    default_ignore_index: int
+
+
+@dataclass(frozen=True)
 class LossRecord:
     callable: Reachable
     kind: LossKind
@@ -70,6 +82,9 @@ class LossRecord:
     max_positional: int = 1
     # The reduction strings the call accepts beyond the common ones, with their divisor.
     extra_divisors: tuple[tuple[Reduction, MeanDivisor], ...] = ()
+    # For a "mean" over the summed target weights: where the weights and the ignored target are
+    # passed (None: the loss has neither).
+    ignored_targets: IgnoredTargets | None = None
 
     @property
     def name(self) -> str:
@@ -190,6 +205,8 @@ class TensorMethods:
     data_attribute: str  # p.data / p.grad.data: the same tensor without autograd
     # A loss-scaling wrapper that returns its one argument scaled by a constant (GradScaler.scale).
     loss_scale_method: str | None = None
+    # Methods that count the ones of a mask (`mask.sum()`): the valid elements of this batch.
+    mask_counts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -373,6 +390,16 @@ class ReturnedLossRecord:
     loss_attribute: str  # `outputs.loss`, `outputs["loss"]`
     reduction: Reduction
     mean_divides_by: MeanDivisor
+    # Class names (containing one of these) whose loss is a mean over the micro-batch's valid label
+    # tokens (`labels != -100`), a count that changes from batch to batch: language-model and
+    # token-classification heads (a sequence classifier's loss is a mean over samples).
+    token_class_markers: tuple[str, ...] = ()
+    # The forward keyword that makes the loss a sum divided by a count the caller passes (the
+    # token count of the whole accumulation window): `num_items_in_batch=`.
+    window_count_keyword: str | None = None
+
+    def averages_tokens(self, model_class: str) -> bool:
+        return any(marker in model_class for marker in self.token_class_markers)
 
     def model_class(self, qualified: str) -> str | None:
         """The model class a constructor call `qualified` builds, when this record covers it."""
@@ -397,6 +424,21 @@ class PenaltyNames:
 
     words: frozenset[str]
     module_iterators: frozenset[str]  # model.modules(): the layers a Bayesian net keeps its KL in
+
+
+@dataclass(frozen=True)
+class PaddingWords:
+    """Identifiers that show a script pads or ignores targets (`PAD`, `pad_token_id`,
+    `padding_idx`, `ignore_index`, `pad_sequence`), split into lower-case `_`-separated parts.
+
+    A name counts when a part is in `pad` and, for a keyword argument or a called function (where
+    `padding=1` of a convolution and `F.pad` pad images, not targets), another part is in
+    `pad_companions`; or when the name contains one of `ignore`.
+    """
+
+    pad: frozenset[str]
+    pad_companions: frozenset[str]
+    ignore: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from lossscale_lint.facts.catalog.records import (
     ClipFunction,
     DataLoaderRecord,
     GradientScaleCall,
+    IgnoredTargets,
     LossAt,
     LossKeywords,
     LossKind,
     LossRecord,
     ManualUpdateCall,
     OutputWidthLayers,
+    PaddingWords,
     PenaltyNames,
     OptimizerFamily,
     OptimizerKeywords,
@@ -68,6 +70,14 @@ _LOSS_TABLE: tuple[tuple[str | None, str | None, bool, MeanDivisor], ...] = (
 )
 
 
+# CrossEntropyLoss(weight=None, size_average=None, ignore_index=-100, ...) and
+# cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, ...) (NLL alike):
+# "mean" divides by the summed weights of the targets that are not ignore_index.
+def _ignored_targets(module: bool) -> IgnoredTargets:
+    return IgnoredTargets(weight_keyword="weight", weight_position=0 if module else 2,
+                          ignore_keyword="ignore_index", default_ignore_index=-100)
+
+
 def _loss(name: str, kind: LossKind, legacy: bool, divisor: MeanDivisor) -> LossRecord:
     module = kind is LossKind.MODULE
     return LossRecord(
@@ -78,6 +88,7 @@ def _loss(name: str, kind: LossKind, legacy: bool, divisor: MeanDivisor) -> Loss
         accepts_legacy=legacy,
         max_positional=1 if module else 3,  # only `weight` / input, target, weight in practice
         extra_divisors=_BATCHMEAN if name in _TAKES_BATCHMEAN else (),
+        ignored_targets=_ignored_targets(module) if divisor is MeanDivisor.TARGET_WEIGHTS else None,
     )
 
 
@@ -191,6 +202,7 @@ TENSOR_METHODS = TensorMethods(
     gradient_attribute="grad",
     data_attribute="data",
     loss_scale_method="scale",  # torch.amp.GradScaler.scale(loss)
+    mask_counts=frozenset({"sum", "count_nonzero"}),  # (y != pad).sum(): the valid elements
 )
 
 # --- the names that hold B, K and W ----------------------------------------------------------------
@@ -265,4 +277,12 @@ OUTPUT_WIDTH = OutputWidthLayers(
     container=Reachable("Sequential", ("torch.nn", "torch.nn.modules.container")),
     width_keeping=frozenset({"ReLU", "Sigmoid", "Tanh", "Identity", "Softplus", "GELU", "SiLU", "LeakyReLU",
                              "ELU", "Dropout", "Hardtanh"}),
+)
+
+# Names that show targets are padded or ignored in a script (see PaddingWords).
+PADDING_WORDS = PaddingWords(
+    pad=frozenset({"pad", "padding", "padded"}),
+    pad_companions=frozenset({"id", "idx", "index", "token", "label", "labels", "mask",
+                              "sequence", "sequences", "collate"}),
+    ignore=("ignore_index", "ignore_id", "ignore_label"),
 )

@@ -33,5 +33,8 @@ SETTINGS = SettingNames(
 RETURNED_LOSSES = (
     ReturnedLossRecord(home="transformers", constructors=("from_pretrained", "from_config"),
                        class_markers=("For",), class_suffixes=("LMHeadModel",), loss_attribute="loss",
-                       reduction=Reduction.MEAN, mean_divides_by=MeanDivisor.TOKENS),
+                       reduction=Reduction.MEAN, mean_divides_by=MeanDivisor.TOKENS,
+                       token_class_markers=("CausalLM", "MaskedLM", "LMHead", "Seq2SeqLM", "TokenClassification",
+                                            "ConditionalGeneration", "PreTraining"),
+                       window_count_keyword="num_items_in_batch"),
 )
