@@ -10,7 +10,7 @@ from lossscale_lint.facts import catalog
 from lossscale_lint.facts.batchers import batcher_sites
 from lossscale_lint.facts.flow import FlowTracer
 from lossscale_lint.facts.index import CallSite, CodeIndex, build_index
-from lossscale_lint.facts.model import BatchSizeSource, LossSite, ModuleFacts, OptimizerSite, PaddingClue
+from lossscale_lint.facts.model import BatchSizeSource, LossSite, ModuleFacts, OptimizerSite, IgnoredTargetClue
 from lossscale_lint.facts.resolve import Resolver, Where
 from lossscale_lint.facts.sites import SiteBuilder
 from lossscale_lint.facts.updates import UpdateBuilder
@@ -110,8 +110,8 @@ class Extractor:
             dataloaders=tuple(self.loaders.values()),
             accelerators=tuple(self.accelerators.values()),
             batch_sizes=tuple(self.batch_sizes()),
-            padding_clues=tuple(PaddingClue(kind=kind, source=self.index.code(node), span=self.index.span(node),
-                                            subject=subject) for kind, node, subject in self.index.padding_clues),
+            ignored_target_clues=tuple(IgnoredTargetClue(kind=kind, source=self.index.code(node), span=self.index.span(node))
+                                       for kind, node in self.index.ignored_target_clues),
         )
 
 

@@ -14,7 +14,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lossscale_lint.diagnostics import Span
 from lossscale_lint.facts import catalog
-from lossscale_lint.facts.padding import PaddingCollector
+from lossscale_lint.facts.padding import IgnoredTargetClues
 from lossscale_lint.facts.walk import Walker
 
 MODULE_SCOPE = 0
@@ -94,8 +94,8 @@ class CodeIndex:
     # For another module of the project read to follow an import: its path as reported (spans
     # made here carry it). None for the file being checked.
     path: str | None = None
-    # Clues that targets are padded or ignored (`facts/padding.py`): (kind, node, subject).
-    padding_clues: list[tuple[str, cst.CSTNode, str | None]] = field(default_factory=list)
+    # Clues that targets take the default ignore index (`facts/padding.py`): (kind, node).
+    ignored_target_clues: list[tuple[str, cst.CSTNode]] = field(default_factory=list)
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range: CodeRange = self.positions[node]
@@ -157,7 +157,7 @@ class _Collector(Walker):
         self.loops: list[cst.CSTNode] = []
         self.skip_guards: list[list[cst.BaseExpression]] = [[]]
         self.no_grad_depth = 0
-        self.padding = PaddingCollector()
+        self.ignored_targets = IgnoredTargetClues()
 
     # -- scopes ---------------------------------------------------------------------------
     @property
@@ -339,23 +339,13 @@ class _Collector(Walker):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.index.calls.append(CallSite(node=node, **self._context(node)))
-        self.padding.strict(node.func)
 
-    # -- clues that targets are padded (facts/padding.py) --------------------------------------
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self.padding.strict(node.keyword)
-
-    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-        self.padding.strict(node.name)
-
+    # -- clues that targets take the default ignore index (facts/padding.py) ---------------------
     def visit_Name(self, node: cst.Name) -> None:
-        self.padding.name(node)
+        self.ignored_targets.name(node)
 
     def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
-        self.padding.unary(node)
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        self.padding.comparison(node, dotted_name(node.left))
+        self.ignored_targets.unary(node)
 
 
 def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:
@@ -379,5 +369,5 @@ def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:
     )
     collector = _Collector(index)
     collector.walk(module)
-    index.padding_clues = collector.padding.clues
+    index.ignored_target_clues = collector.ignored_targets.clues
     return index

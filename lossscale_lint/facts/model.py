@@ -401,15 +401,14 @@ BackwardSite = UpdateSite
 
 
 @record
-class PaddingClue:
-    """Something in a module's text that shows targets may be padded or ignored: the literal of a
-    loss's default ignore index (`-100`), a name like `pad_token_id` or `ignore_index`
-    (catalog: PaddingWords), or a `!=` comparison of a name (`labels != pad`), whose `subject` it is."""
+class IgnoredTargetClue:
+    """Something in a module's text that shows targets take a loss's default ignore index: its
+    literal (`-100`) or a name that holds it or pads labels with it (`IGNORE_INDEX`,
+    `DataCollatorForSeq2Seq`; catalog: IgnoredTargetNames)."""
 
-    kind: Literal["ignore_value", "name", "comparison"]
+    kind: Literal["ignore_value", "name"]
     source: str
     span: Span
-    subject: str | None = None
 
 
 @record
@@ -421,7 +420,7 @@ class ModuleFacts:
     dataloaders: tuple[DataLoaderSite, ...] = ()
     accelerators: tuple[AcceleratorSite, ...] = ()
     batch_sizes: tuple[BatchSizeSource, ...] = ()
-    padding_clues: tuple[PaddingClue, ...] = ()
+    ignored_target_clues: tuple[IgnoredTargetClue, ...] = ()
 
     @property
     def backwards(self) -> tuple[UpdateSite, ...]:

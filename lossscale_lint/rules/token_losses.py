@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity, Span
 from lossscale_lint.facts.model import (
-    DataTerm, LossSite, ModuleFacts, PaddingClue, Reduction, ScaleOp, ScaleRole, UpdateSite, Value,
+    DataTerm, IgnoredTargetClue, LossSite, ModuleFacts, Reduction, ScaleOp, ScaleRole, UpdateSite, Value,
 )
 from lossscale_lint.rules.base import Rule, RuleContext
 
@@ -41,14 +41,10 @@ def _loss_written(loss: LossSite) -> str:
     return f'`{loss.name}(reduction="none"{"".join(", " + e for e in extra)})`'
 
 
-def _padding_clue(term: DataTerm, facts: ModuleFacts) -> PaddingClue | None:
-    """Evidence in the file that targets take the default ignore index: the literal, a `!=` mask on
-    one of the loss's tensor arguments, or a padding or ignore name (in that order of preference)."""
-    clues = [c for c in facts.padding_clues if c.kind != "comparison" or c.subject in term.tensor_args]
-    return min(clues, key=lambda c: _CLUE_PREFERENCE[c.kind], default=None)
-
-
-_CLUE_PREFERENCE = {"ignore_value": 0, "comparison": 1, "name": 2}
+def _ignored_target_clue(facts: ModuleFacts) -> IgnoredTargetClue | None:
+    """Evidence in the file that targets take the default ignore index: its literal first, else a
+    name that holds it or a collator that pads labels with it."""
+    return min(facts.ignored_target_clues, key=lambda c: c.kind != "ignore_value", default=None)
 
 
 def _words(ignores: bool, weighted: bool) -> tuple[str, str, str, str]:
@@ -72,7 +68,7 @@ def check_none_mean_over_ignored(ctx: RuleContext) -> Iterator[Diagnostic]:
                     or not _keeps_every_element_divisor(term.ops)):
                 continue
             weighted = loss.class_weights is not None
-            clue = _padding_clue(term, ctx.facts) if loss.ignore_index is None else None
+            clue = _ignored_target_clue(ctx.facts) if loss.ignore_index is None else None
             ignores = loss.ignore_index is not None or clue is not None
             if not (ignores or weighted):
                 continue  # a plain classifier: no target is ignored, `.mean()` is the mean
@@ -82,9 +78,9 @@ def check_none_mean_over_ignored(ctx: RuleContext) -> Iterator[Diagnostic]:
             written = _loss_written(loss)
             related = [Related(span=loss.call_span, message='the loss with reduction="none" is made here')]
             if clue is not None:
-                written += (f", which ignores targets equal to {ignored} by default (this file pads or ignores "
-                            f"targets: `{clue.source}` at line {clue.span.line}),")
-                related.append(Related(span=clue.span, message="targets are padded or ignored here"))
+                written += (f", which ignores targets equal to {ignored} by default (and this file sets targets "
+                            f"to it: `{clue.source}` at line {clue.span.line}),")
+                related.append(Related(span=clue.span, message=f"targets set to {ignored} here"))
             count = f"(target != {ignored}).sum()" if ignores else "target.numel()"
             divisor = f"weight[target][target != {ignored}].sum()" if ignores and weighted else (
                 "weight[target].sum()" if weighted else count)

@@ -427,18 +427,12 @@ class PenaltyNames:
 
 
 @dataclass(frozen=True)
-class PaddingWords:
-    """Identifiers that show a script pads or ignores targets (`PAD`, `pad_token_id`,
-    `padding_idx`, `ignore_index`, `pad_sequence`), split into lower-case `_`-separated parts.
+class IgnoredTargetNames:
+    """Identifiers that show a script sets targets to the default ignore index: a name containing
+    one of `parts`, lower-cased (`IGNORE_INDEX`, `ignore_label`, `DataCollatorForSeq2Seq`, whose
+    `label_pad_token_id` defaults to -100)."""
 
-    A name counts when a part is in `pad` and, for a keyword argument or a called function (where
-    `padding=1` of a convolution and `F.pad` pad images, not targets), another part is in
-    `pad_companions`; or when the name contains one of `ignore`.
-    """
-
-    pad: frozenset[str]
-    pad_companions: frozenset[str]
-    ignore: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
 @dataclass(frozen=True)

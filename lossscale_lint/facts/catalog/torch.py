@@ -11,6 +11,7 @@ from lossscale_lint.facts.catalog.records import (
     ClipFunction,
     DataLoaderRecord,
     GradientScaleCall,
+    IgnoredTargetNames,
     IgnoredTargets,
     LossAt,
     LossKeywords,
@@ -18,7 +19,6 @@ from lossscale_lint.facts.catalog.records import (
     LossRecord,
     ManualUpdateCall,
     OutputWidthLayers,
-    PaddingWords,
     PenaltyNames,
     OptimizerFamily,
     OptimizerKeywords,
@@ -279,10 +279,5 @@ OUTPUT_WIDTH = OutputWidthLayers(
                              "ELU", "Dropout", "Hardtanh"}),
 )
 
-# Names that show targets are padded or ignored in a script (see PaddingWords).
-PADDING_WORDS = PaddingWords(
-    pad=frozenset({"pad", "padding", "padded"}),
-    pad_companions=frozenset({"id", "idx", "index", "token", "label", "labels", "mask",
-                              "sequence", "sequences", "collate"}),
-    ignore=("ignore_index", "ignore_id", "ignore_label"),
-)
+# Names that show a script sets targets to -100 (see IgnoredTargetNames).
+IGNORED_TARGET_NAMES = IgnoredTargetNames(parts=("ignore_index", "ignore_id", "ignore_label", "ignore_token"))

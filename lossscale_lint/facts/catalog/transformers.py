@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lossscale_lint.facts.catalog.records import (
+    IgnoredTargetNames,
     OptimizerFamily,
     OptimizerKeywords,
     OptimizerRecord,
@@ -38,3 +39,7 @@ RETURNED_LOSSES = (
                                             "ConditionalGeneration", "PreTraining"),
                        window_count_keyword="num_items_in_batch"),
 )
+
+# Collators whose `label_pad_token_id` defaults to -100 (language modelling, seq2seq, token
+# classification): labels padded with the loss's default ignore index.
+IGNORED_TARGET_NAMES = IgnoredTargetNames(parts=("datacollatorfor",))
