@@ -10,7 +10,15 @@ from lossscale_lint.facts import catalog
 from lossscale_lint.facts.batchers import batcher_sites
 from lossscale_lint.facts.flow import FlowTracer
 from lossscale_lint.facts.index import CallSite, CodeIndex, build_index, dotted_name
-from lossscale_lint.facts.model import BatchSizeSource, LossSite, ModuleFacts, OptimizerSite, ScaleRole, WorldScaledName
+from lossscale_lint.facts.model import (
+    BatchSizeSource,
+    IgnoredTargetClue,
+    LossSite,
+    ModuleFacts,
+    OptimizerSite,
+    ScaleRole,
+    WorldScaledName,
+)
 from lossscale_lint.facts.resolve import Resolver, Where
 from lossscale_lint.facts.sites import SiteBuilder
 from lossscale_lint.facts.updates import UpdateBuilder
@@ -141,6 +149,8 @@ class Extractor:
             data_parallel=tuple(self.data_parallel),
             gathers=tuple(self.gathers),
             world_scaled_names=tuple(self.world_scaled_names()),
+            ignored_target_clues=tuple(IgnoredTargetClue(kind=kind, source=self.index.code(node), span=self.index.span(node))
+                                       for kind, node in self.index.ignored_target_clues),
         )
 
 

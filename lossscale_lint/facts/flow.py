@@ -23,6 +23,7 @@ from lossscale_lint.facts.model import (
     PenaltyTerm,
     Reduction,
     ScaleOp,
+    ScaleRole,
     Value,
 )
 from lossscale_lint.facts.flow_algebra import AlgebraMixin, weighted_per_sample
@@ -77,7 +78,7 @@ class FlowTracer(RoleMixin, AlgebraMixin):
                 terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
                                       invocation_scope=node.invocation_scope, tensor_args=node.tensor_args,
                                       entry_span=node.entry_span, batch_length=node.batch_length,
-                                      elements_per_example=node.elements_per_example))
+                                      elements_per_example=node.elements_per_example, mean_span=node.mean_span))
             elif isinstance(node, Penalty):
                 index = node.index or self.index
                 penalties.append(PenaltyTerm(span=index.span(node.expr), source=index.code(node.expr), ops=ops))
@@ -196,7 +197,11 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             return self._term(site, where)
         if dotted_name(func) == catalog.BUILTINS.adder and len(call.args) == 1 and call.args[0].keyword is None:
             return self._sum_of(where, call.args[0].value, depth)
-        reduction = catalog.REDUCTION_METHODS.get(method) if method else catalog.REDUCTION_FUNCTIONS.get(qualified)
+        reduction = catalog.REDUCTION_FUNCTIONS.get(qualified)
+        if reduction is not None:
+            method = None  # `torch.mean(x)`: a function of its argument, not a method of `torch`
+        elif method:
+            reduction = catalog.REDUCTION_METHODS.get(method)
         if reduction is not None:
             receiver = func.value if method else (call.args[0].value if call.args else None)
             if receiver is None:
@@ -258,14 +263,18 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             if not over_batch:
                 return inner  # a sum over other dims keeps one value per sample
             span = self.index.span(call) if kind is Reduction.SUM else None
-            return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args, inner.entry_span)
+            mean = self.index.span(call) if kind is Reduction.MEAN else None
+            return Term(inner.loss, kind, span, inner.invocation_scope, inner.tensor_args, inner.entry_span,
+                        mean_span=mean)
         if isinstance(inner, Term):
             return inner  # already a scalar: summing it again changes nothing
         weighted = weighted_per_sample(inner)
         if weighted is not None and over_batch:  # `(per_sample * mask).sum()`: the weights stay ops
             term, ops = weighted
             span = self.index.span(call) if kind is Reduction.SUM else None
-            reduced = Term(term.loss, kind, span, term.invocation_scope, term.tensor_args, term.entry_span)
+            mean = self.index.span(call) if kind is Reduction.MEAN else None
+            reduced = Term(term.loss, kind, span, term.invocation_scope, term.tensor_args, term.entry_span,
+                           mean_span=mean)
             for op in ops:
                 reduced = Scaled(reduced, op)
             return reduced
@@ -317,8 +326,10 @@ class FlowTracer(RoleMixin, AlgebraMixin):
     def _op(self, op: str, factor: Where, node: cst.CSTNode) -> ScaleOp:
         value: Value = self.resolver.value(factor)
         operand = self.index.code(node.left) if isinstance(node, cst.BinaryOperation) else None
-        return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node),
-                       scope=self.index.scopes[factor.scope].name, operand=operand)
+        role = self.role(factor)
+        return ScaleOp(op=op, factor=value, role=role, span=self.index.span(node),
+                       scope=self.index.scopes[factor.scope].name, operand=operand,
+                       counts_mask=role is ScaleRole.BATCH_LENGTH and self.counts_mask(factor))
 
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""

@@ -55,10 +55,11 @@ class AlgebraMixin:
         name = dotted_name(where.expr) or ""
         return catalog.LOADER_NAME_WORD in name.rpartition(".")[2].lower()
 
-    def _returned_loss(self, where: Where) -> Term | None:
+    def _returned_loss(self, where: Where) -> Term | Scaled | None:
         """`outputs.loss` / `outputs["loss"]` where `outputs` is what a catalog-known library model
         (`AutoModelForCausalLM.from_pretrained(...)`) returned: its own loss, with the catalog's
-        reduction. Any other model's returned loss stays a value of unknown reduction."""
+        reduction (divided by the count the call passes as the window's token count, if it does).
+        Any other model's returned loss stays a value of unknown reduction."""
         expr = where.expr
         if isinstance(expr, cst.Attribute):
             field = expr.attr.value
@@ -78,8 +79,13 @@ class AlgebraMixin:
         record, model_class = known
         span = self.index.span(call)
         site = LossSite(kind="model", name=f"{model_class}.{field}", call_span=span,
-                        reduction=record.reduction, mean_divides_by=record.mean_divides_by)
-        return Term(site, record.reduction, None, self.index.scopes[where.scope].name)
+                        reduction=record.reduction, mean_divides_by=record.mean_divides_by,
+                        token_mean=record.averages_tokens(model_class))
+        term = Term(site, record.reduction, None, self.index.scopes[where.scope].name)
+        # `model(**batch, num_items_in_batch=n)`: the summed token loss divided by the caller's n.
+        count = next((a.value for a in call.args if a.keyword is not None
+                      and a.keyword.value == record.window_count_keyword), None)
+        return term if count is None else Scaled(term, self._op("div", Where(count, made.scope, made.position), call))
 
     def _summed_over_items(self, binding, added, where: Where):
         """`loss += criterion(model(x), y)` in a loop over the samples of a batch, used after the

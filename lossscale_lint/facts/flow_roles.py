@@ -53,6 +53,23 @@ class RoleMixin:
             return ScaleRole.CONSTANT  # a known number with a name that says nothing more
         return ScaleRole.OTHER
 
+    def counts_mask(self, where: Where, depth: int = 0) -> bool:
+        """`mask.sum()`, `(y != pad).sum().float()`, a name bound to one: the ones of a mask of
+        this batch (its valid elements)."""
+        expr = where.expr
+        while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+               and expr.func.attr.value in TENSOR.count_conversions | TENSOR.transparent):
+            expr = expr.func.value
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if depth > MAX_DEPTH or binding is None or binding.kind != "assign" or binding.value is None:
+                return False
+            return self.counts_mask(Where(binding.value, binding.scope, binding.position), depth + 1)
+        if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                and expr.func.attr.value in TENSOR.mask_counts):
+            return False
+        return self.role(Where(expr.func.value, where.scope, where.position)) is ScaleRole.MASK
+
     def batch_scaling(self, where: Where) -> str | None:
         """"div"/"mul" when the expression (through its names) divides/multiplies by the batch size."""
         return self.scaling(where, (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH))

@@ -14,6 +14,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lossscale_lint.diagnostics import Span
 from lossscale_lint.facts import catalog
+from lossscale_lint.facts.padding import IgnoredTargetClues
 from lossscale_lint.facts.walk import Walker
 
 MODULE_SCOPE = 0
@@ -99,6 +100,8 @@ class CodeIndex:
     # Assignments to attributes the bindings do not track (`args.batch_size = int(args.batch_size /
     # ngpus)`): the target as written, the value, and where (scope, position).
     attribute_assignments: list[tuple[str, cst.BaseExpression, int, tuple[int, int]]] = field(default_factory=list)
+    # Clues that targets take the default ignore index (`facts/padding.py`): (kind, node).
+    ignored_target_clues: list[tuple[str, cst.CSTNode]] = field(default_factory=list)
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range: CodeRange = self.positions[node]
@@ -160,6 +163,7 @@ class _Collector(Walker):
         self.loops: list[cst.CSTNode] = []
         self.skip_guards: list[list[cst.BaseExpression]] = [[]]
         self.no_grad_depth = 0
+        self.ignored_targets = IgnoredTargetClues()
 
     # -- scopes ---------------------------------------------------------------------------
     @property
@@ -346,6 +350,12 @@ class _Collector(Walker):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.index.attribute_names.add(node.attr.value)
+    # -- clues that targets take the default ignore index (facts/padding.py) ---------------------
+    def visit_Name(self, node: cst.Name) -> None:
+        self.ignored_targets.name(node)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        self.ignored_targets.unary(node)
 
 
 def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:
@@ -367,5 +377,7 @@ def build_index(module: cst.Module, path: str | None = None) -> CodeIndex:
         functions={},
         path=path,
     )
-    _Collector(index).walk(module)
+    collector = _Collector(index)
+    collector.walk(module)
+    index.ignored_target_clues = collector.ignored_targets.clues
     return index

@@ -115,6 +115,16 @@ class LossSite:
     mean_divides_by: MeanDivisor = MeanDivisor.UNKNOWN
     # The reduction that divides by B when "mean" divides by every element (KLDivLoss's "batchmean").
     per_sample_reduction: Reduction | None = None
+    # For a loss whose "mean" divides by the summed weights of the non-ignored targets
+    # (CrossEntropy, NLL): `ignore_index=` and the class `weight=` when written (a literal None
+    # weight is no weight), and the target value it ignores when `ignore_index` is not written.
+    ignore_index: Value | None = None
+    class_weights: Value | None = None
+    default_ignore_index: int | None = None
+    # A library model's loss that is a mean over the valid label tokens of each batch (a language
+    # model's `outputs.loss`; catalog: ReturnedLossRecord.token_class_markers). Passed a count
+    # (`num_items_in_batch=n`), it is the token sum divided by n: a division op of the data term.
+    token_mean: bool = False
 
     @property
     def mean_is_per_sample(self) -> bool:
@@ -151,6 +161,9 @@ class ScaleOp:
     operand: str | None = None
     # For `x = x / k` or `x /= k` alone on its line(s): the whole lines, which a fix can delete.
     statement_span: Span | None = None
+    # The factor counts the ones of a mask (`mask.sum()`, `(y != pad).sum()`): the
+    # number of valid elements (tokens) of this batch.
+    counts_mask: bool = False
 
 
 @record
@@ -175,6 +188,10 @@ class DataTerm:
     # D, the values per example of the loss's input when the model says so (`nn.Linear(64, 1)`: 1);
     # an element-wise mean divides by B*D.
     elements_per_example: int | None = None
+    # Where a per-element loss (reduction "none") is averaged by a hand-written `.mean()` /
+    # `torch.mean(...)` (its reduction is then MEAN over every element, ignored targets included,
+    # not the loss's own "mean"); None for any other reduction.
+    mean_span: Span | None = None
 
 
 @record
@@ -410,6 +427,17 @@ BackwardSite = UpdateSite
 
 
 @record
+class IgnoredTargetClue:
+    """Something in a module's text that shows targets take a loss's default ignore index: its
+    literal (`-100`) or a name that holds it or pads labels with it (`IGNORE_INDEX`,
+    `DataCollatorForSeq2Seq`; catalog: IgnoredTargetNames)."""
+
+    kind: Literal["ignore_value", "name"]
+    source: str
+    span: Span
+
+
+@record
 class ModuleFacts:
     path: str
     losses: tuple[LossSite, ...] = ()
@@ -418,6 +446,7 @@ class ModuleFacts:
     dataloaders: tuple[DataLoaderSite, ...] = ()
     accelerators: tuple[AcceleratorSite, ...] = ()
     batch_sizes: tuple[BatchSizeSource, ...] = ()
+    ignored_target_clues: tuple[IgnoredTargetClue, ...] = ()
     data_parallel: tuple[DataParallelSite, ...] = ()
     # Calls that gather tensors from every rank (`dist.all_gather`, `accelerator.gather`, a
     # `GatherLayer`): a loss built from them may legitimately be multiplied by the world size.

@@ -102,6 +102,14 @@ class SiteBuilder:
                                              and a.keyword.value in words.legacy and a is not kept])
         if len(positional(node)) > record.max_positional or any(a.star for a in node.args):
             reduction = Reduction.UNKNOWN  # legacy flags may hide in positional or **kwargs
+        ignore_index = class_weights = default_ignore = None
+        if (targets := record.ignored_targets) is not None:
+            default_ignore = targets.default_ignore_index
+            ignore_arg = keyword(node, targets.ignore_keyword)
+            ignore_index = self._value(ignore_arg.value, call) if ignore_arg is not None else None
+            weight = argument(node, targets.weight_keyword, targets.weight_position)
+            if weight is not None and not (isinstance(weight, cst.Name) and weight.value == "None"):
+                class_weights = self._value(weight, call)
         return LossSite(
             kind=record.kind.value,
             name=record.name,
@@ -115,6 +123,9 @@ class SiteBuilder:
             reduction_value=reduction_value,
             mean_divides_by=record.mean_divisor,
             per_sample_reduction=record.per_sample_reduction,
+            ignore_index=ignore_index,
+            class_weights=class_weights,
+            default_ignore_index=default_ignore,
         )
 
     def _removal_spans(self, call: cst.Call, removed: list[cst.Arg]):

@@ -28,6 +28,7 @@ from lossscale_lint.facts.catalog import (
 )
 from lossscale_lint.facts.catalog.records import (
     AcceleratorRecord,
+    IgnoredTargetNames,
     ClipFunction,
     DataLoaderRecord,
     DataParallelRecord,
@@ -51,6 +52,11 @@ MODULES: tuple[ModuleType, ...] = (*FRAMEWORKS, python)
 
 def _joined(table: str) -> tuple:
     return tuple(record for module in FRAMEWORKS for record in getattr(module, table, ()))
+
+
+def _joined_one(name: str) -> tuple:
+    """The one record `name` of every framework that declares it."""
+    return tuple(getattr(module, name) for module in FRAMEWORKS if hasattr(module, name))
 
 
 # --- the catalog engineer's tables: losses, optimizers, the calls the sites read --------------------
@@ -78,6 +84,10 @@ TERM_STACKER = torch.TERM_STACKER
 PENALTIES = torch.PENALTIES
 LOADER_NAME_WORD = torch.LOADER_NAME_WORD
 OUTPUT_WIDTH = torch.OUTPUT_WIDTH
+IGNORED_TARGET_NAMES = IgnoredTargetNames(parts=tuple(part for record in _joined_one("IGNORED_TARGET_NAMES")
+                                                      for part in record.parts))
+# The target values losses skip by default (-100): the literal in a script shows it pads targets.
+DEFAULT_IGNORE_INDICES = frozenset(r.ignored_targets.default_ignore_index for r in LOSSES if r.ignored_targets)
 ARGPARSE = python.ARGPARSE
 BUILTINS = python.BUILTINS
 
@@ -228,7 +238,7 @@ __all__ = [
     "CLIPS", "CLIP_FUNCTIONS", "DATA_PARALLEL", "DATALOADERS", "DATALOADER_NAMES", "FRAMEWORKS", "GradientReduction", "LEARNING_RATE_NAMES",
     "LEGACY_TO_REDUCTION", "LOSSES", "LOSS_FUNCTIONS", "LOSS_MODULES", "MODEL_BASE", "MODEL_FORWARD", "MODEL_HOME",
     "MODEL_WRAPPERS",
-    "LOADER_NAME_WORD", "MODULES", "NO_GRAD_CONTEXTS", "OUTPUT_WIDTH", "PENALTIES", "RETURNED_LOSSES", "TERM_STACKER",
+    "LOADER_NAME_WORD", "MODULES", "NO_GRAD_CONTEXTS", "OUTPUT_WIDTH", "IGNORED_TARGET_NAMES", "DEFAULT_IGNORE_INDICES", "PENALTIES", "RETURNED_LOSSES", "TERM_STACKER",
     "OPTIMIZERS", "REDUCTIONS", "REDUCTION_FUNCTIONS", "REDUCTION_METHODS", "REDUCTION_STRINGS",
     "SAME_OBJECT_CALLS", "TENSOR_METHODS", "WORLD_SIZE_FUNCTIONS", "WORLD_SIZE_NAMES", "accelerator_record",
     "clip_record", "data_parallel_record", "dataloader_record", "is_gather", "is_no_grad_context", "is_world_size_function", "known_names",

@@ -59,6 +59,18 @@ class LossKeywords:
 
 
 @dataclass(frozen=True)
+class IgnoredTargets:
+    """How a loss leaves targets out of its "mean" (CrossEntropy / NLL): the class weights it
+    divides by the sum of (`weight=`, with its positional index) and the target value it skips
+    (`ignore_index=`, and its default when not written)."""
+
+    weight_keyword: str
+    weight_position: int
+    ignore_keyword: str
+    default_ignore_index: int
+
+
+@dataclass(frozen=True)
 class LossRecord:
     callable: Reachable
     kind: LossKind
@@ -70,6 +82,9 @@ class LossRecord:
     max_positional: int = 1
     # The reduction strings the call accepts beyond the common ones, with their divisor.
     extra_divisors: tuple[tuple[Reduction, MeanDivisor], ...] = ()
+    # For a "mean" over the summed target weights: where the weights and the ignored target are
+    # passed (None: the loss has neither).
+    ignored_targets: IgnoredTargets | None = None
 
     @property
     def name(self) -> str:
@@ -190,6 +205,8 @@ class TensorMethods:
     data_attribute: str  # p.data / p.grad.data: the same tensor without autograd
     # A loss-scaling wrapper that returns its one argument scaled by a constant (GradScaler.scale).
     loss_scale_method: str | None = None
+    # Methods that count the ones of a mask (`mask.sum()`): the valid elements of this batch.
+    mask_counts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -376,6 +393,16 @@ class ReturnedLossRecord:
     loss_attribute: str  # `outputs.loss`, `outputs["loss"]`
     reduction: Reduction
     mean_divides_by: MeanDivisor
+    # Class names (containing one of these) whose loss is a mean over the micro-batch's valid label
+    # tokens (`labels != -100`), a count that changes from batch to batch: language-model and
+    # token-classification heads (a sequence classifier's loss is a mean over samples).
+    token_class_markers: tuple[str, ...] = ()
+    # The forward keyword that makes the loss a sum divided by a count the caller passes (the
+    # token count of the whole accumulation window): `num_items_in_batch=`.
+    window_count_keyword: str | None = None
+
+    def averages_tokens(self, model_class: str) -> bool:
+        return any(marker in model_class for marker in self.token_class_markers)
 
     def model_class(self, qualified: str) -> str | None:
         """The model class a constructor call `qualified` builds, when this record covers it."""
@@ -400,6 +427,15 @@ class PenaltyNames:
 
     words: frozenset[str]
     module_iterators: frozenset[str]  # model.modules(): the layers a Bayesian net keeps its KL in
+
+
+@dataclass(frozen=True)
+class IgnoredTargetNames:
+    """Identifiers that show a script sets targets to the default ignore index: a name containing
+    one of `parts`, lower-cased (`IGNORE_INDEX`, `ignore_label`, `DataCollatorForSeq2Seq`, whose
+    `label_pad_token_id` defaults to -100)."""
+
+    parts: tuple[str, ...]
 
 
 @dataclass(frozen=True)

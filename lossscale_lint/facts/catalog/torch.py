@@ -13,6 +13,8 @@ from lossscale_lint.facts.catalog.records import (
     DataParallelRecord,
     GatherNames,
     GradientScaleCall,
+    IgnoredTargetNames,
+    IgnoredTargets,
     LossAt,
     LossKeywords,
     LossKind,
@@ -70,6 +72,14 @@ _LOSS_TABLE: tuple[tuple[str | None, str | None, bool, MeanDivisor], ...] = (
 )
 
 
+# CrossEntropyLoss(weight=None, size_average=None, ignore_index=-100, ...) and
+# cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, ...) (NLL alike):
+# "mean" divides by the summed weights of the targets that are not ignore_index.
+def _ignored_targets(module: bool) -> IgnoredTargets:
+    return IgnoredTargets(weight_keyword="weight", weight_position=0 if module else 2,
+                          ignore_keyword="ignore_index", default_ignore_index=-100)
+
+
 def _loss(name: str, kind: LossKind, legacy: bool, divisor: MeanDivisor) -> LossRecord:
     module = kind is LossKind.MODULE
     return LossRecord(
@@ -80,6 +90,7 @@ def _loss(name: str, kind: LossKind, legacy: bool, divisor: MeanDivisor) -> Loss
         accepts_legacy=legacy,
         max_positional=1 if module else 3,  # only `weight` / input, target, weight in practice
         extra_divisors=_BATCHMEAN if name in _TAKES_BATCHMEAN else (),
+        ignored_targets=_ignored_targets(module) if divisor is MeanDivisor.TARGET_WEIGHTS else None,
     )
 
 
@@ -193,6 +204,7 @@ TENSOR_METHODS = TensorMethods(
     gradient_attribute="grad",
     data_attribute="data",
     loss_scale_method="scale",  # torch.amp.GradScaler.scale(loss)
+    mask_counts=frozenset({"sum", "count_nonzero"}),  # (y != pad).sum(): the valid elements
 )
 
 # --- data parallelism (section 2.4): DDP and FSDP average the ranks' gradients -------------------
@@ -285,3 +297,6 @@ OUTPUT_WIDTH = OutputWidthLayers(
     width_keeping=frozenset({"ReLU", "Sigmoid", "Tanh", "Identity", "Softplus", "GELU", "SiLU", "LeakyReLU",
                              "ELU", "Dropout", "Hardtanh"}),
 )
+
+# Names that show a script sets targets to -100 (see IgnoredTargetNames).
+IGNORED_TARGET_NAMES = IgnoredTargetNames(parts=("ignore_index", "ignore_id", "ignore_label", "ignore_token"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lossscale_lint.facts.catalog.records import (
+    IgnoredTargetNames,
     OptimizerFamily,
     OptimizerKeywords,
     OptimizerRecord,
@@ -33,5 +34,12 @@ SETTINGS = SettingNames(
 RETURNED_LOSSES = (
     ReturnedLossRecord(home="transformers", constructors=("from_pretrained", "from_config"),
                        class_markers=("For",), class_suffixes=("LMHeadModel",), loss_attribute="loss",
-                       reduction=Reduction.MEAN, mean_divides_by=MeanDivisor.TOKENS),
+                       reduction=Reduction.MEAN, mean_divides_by=MeanDivisor.TOKENS,
+                       token_class_markers=("CausalLM", "MaskedLM", "LMHead", "Seq2SeqLM", "TokenClassification",
+                                            "ConditionalGeneration", "PreTraining"),
+                       window_count_keyword="num_items_in_batch"),
 )
+
+# Collators whose `label_pad_token_id` defaults to -100 (language modelling, seq2seq, token
+# classification): labels padded with the loss's default ignore index.
+IGNORED_TARGET_NAMES = IgnoredTargetNames(parts=("datacollatorfor",))
