@@ -110,14 +110,21 @@ def _accumulation(update: UpdateSite) -> tuple[Value, tuple[Related, ...]] | Non
     return None
 
 
-def _token_mean(term: DataTerm) -> str | None:
+def _token_mean(term: DataTerm, facts: ModuleFacts) -> str | None:
     """What makes the term a mean over the valid tokens of its micro-batch, in words; None when it
     is not clearly one."""
     loss = term.loss
     if term.reduction is not Reduction.MEAN and term.reduction is not Reduction.SUM:
         return None
     if term.reduction is Reduction.MEAN and loss.token_mean:
-        return f"`{loss.name}` (the model's mean over the micro-batch's label tokens)"
+        # Only when labels can be ignored (-100 in the file, a collator that pads with it): texts
+        # packed into fixed blocks (`labels = input_ids.clone()`) give every micro-batch the same
+        # token count, and the mean of means is then the full-batch mean.
+        clue = _ignored_target_clue(facts)
+        if clue is None:
+            return None
+        return (f"`{loss.name}` (the model's mean over the micro-batch's label tokens, with labels ignored "
+                f"where they are `{clue.source}`, line {clue.span.line})")
     if (term.reduction is Reduction.MEAN and term.mean_span is None and loss.reduction is Reduction.MEAN
             and loss.ignore_index is not None):
         return f"`{loss.name}(ignore_index={loss.ignore_index.source})` (a mean over the micro-batch's valid targets)"
@@ -136,7 +143,7 @@ def check_token_mean_accumulation(ctx: RuleContext) -> Iterator[Diagnostic]:
         if any(op.role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT)
                for term in flow.scaled_terms for op in (*term.ops, *update.gradient_scale)):
             continue  # divided by a count we cannot classify: perhaps the window's token count
-        found = next(((term, what) for term in flow.data_terms if (what := _token_mean(term)) is not None), None)
+        found = next(((term, what) for term in flow.data_terms if (what := _token_mean(term, ctx.facts)) is not None), None)
         if found is None:
             continue
         term, what = found
