@@ -293,6 +293,20 @@ class AccumulationGuard:
 
     steps: Value  # K
     span: Span  # the guarding condition
+    # The last window of a pass over the batches (facts/windows.py), for `(i + 1) % K == 0` on the
+    # index of `for i, batch in enumerate(loader)` around the backward and the step: the counter
+    # restarts every pass, so a pass of N batches ends with a window of N mod K micro-batches.
+    counts_loop_batches: bool = False
+    # The guard may also fire on the last batch (`or (i + 1) == len(loader)`: any `or` alternative,
+    # or another step inside the loop).
+    flushes_last_batch: bool = False
+    # N, the number of batches of that loop when statically known (`enumerate(range(10))`).
+    batches: int | None = None
+    # What happens to the micro-batches of a short last window the guard does not step: "stepped"
+    # by a step after the loop, "zeroed" by a `zero_grad()` before the loop, "carried" into the
+    # next pass's first window (nothing zeroes them and an epoch loop around it in the same
+    # function runs it again), "unapplied" (no loop around it here: run once, or by callers).
+    leftover: Literal["stepped", "zeroed", "carried", "unapplied"] | None = None
 
 
 @record
