@@ -84,7 +84,7 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             else:
                 index = node.index or self.index
                 others.append(OtherTerm(source=index.code(node.expr), span=index.span(node.expr),
-                                        ops=ops, produced=node.produced))
+                                        ops=ops, produced=node.produced, reduction=node.reduced))
 
         walk(tree, ())
         if not terms and not any(o.produced for o in others):
@@ -183,8 +183,31 @@ class FlowTracer(RoleMixin, AlgebraMixin):
     def _additive(self, where: Where, depth: int):
         traced = self.trace(where, depth + 1)
         if isinstance(traced, Opaque):
-            return self._penalty_or_none(where) or traced
+            return self._penalty_or_none(where) or self._weighted_by_batch(where, depth) or traced
         return traced
+
+    def _weighted_by_batch(self, where: Where, depth: int) -> Scaled | None:
+        """A term of a sum we cannot follow, times (or over) a coefficient made from the batch
+        size: `kld_weight * kl` with `kld_weight = batch_size / num_train`. The coefficient stays
+        an op of the term, so that the term's weight against the others can be read."""
+        expr = where.expr
+        if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Multiply, cst.Divide))):
+            return None
+        left = Where(expr.left, where.scope, where.position)
+        right = Where(expr.right, where.scope, where.position)
+        powers = (self.batch_power(left), self.batch_power(right))
+        if isinstance(expr.operator, cst.Divide):
+            term, factor, op = (left, right, "div") if powers[1] and not powers[0] else (None, None, None)
+        elif powers[0] and not powers[1]:
+            term, factor, op = right, left, "mul"
+        elif powers[1] and not powers[0]:
+            term, factor, op = left, right, "mul"
+        else:
+            return None
+        if term is None:
+            return None
+        inner = self.trace(term, depth + 1)
+        return Scaled(inner, self._op(op, factor, expr)) if isinstance(inner, Opaque) else None
 
     def _trace_call(self, where: Where, depth: int):
         call = where.expr
@@ -196,6 +219,9 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             return self._term(site, where)
         if dotted_name(func) == catalog.BUILTINS.adder and len(call.args) == 1 and call.args[0].keyword is None:
             return self._sum_of(where, call.args[0].value, depth)
+        # `torch.sum(x, dim=1)` is the function, not a method of `torch`.
+        if qualified in catalog.REDUCTION_FUNCTIONS:
+            method = None
         reduction = catalog.REDUCTION_METHODS.get(method) if method else catalog.REDUCTION_FUNCTIONS.get(qualified)
         if reduction is not None:
             receiver = func.value if method else (call.args[0].value if call.args else None)
@@ -283,7 +309,9 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name)
         # `compute_loss(pred, target).mean()`: still the value of a call we cannot see into. Its
         # reduction stays unknown, but whether it is divided by K on the way to backward is not.
-        return Opaque(call, produced=isinstance(inner, Opaque) and inner.produced)
+        # A whole `.mean()` of what we cannot see (`(z @ z.T).mean()`) does not grow with B.
+        produced = isinstance(inner, Opaque) and inner.produced
+        return Opaque(call, produced=produced, reduced=None if extra_args or produced else kind)
 
     def _penalty_or_none(self, where: Where) -> Penalty | None:
         return Penalty(where.expr) if self.penalties.mentions_parameters(where) else None
@@ -318,7 +346,8 @@ class FlowTracer(RoleMixin, AlgebraMixin):
         value: Value = self.resolver.value(factor)
         operand = self.index.code(node.left) if isinstance(node, cst.BinaryOperation) else None
         return ScaleOp(op=op, factor=value, role=self.role(factor), span=self.index.span(node),
-                       scope=self.index.scopes[factor.scope].name, operand=operand)
+                       scope=self.index.scopes[factor.scope].name, operand=operand,
+                       batch_power=self.batch_power(factor))
 
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""

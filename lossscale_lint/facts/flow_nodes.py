@@ -45,3 +45,4 @@ class Opaque:
     elementwise: bool = False
     produced: bool = False  # made by a call we cannot look into (a model returning its loss)
     index: object = None  # as for Penalty
+    reduced: Reduction | None = None  # see OtherTerm.reduction

@@ -149,6 +149,10 @@ class ScaleOp:
     operand: str | None = None
     # For `x = x / k` or `x /= k` alone on its line(s): the whole lines, which a fix can delete.
     statement_span: Span | None = None
+    # p when the factor is proportional to B^p, B the batch size or length: built from it by
+    # products and quotients (`batch_size / num_train`: 1, `reg / (B * (B - 1))`: -2, B plus or
+    # minus a constant counted as B); 0 when it does not follow B, or we cannot tell.
+    batch_power: int = 0
 
 
 @record
@@ -197,6 +201,9 @@ class OtherTerm:
     span: Span
     ops: tuple[ScaleOp, ...] = ()
     produced: bool = False
+    # MEAN / SUM when the term is a whole `.mean()` / `.sum()` (no dim) of values we cannot follow
+    # (`(z @ z.T).mean()`): a mean of them does not grow with B; None otherwise.
+    reduction: Reduction | None = None
 
 
 @record
