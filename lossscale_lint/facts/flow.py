@@ -77,7 +77,8 @@ class FlowTracer(RoleMixin, AlgebraMixin):
                 terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
                                       invocation_scope=node.invocation_scope, tensor_args=node.tensor_args,
                                       entry_span=node.entry_span, batch_length=node.batch_length,
-                                      elements_per_example=node.elements_per_example))
+                                      elements_per_example=node.elements_per_example,
+                                      batch_values=node.batch_values))
             elif isinstance(node, Penalty):
                 index = node.index or self.index
                 penalties.append(PenaltyTerm(span=index.span(node.expr), source=index.code(node.expr), ops=ops))
@@ -306,7 +307,8 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             # A hand-written `.mean()` over element-wise values divides by every element.
             manual = LossSite(kind="manual", name=kind.value, call_span=span, reduction=kind,
                               mean_divides_by=MeanDivisor.ELEMENTS)
-            return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name)
+            return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name,
+                        batch_values=self.penalties.from_batch(Where(receiver, where.scope, where.position)))
         # `compute_loss(pred, target).mean()`: still the value of a call we cannot see into. Its
         # reduction stays unknown, but whether it is divided by K on the way to backward is not.
         # A whole `.mean()` of what we cannot see (`(z @ z.T).mean()`) does not grow with B.

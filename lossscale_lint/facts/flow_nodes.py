@@ -20,6 +20,7 @@ class Term:
     entry_span: Span | None = None  # see DataTerm.entry_span
     batch_length: str | None = None  # see DataTerm.batch_length
     elements_per_example: int | None = None  # see DataTerm.elements_per_example
+    batch_values: bool = False  # see DataTerm.batch_values
 
 
 @dataclass

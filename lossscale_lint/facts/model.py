@@ -177,6 +177,10 @@ class DataTerm:
     # D, the values per example of the loss's input when the model says so (`nn.Linear(64, 1)`: 1);
     # an element-wise mean divides by B*D.
     elements_per_example: int | None = None
+    # For a hand-written reduction (`outputs.abs().sum()`): the reduced values are computed from
+    # the batch (the model's outputs, the loop's data), so a sum of them grows with B. False: we
+    # cannot tell, or they are weights (`model.fc.weight.abs().sum()`).
+    batch_values: bool = False
 
 
 @record

@@ -22,7 +22,7 @@ def _op_power(op: ScaleOp) -> int:
     return op.batch_power if op.op == "mul" else -op.batch_power
 
 
-def _growth(term: DataTerm | OtherTerm) -> int | None:
+def batch_growth(term: DataTerm | OtherTerm) -> int | None:
     """e with the term proportional to B^e as B changes (a sum over the batch grows as B), or None."""
     if any(op.role in _UNTRACKED for op in term.ops):
         return None
@@ -59,10 +59,10 @@ def check_loss_weight_from_batch_size(ctx: RuleContext) -> Iterator[Diagnostic]:
         if len(terms) + len(flow.penalties) < 2:
             continue  # one term: `loss.sum() / B` or `mean * B` is LSL101's business
         # The reference: a data term that does not change with B (a mean, or a sum over B).
-        references = [t for t in flow.data_terms if _growth(t) == 0]
+        references = [t for t in flow.data_terms if batch_growth(t) == 0]
         for term in terms:
             weights = [op for op in term.ops if op.batch_power]
-            growth = _growth(term)
+            growth = batch_growth(term)
             reference = next((r for r in references if r is not term), None)
             if not weights or not growth or reference is None:
                 continue
