@@ -42,7 +42,7 @@ def check_batch_summed_penalty(ctx: RuleContext) -> Iterator[Diagnostic]:
                 ctx,
                 term.sum_span,
                 f"this `.sum()` adds up values computed from the batch (activations or outputs) over all its "
-                f"samples, and is added to the mean `{term_name(data)}` term: the data term does not change with "
+                f"samples, and is added to the mean `{data.loss.name}` term: the data term does not change with "
                 f"the batch size but this penalty grows as B, so its weight relative to the data is proportional "
                 f"to B (x B'/B when the batch size goes from B to B')",
                 related=(Related(span=data.loss.call_span, message="the mean data loss"),
@@ -51,10 +51,6 @@ def check_batch_summed_penalty(ctx: RuleContext) -> Iterator[Diagnostic]:
                 suggestion=("average the penalty over the batch like the data term: `.mean()` over the samples, "
                             "or divide the sum by the batch length (`x.size(0)`)"),
             )
-
-
-def term_name(term: DataTerm) -> str:
-    return term.loss.name
 
 
 BATCH_SUMMED_PENALTY = Rule(
