@@ -78,14 +78,15 @@ class FlowTracer(RoleMixin, AlgebraMixin):
                 terms.append(DataTerm(loss=node.loss, reduction=node.reduction, sum_span=node.sum_span, ops=ops,
                                       invocation_scope=node.invocation_scope, tensor_args=node.tensor_args,
                                       entry_span=node.entry_span, batch_length=node.batch_length,
-                                      elements_per_example=node.elements_per_example, mean_span=node.mean_span))
+                                      elements_per_example=node.elements_per_example, mean_span=node.mean_span,
+                                      batch_values=node.batch_values))
             elif isinstance(node, Penalty):
                 index = node.index or self.index
                 penalties.append(PenaltyTerm(span=index.span(node.expr), source=index.code(node.expr), ops=ops))
             else:
                 index = node.index or self.index
                 others.append(OtherTerm(source=index.code(node.expr), span=index.span(node.expr),
-                                        ops=ops, produced=node.produced))
+                                        ops=ops, produced=node.produced, reduction=node.reduced))
 
         walk(tree, ())
         if not terms and not any(o.produced for o in others):
@@ -184,8 +185,31 @@ class FlowTracer(RoleMixin, AlgebraMixin):
     def _additive(self, where: Where, depth: int):
         traced = self.trace(where, depth + 1)
         if isinstance(traced, Opaque):
-            return self._penalty_or_none(where) or traced
+            return self._penalty_or_none(where) or self._weighted_by_batch(where, depth) or traced
         return traced
+
+    def _weighted_by_batch(self, where: Where, depth: int) -> Scaled | None:
+        """A term of a sum we cannot follow, times (or over) a coefficient made from the batch
+        size: `kld_weight * kl` with `kld_weight = batch_size / num_train`. The coefficient stays
+        an op of the term, so that the term's weight against the others can be read."""
+        expr = where.expr
+        if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Multiply, cst.Divide))):
+            return None
+        left = Where(expr.left, where.scope, where.position)
+        right = Where(expr.right, where.scope, where.position)
+        powers = (self.batch_power(left), self.batch_power(right))
+        if isinstance(expr.operator, cst.Divide):
+            term, factor, op = (left, right, "div") if powers[1] and not powers[0] else (None, None, None)
+        elif powers[0] and not powers[1]:
+            term, factor, op = right, left, "mul"
+        elif powers[1] and not powers[0]:
+            term, factor, op = left, right, "mul"
+        else:
+            return None
+        if term is None:
+            return None
+        inner = self.trace(term, depth + 1)
+        return Scaled(inner, self._op(op, factor, expr)) if isinstance(inner, Opaque) else None
 
     def _trace_call(self, where: Where, depth: int):
         call = where.expr
@@ -289,10 +313,13 @@ class FlowTracer(RoleMixin, AlgebraMixin):
             # A hand-written `.mean()` over element-wise values divides by every element.
             manual = LossSite(kind="manual", name=kind.value, call_span=span, reduction=kind,
                               mean_divides_by=MeanDivisor.ELEMENTS)
-            return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name)
+            return Term(manual, kind, span if kind is Reduction.SUM else None, self.index.scopes[where.scope].name,
+                        batch_values=self.penalties.from_batch(Where(receiver, where.scope, where.position)))
         # `compute_loss(pred, target).mean()`: still the value of a call we cannot see into. Its
         # reduction stays unknown, but whether it is divided by K on the way to backward is not.
-        return Opaque(call, produced=isinstance(inner, Opaque) and inner.produced)
+        # A whole `.mean()` of what we cannot see (`(z @ z.T).mean()`) does not grow with B.
+        produced = isinstance(inner, Opaque) and inner.produced
+        return Opaque(call, produced=produced, reduced=None if extra_args or produced else kind)
 
     def _penalty_or_none(self, where: Where) -> Penalty | None:
         return Penalty(where.expr) if self.penalties.mentions_parameters(where) else None
@@ -329,7 +356,8 @@ class FlowTracer(RoleMixin, AlgebraMixin):
         role = self.role(factor)
         return ScaleOp(op=op, factor=value, role=role, span=self.index.span(node),
                        scope=self.index.scopes[factor.scope].name, operand=operand,
-                       counts_mask=role is ScaleRole.BATCH_LENGTH and self.counts_mask(factor))
+                       counts_mask=role is ScaleRole.BATCH_LENGTH and self.counts_mask(factor),
+                       batch_power=self.batch_power(factor))
 
 def _is_loss_like(node) -> bool:
     """A traced value that can carry a loss: anything but an opaque value of unknown making."""

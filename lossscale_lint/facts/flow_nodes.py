@@ -21,6 +21,7 @@ class Term:
     batch_length: str | None = None  # see DataTerm.batch_length
     elements_per_example: int | None = None  # see DataTerm.elements_per_example
     mean_span: Span | None = None  # see DataTerm.mean_span
+    batch_values: bool = False  # see DataTerm.batch_values
 
 
 @dataclass
@@ -46,3 +47,4 @@ class Opaque:
     elementwise: bool = False
     produced: bool = False  # made by a call we cannot look into (a model returning its loss)
     index: object = None  # as for Penalty
+    reduced: Reduction | None = None  # see OtherTerm.reduction

@@ -116,6 +116,37 @@ class RoleMixin:
         """The scaling of an operand: "mul" when it is itself one of `roles` (`hvd.size()`)."""
         return "mul" if self.role(where) in roles else self.scaling(where, roles, depth + 1)
 
+    def batch_power(self, where: Where, depth: int = 0) -> int:
+        """p when the expression is proportional to B^p (see ScaleOp.batch_power), else 0."""
+        expr = where.expr
+        if depth > MAX_DEPTH or isinstance(expr, (cst.Integer, cst.Float)):
+            return 0
+        role = self.role(where)
+        if role in (ScaleRole.BATCH_SIZE, ScaleRole.BATCH_LENGTH):
+            return 1
+        if role is ScaleRole.BATCH_RATIO:
+            return 0
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            binding = self.resolver.lookup(expr, where.scope, where.position)
+            if binding is not None and binding.kind == "assign" and binding.value is not None:
+                return self.batch_power(Where(binding.value, binding.scope, binding.position), depth + 1)
+            return 0
+        if isinstance(expr, cst.Call) and dotted_name(expr.func) in catalog.BUILTINS.number_casts and len(expr.args) == 1:
+            return self.batch_power(Where(expr.args[0].value, where.scope, where.position), depth + 1)
+        if not isinstance(expr, cst.BinaryOperation):
+            return 0
+        left = self.batch_power(Where(expr.left, where.scope, where.position), depth + 1)
+        right = self.batch_power(Where(expr.right, where.scope, where.position), depth + 1)
+        if isinstance(expr.operator, cst.Multiply):
+            return left + right
+        if isinstance(expr.operator, cst.Divide):
+            return left - right
+        if isinstance(expr.operator, (cst.Add, cst.Subtract)):
+            # `B - 1`: B and a constant. Two powers of B added (`B * B + B`) are not one power.
+            constants = [isinstance(side, (cst.Integer, cst.Float)) for side in (expr.left, expr.right)]
+            return left + right if any(constants) else 0
+        return 0
+
     def _is_batch_count(self, where: Where) -> bool:
         """`len(train_loader)`: the length of a data loader counts its batches, not samples."""
         expr = where.expr

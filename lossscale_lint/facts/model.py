@@ -164,6 +164,10 @@ class ScaleOp:
     # The factor counts the ones of a mask (`mask.sum()`, `(y != pad).sum()`): the
     # number of valid elements (tokens) of this batch.
     counts_mask: bool = False
+    # p when the factor is proportional to B^p, B the batch size or length: built from it by
+    # products and quotients (`batch_size / num_train`: 1, `reg / (B * (B - 1))`: -2, B plus or
+    # minus a constant counted as B); 0 when it does not follow B, or we cannot tell.
+    batch_power: int = 0
 
 
 @record
@@ -192,6 +196,10 @@ class DataTerm:
     # `torch.mean(...)` (its reduction is then MEAN over every element, ignored targets included,
     # not the loss's own "mean"); None for any other reduction.
     mean_span: Span | None = None
+    # For a hand-written reduction (`outputs.abs().sum()`): the reduced values are computed from
+    # the batch (the model's outputs, the loop's data), so a sum of them grows with B. False: we
+    # cannot tell, or they are weights (`model.fc.weight.abs().sum()`).
+    batch_values: bool = False
 
 
 @record
@@ -216,6 +224,9 @@ class OtherTerm:
     span: Span
     ops: tuple[ScaleOp, ...] = ()
     produced: bool = False
+    # MEAN / SUM when the term is a whole `.mean()` / `.sum()` (no dim) of values we cannot follow
+    # (`(z @ z.T).mean()`): a mean of them does not grow with B; None otherwise.
+    reduction: Reduction | None = None
 
 
 @record
@@ -312,6 +323,20 @@ class AccumulationGuard:
 
     steps: Value  # K
     span: Span  # the guarding condition
+    # The last window of a pass over the batches (facts/windows.py), for `(i + 1) % K == 0` on the
+    # index of `for i, batch in enumerate(loader)` around the backward and the step: the counter
+    # restarts every pass, so a pass of N batches ends with a window of N mod K micro-batches.
+    counts_loop_batches: bool = False
+    # The guard may also fire on the last batch (`or (i + 1) == len(loader)`: any `or` alternative,
+    # or another step inside the loop).
+    flushes_last_batch: bool = False
+    # N, the number of batches of that loop when statically known (`enumerate(range(10))`).
+    batches: int | None = None
+    # What happens to the micro-batches of a short last window the guard does not step: "stepped"
+    # by a step after the loop, "zeroed" by a `zero_grad()` before the loop, "carried" into the
+    # next pass's first window (nothing zeroes them and an epoch loop around it in the same
+    # function runs it again), "unapplied" (no loop around it here: run once, or by callers).
+    leftover: Literal["stepped", "zeroed", "carried", "unapplied"] | None = None
 
 
 @record

@@ -97,3 +97,33 @@ class PenaltyFinder:
             return False
         element = node.elt.func if isinstance(node.elt, cst.Call) else node.elt
         return isinstance(element, cst.Attribute) and penalty_named(element.attr.value)
+
+    def from_batch(self, where: Where, depth: int = 0, seen: set | None = None) -> bool:
+        """True when the values are computed from the batch: the model's outputs (`outputs =
+        model(x)`, `torch.relu(model(x))`) or what the loop draws from the data (`for x, y in
+        loader`), so that a sum over them grows with B. Weights alone (`model.fc.weight`) are not."""
+        if depth > MAX_DEPTH:
+            return False
+        seen = set() if seen is None else seen
+        found = False
+        finder = self
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                nonlocal found
+                found = found or finder.is_model(node.func)  # `model(x)`
+
+            def visit_Name(self, node: cst.Name) -> None:
+                nonlocal found
+                if found or (where.scope, node.value) in seen:
+                    return
+                seen.add((where.scope, node.value))
+                for binding in finder.resolver.all_bindings(node, where.scope):
+                    if binding.kind == "loop":
+                        found = True
+                    elif binding.kind in ("assign", "unpack", "aug") and binding.value is not None:
+                        found = found or finder.from_batch(Where(binding.value, binding.scope, binding.position),
+                                                           depth + 1, seen)
+
+        where.expr.visit(Finder())
+        return found

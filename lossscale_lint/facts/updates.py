@@ -31,6 +31,7 @@ from lossscale_lint.facts.model import (
 )
 from lossscale_lint.facts.catalog.records import AccumulationDivision, LossAt
 from lossscale_lint.facts.resolve import Where
+from lossscale_lint.facts.windows import describe_window
 from lossscale_lint.facts.sites import keyword, positional
 
 # A loop that runs the micro-batches of one step: `for micro_step in range(K)` (Python itself).
@@ -167,7 +168,8 @@ class UpdateBuilder:
                 steps = self.resolver.value(Where(modulo.right, step.scope, step.position))
                 if steps.fixed_at_one:  # a setting of default 1 may be run with K > 1
                     return None
-                return AccumulationGuard(steps=steps, span=self.index.span(test))
+                guard = AccumulationGuard(steps=steps, span=self.index.span(test))
+                return describe_window(guard, modulo, test, step, backward, self)
         return None
 
     def _micro_batch_loop(self, step, backward: CallSite) -> AccumulationGuard | None:

@@ -4,9 +4,28 @@ engine reports, included)."""
 from __future__ import annotations
 
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules import accumulation, accumulation_clipping, amp_clipping, change_aware, coupled_decay, data_parallel, kl_divergence, legacy, limits, reduction, suppression, syntax, token_losses
+from lossscale_lint.rules import (
+    accumulation,
+    accumulation_clipping,
+    accumulation_windows,
+    amp_clipping,
+    batch_penalties,
+    change_aware,
+    coupled_decay,
+    data_parallel,
+    kl_divergence,
+    legacy,
+    limits,
+    loss_weights,
+    reduction,
+    suppression,
+    syntax,
+    token_losses,
+)
 
-_MODULES = (syntax, limits, reduction, kl_divergence, token_losses, accumulation, accumulation_clipping, data_parallel, legacy, amp_clipping, coupled_decay, change_aware, suppression)
+_MODULES = (syntax, limits, reduction, loss_weights, batch_penalties, kl_divergence, token_losses, accumulation,
+            accumulation_clipping, accumulation_windows, data_parallel, legacy, amp_clipping, coupled_decay,
+            change_aware, suppression)
 
 ALL_RULES: dict[str, Rule] = {
     rule.code: rule for module in _MODULES for rule in module.RULES

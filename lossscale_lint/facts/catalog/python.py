@@ -24,6 +24,7 @@ BUILTINS = PythonBuiltins(
     zipper="zip",
     adder="sum",
     list_append="append",
+    enumerator="enumerate",
 )
 
 # Values chosen when the script runs, other than argparse options (see RuntimeSettingReaders).

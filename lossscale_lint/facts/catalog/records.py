@@ -278,6 +278,7 @@ class PythonBuiltins:
     zipper: str  # zip(xb, yb): walks several sequences item by item
     adder: str  # sum(losses): the terms of a list added up
     list_append: str  # losses.append(l): how a list of terms is built
+    enumerator: str = "enumerate"  # for i, batch in enumerate(loader): the index counts the batches
 
 
 

@@ -256,6 +256,8 @@ AMP_UNSCALE_METHOD = "unscale_"
 
 # `opt.step()` / `scaler.step(opt)`: the methods that apply an optimizer step.
 STEP_METHODS = frozenset({"step"})
+# `optimizer.zero_grad()`, `model.zero_grad(set_to_none=True)`: what empties the accumulated gradients.
+ZERO_GRAD_METHODS = frozenset({"zero_grad"})
 # An unresolved step target still counts as an optimizer when its name says so (`self.optim`,
 # `opt_g`), unless it also says scheduler.
 OPTIMIZER_NAME_WORDS = ("optim",)
