@@ -20,9 +20,11 @@ def check_partial_window(ctx: RuleContext) -> Iterator[Diagnostic]:
     for update in ctx.facts.updates:
         step = update.step
         guard = step.guard if step is not None else None
-        if (guard is None or not guard.counts_loop_batches or guard.flushes_last_batch
-                or guard.leftover not in ("stepped", "carried") or update.flow is None
-                or update.divides_by_accumulation is not False):
+        if guard is None or not guard.counts_loop_batches or update.flow is None or update.divides_by_accumulation is not False:
+            continue
+        # A guard that also fires on the last batch steps the short window like a step after the loop.
+        leftover = "flushed" if guard.flushes_last_batch else guard.leftover
+        if leftover not in ("stepped", "flushed", "carried"):
             continue
         k = guard.steps
         number = int(k.number) if k.number and k.setting is None and k.number == int(k.number) else None
@@ -37,9 +39,9 @@ def check_partial_window(ctx: RuleContext) -> Iterator[Diagnostic]:
                   else f"the loader's length is not known to be a multiple of {k.source}")
         head = (f"the loss is divided by K={k.source} and the optimizer steps every K micro-batches, but "
                 f"{length}: the epoch's last window holds r < K micro-batches")
-        if guard.leftover == "stepped":
-            message = (f"{head}, which the step after the loop applies: that last update is r/K of its "
-                       f"intended size ({r_text})")
+        if leftover in ("stepped", "flushed"):
+            which = "the step after the loop" if leftover == "stepped" else "the guard's step on the last batch"
+            message = f"{head}, which {which} applies: that last update is r/K of its intended size ({r_text})"
             factor = "last update x r/K" + (f" ({format_factor(r / number)})" if r is not None else "")
         else:
             message = (f"{head}, which no step applies and no `zero_grad()` empties: they are carried into the "

@@ -19,12 +19,3 @@ def train(loader, epochs):
                 optimizer.step()
                 optimizer.zero_grad()
 
-
-def flushed_by_flag(loader):
-    for i, (inputs, targets) in enumerate(loader):
-        loss = criterion(model(inputs), targets) / accumulation_steps
-        loss.backward()
-        should_step = (i + 1) % accumulation_steps == 0 or (i + 1) == len(loader)
-        if should_step:
-            optimizer.step()
-            optimizer.zero_grad()
