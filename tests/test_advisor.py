@@ -238,3 +238,31 @@ def test_no_world_size_factor_or_amp_note_for_the_plain_recipe(tmp_path, capsys)
     alone = plain.replace("DDP(nn.Linear(10, 2))", "nn.Linear(10, 2)")
     [loop] = advise_json(tmp_path, capsys, alone, "--batch-size", "32", "--world-size", "4")["loops"]
     assert loop["data_parallel"] is None and any("no data-parallel wrapper" in note for note in loop["notes"])
+
+
+TOKEN_ACCUMULATION = """\
+import torch
+from torch import nn
+
+model = nn.Linear(16, 100)
+criterion = nn.CrossEntropyLoss(ignore_index=-100)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = torch.utils.data.DataLoader(range(10), batch_size=8)
+accumulation_steps = 4
+for i, (x, y) in enumerate(loader):
+    loss = criterion(model(x), y) / accumulation_steps
+    loss.backward()
+    if (i + 1) % accumulation_steps == 0:
+        optimizer.step()
+        optimizer.zero_grad()
+"""
+
+
+def test_token_weighting_under_accumulation_gets_a_note(tmp_path, capsys):
+    [loop] = advise_json(tmp_path, capsys, TOKEN_ACCUMULATION, "--batch-size", "16")["loops"]
+    [note] = [n for n in loop["notes"] if "LSL203" in n]
+    assert "ignore_index=-100" in note and "K=accumulation_steps" in note and "n_i / sum(n)" in note
+    # A plain per-sample mean (no ignored targets) is not a token mean: no note.
+    plain = TOKEN_ACCUMULATION.replace("nn.CrossEntropyLoss(ignore_index=-100)", "nn.CrossEntropyLoss()")
+    [loop] = advise_json(tmp_path, capsys, plain, "--batch-size", "16")["loops"]
+    assert not any("LSL203" in n for n in loop["notes"])

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from lossscale_lint.facts import catalog
 from lossscale_lint.facts.catalog.records import OptimizerKeywords
 from lossscale_lint.facts.model import ModuleFacts, Reduction, Value
-from lossscale_lint.facts.views import clips_on_scaled_gradients, describe_sum, world_size_power
+from lossscale_lint.facts.views import (
+    accumulated_steps,
+    clips_on_scaled_gradients,
+    describe_sum,
+    token_mean,
+    world_size_power,
+)
 from lossscale_lint.facts.loops import (
     TrainingLoop,
     describe_source,
@@ -25,6 +31,7 @@ from lossscale_lint.facts.loops import (
     training_loops,
 )
 from lossscale_lint.facts.scaling import (
+    format_number,
     clip_threshold_keeping_pressure,
     clipping_pressure_factor,
     lr_rule,
@@ -171,7 +178,8 @@ def _world_size_power(loop: TrainingLoop, facts: ModuleFacts) -> int:
     return power
 
 
-def _parallel_notes(loop: TrainingLoop, facts: ModuleFacts, advice: LoopAdvice, change: Change) -> None:
+def _notes(loop: TrainingLoop, facts: ModuleFacts, advice: LoopAdvice, change: Change) -> None:
+    """What the batch-size factors leave out: data parallelism, token weighting, AMP clipping."""
     wrapper = facts.averaging_data_parallel
     before, after = change.before, change.after
     if wrapper is not None:
@@ -185,6 +193,13 @@ def _parallel_notes(loop: TrainingLoop, facts: ModuleFacts, advice: LoopAdvice, 
     advice.world_size_power = _world_size_power(loop, facts)
     if advice.world_size_power:
         advice.world_size_factor = (after.world_size / before.world_size) ** advice.world_size_power
+    accumulated = accumulated_steps(loop.backward)
+    token = next((what for term in loop.terms if (what := token_mean(term, facts))), None)
+    if token is not None and (accumulated is not None or after.accumulation > 1):
+        k = accumulated[0].source if accumulated is not None else format_number(after.accumulation)
+        advice.notes.append(f"{token} is a mean over each micro-batch's own tokens: accumulated over K={k} "
+                            "micro-batches, micro-batch i weighs 1/K instead of n_i / sum(n) at any batch size, "
+                            "and changing K changes which tokens weigh more (see LSL203)")
     for clip in clips_on_scaled_gradients(loop.backward):
         threshold = clip.threshold.source if clip.threshold is not None else "the threshold"
         advice.notes.append(f"the clip on line {clip.span.line} runs before {loop.backward.amp.scaler}.unscale_: "
@@ -208,7 +223,7 @@ def advise_loop(loop: TrainingLoop, change: Change, facts: ModuleFacts) -> LoopA
         clip_threshold=_text(clip) if loop.backward.clips else None,
         accumulation=_text(loop_accumulation(loop)),
     )
-    _parallel_notes(loop, facts, advice, change)
+    _notes(loop, facts, advice, change)
     if loop.reduction is None or loop.family is None:
         advice.notes.append("the loss reduction or the optimizer family could not be read; no factors for this loop")
         return advice

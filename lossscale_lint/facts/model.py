@@ -13,70 +13,19 @@ from lossscale_lint.diagnostics import Span, record
 # The reduction vocabulary lives in its own small module so that the catalog (imported by the text
 # pre-check on every run) need not build these models; it belongs to the facts model all the same.
 from lossscale_lint.facts.vocabulary import LossEdit, MeanDivisor, Reduction
+from lossscale_lint.facts.values import RuntimeSetting, Value
+# The setup facts (optimizers, loaders, wrappers, batch-size sources) live in their own module and
+# belong to this model all the same.
+from lossscale_lint.facts.model_setup import (
+    AcceleratorSite,
+    BatchSizeSource,
+    DataLoaderSite,
+    DataParallelSite,
+    IgnoredTargetClue,
+    OptimizerSite,
+    WorldScaledName,
+)
 
-
-
-# How a message introduces a setting's name ("with the environment variable GRAD_ACCUM above 1");
-# command-line flags and config paths speak for themselves.
-_SETTING_KIND_WORDS = {"environment": "the environment variable ", "parameter": "the parameter "}
-
-
-@record
-class RuntimeSetting:
-    """A value the user chooses when running the script: its default is one value among those
-    it runs with, not a constant."""
-
-    # "argparse", "click", "typer", "fire" (command-line options), "environment" (`os.environ`),
-    # "config" (a config object: `cfg.train.grad_accum`, `config["k"]`, a dataclass field,
-    # `SimpleNamespace(...)`), "parameter" (a function parameter with a default).
-    kind: Literal["argparse", "click", "typer", "fire", "environment", "config", "parameter"]
-    name: str  # "--grad-accum", "GRAD_ACCUM", "cfg.train.grad_accum", "batch_size"
-    default: float | int | bool | str | None = None  # None: no default we can read
-
-
-@record
-class Value:
-    """An expression as written, with its value when it is statically known."""
-
-    source: str
-    span: Span
-    value: float | int | bool | str | None = None
-    # Where a known value came from, in words: "argparse default of --batch-size (line 12)".
-    origin: str | None = None
-    # The expression after following plain aliases (`k = args.accum` makes `k` read `args.accum`),
-    # so that two spellings of one quantity compare equal.
-    canonical: str = ""
-    # "div" / "mul" when the expression divides or multiplies by the batch size (`base_lr / bs`,
-    # `decay * batch_size`): a setting that already follows B.
-    batch_scaling: Literal["div", "mul"] | None = None
-    # The same for the world size W (`base_lr * world_size`, `global_batch // world_size`).
-    world_scaling: Literal["div", "mul"] | None = None
-    # Set when the value is a runtime setting: `value` is then only its default, and a rule that
-    # needs K > 1 (or a B that varies) must not take the default for the only value.
-    setting: RuntimeSetting | None = None
-
-    @property
-    def known(self) -> bool:
-        return self.value is not None
-
-    @property
-    def fixed_at_one(self) -> bool:
-        """A literal 1, or a constant of 1 nobody overrides at run time."""
-        return self.setting is None and self.number == 1
-
-    def setting_phrase(self, condition: str) -> str:
-        """"--grad-accum above 1 (default 1)": when a rule applies to a setting ("" otherwise)."""
-        if self.setting is None:
-            return ""
-        default = f" (default {self.setting.default})" if self.setting.default is not None else ""
-        return f"{_SETTING_KIND_WORDS.get(self.setting.kind, '')}{self.setting.name} {condition}{default}"
-
-
-    @property
-    def number(self) -> float | None:
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            return None
-        return self.value
 
 
 @record
@@ -246,53 +195,6 @@ class LossFlow:
 
 
 @record
-class OptimizerSite:
-    qualified_name: str  # "torch.optim.SGD"
-    name: str  # "SGD"
-    family: Literal["sgd", "adaptive", "unknown"]
-    span: Span
-    lr: Value | None = None
-    weight_decay: Value | None = None
-    weight_decay_span: Span | None = None
-    decoupled: bool = False  # AdamW-style decay (lr * wd * w), independent of the loss scale
-    momentum: Value | None = None
-    args_end: Span | None = None
-    args_separator: str = ""  # what goes before an argument inserted at `args_end` (see LossSite)
-    # Coupled decay goes through the adaptive normalisation: its strength falls as 1/c for a loss x c.
-    coupled_decay_normalised: bool = False
-    # How to decouple it: the keyword that turns it on (`decoupled_weight_decay`), or the name of the
-    # decoupled optimizer of the same module (`AdamW`) with the span of the name as written
-    # (`torch.optim.Adam` -> `Adam`; None when the callee is a bare imported name).
-    decoupled_flag: str | None = None
-    decoupled_counterpart: str | None = None
-    callee_name_span: Span | None = None
-
-
-@record
-class AcceleratorSite:
-    span: Span
-    gradient_accumulation_steps: Value | None = None
-
-
-@record
-class DataLoaderSite:
-    span: Span
-    batch_size: Value | None = None
-    drop_last: Value | None = None
-    # "slices": a hand-written batcher, `for i in range(0, len(x), B): x[i:i + B]`, whose last slice
-    # is short like a DataLoader's last batch without drop_last.
-    kind: Literal["dataloader", "slices"] = "dataloader"
-
-    @property
-    def batch_size_source(self) -> BatchSizeSource | None:
-        """This loader's batch size as a batch-size source, when statically known."""
-        if self.batch_size is None or not self.batch_size.known:
-            return None
-        name = "DataLoader(batch_size=...)" if self.kind == "dataloader" else "range(start, stop, batch_size) slices"
-        return BatchSizeSource(kind=self.kind, name=name, value=self.batch_size)
-
-
-@record
 class ClipSite:
     function: Literal["clip_grad_norm_", "clip_grad_value_"]
     threshold: Value | None
@@ -372,39 +274,6 @@ class StepSite:
 
 
 @record
-class DataParallelSite:
-    """Where training is made data-parallel (`DistributedDataParallel(model)`, `fully_shard(model)`,
-    `hvd.DistributedOptimizer(opt)`, an Accelerator in a script written for several processes): the
-    ranks' gradients are reduced before the step."""
-
-    who: str  # "DistributedDataParallel"
-    span: Span
-    # "average": the mean of the W per-rank gradients (the default everywhere); "sum": their sum
-    # (`op=hvd.Sum`); "other": an op we do not know (`hvd.Adasum`, a variable).
-    reduction: Literal["average", "sum", "other"] = "average"
-
-
-@record
-class WorldScaledName:
-    """A name assigned a value divided or multiplied by the world size, wherever in the module
-    (`args.batch_size = int(args.batch_size / ngpus_per_node)`, `lr *= hvd.size()`): what reads it
-    afterwards follows W even when its own expression does not say so."""
-
-    name: str  # as written: "args.batch_size", "lr"
-    scaling: Literal["div", "mul"]
-    span: Span  # the assignment's target
-
-
-@record
-class BatchSizeSource:
-    """Where the batch size is configured, with its value when statically known."""
-
-    kind: Literal["argparse", "constant", "config", "dataloader", "slices"]
-    name: str  # "--batch-size", "BATCH_SIZE", "config['batch_size']"
-    value: Value
-
-
-@record
 class UpdateSite:
     """One place where gradients of a loss become a parameter update.
 
@@ -449,17 +318,6 @@ class UpdateSite:
 
 # The name this fact had while it only described backward calls.
 BackwardSite = UpdateSite
-
-
-@record
-class IgnoredTargetClue:
-    """Something in a module's text that shows targets take a loss's default ignore index: its
-    literal (`-100`) or a name that holds it or pads labels with it (`IGNORE_INDEX`,
-    `DataCollatorForSeq2Seq`; catalog: IgnoredTargetNames)."""
-
-    kind: Literal["ignore_value", "name"]
-    source: str
-    span: Span
 
 
 @record
@@ -518,3 +376,35 @@ class ModuleFacts:
                 same = [s for s in named if s.value.number == candidates[0].value.number]
                 return same[0] if same else candidates[0]
         return None
+
+
+__all__ = [
+    "AcceleratorSite",
+    "AccumulationGuard",
+    "AmpScaling",
+    "BackwardSite",
+    "BatchSizeSource",
+    "ClipSite",
+    "DataLoaderSite",
+    "DataParallelSite",
+    "DataTerm",
+    "FrameworkDivision",
+    "IgnoredTargetClue",
+    "LegacyReductionArg",
+    "LossEdit",
+    "LossFlow",
+    "LossSite",
+    "MeanDivisor",
+    "ModuleFacts",
+    "OptimizerSite",
+    "OtherTerm",
+    "PenaltyTerm",
+    "Reduction",
+    "RuntimeSetting",
+    "ScaleOp",
+    "ScaleRole",
+    "StepSite",
+    "UpdateSite",
+    "Value",
+    "WorldScaledName",
+]

@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 
 import libcst as cst
 
+from lossscale_lint.diagnostics import Span
 from lossscale_lint.facts import catalog, gradients
 from lossscale_lint.facts.catalog.records import AutomaticUpdate, BackwardCall
 from lossscale_lint.facts.dead_divisions import DeadDivisionFinder

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from lossscale_lint.diagnostics import Related, Span
 from lossscale_lint.facts.model import (
     BackwardSite,
+    OtherTerm,
     ClipSite,
     DataTerm,
+    IgnoredTargetClue,
     ModuleFacts,
     PenaltyTerm,
     Reduction,
@@ -173,3 +175,77 @@ def clips_on_scaled_gradients(update: UpdateSite) -> list[ClipSite]:
 def world_size_power(ops) -> int:
     """How many times these ops multiply by the world size, net of divisions (`loss * W`: 1)."""
     return sum((1 if op.op == "mul" else -1) for op in ops if op.role is ScaleRole.WORLD_SIZE)
+
+
+def divides_by(ops: tuple[ScaleOp, ...], steps: Value) -> bool:
+    """Whether these ops divide by K once more than they multiply by it."""
+    net = 0
+    for op in ops:
+        if op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps):
+            net += 1 if op.op == "div" else -1
+    return net > 0
+
+
+# Roles whose dependence on B the powers do not track: len(loader) (N/B), the world size.
+_UNTRACKED = (ScaleRole.BATCH_COUNT, ScaleRole.WORLD_SIZE)
+
+
+def _op_power(op: ScaleOp) -> int:
+    return op.batch_power if op.op == "mul" else -op.batch_power
+
+
+def batch_growth(term: DataTerm | OtherTerm) -> int | None:
+    """e with the term proportional to B^e as B changes (a sum over the batch grows as B), or None."""
+    if any(op.role in _UNTRACKED for op in term.ops):
+        return None
+    reduction = term.reduction if isinstance(term, DataTerm) else (None if term.produced else term.reduction)
+    if isinstance(term, DataTerm) and term.batch_length is not None:
+        reduction = Reduction.SUM
+    if reduction in (Reduction.MEAN, Reduction.BATCHMEAN):
+        own = 0
+    elif reduction is Reduction.SUM and isinstance(term, DataTerm):
+        own = 1  # a summed opaque value (`(z @ z.T).sum()`) may grow as B^2: not read
+    else:
+        return None
+    return own + sum(_op_power(op) for op in term.ops)
+
+
+def ignored_target_clue(facts: ModuleFacts) -> IgnoredTargetClue | None:
+    """Evidence in the file that targets take the default ignore index: its literal first, else a
+    name that holds it or a collator that pads labels with it."""
+    return min(facts.ignored_target_clues, key=lambda c: c.kind != "ignore_value", default=None)
+
+
+def accumulated_steps(update: UpdateSite) -> tuple[Value, tuple[Related, ...]] | None:
+    """K and where it is configured, when micro-batches are accumulated with K not fixed at 1."""
+    step = update.step
+    if step is not None and step.guard is not None and not step.guard.steps.fixed_at_one:
+        return step.guard.steps, (Related(span=step.guard.span, message="accumulation guard here"),)
+    division = update.framework_division
+    if division is not None and not division.steps.fixed_at_one:
+        return division.steps, (Related(span=division.span, message=division.configured_here or "K configured here"),)
+    return None
+
+
+def token_mean(term: DataTerm, facts: ModuleFacts) -> str | None:
+    """What makes the term a mean over the valid tokens of its micro-batch, in words; None when it
+    is not clearly one."""
+    loss = term.loss
+    if term.reduction is not Reduction.MEAN and term.reduction is not Reduction.SUM:
+        return None
+    if term.reduction is Reduction.MEAN and loss.token_mean:
+        # Only when labels can be ignored (-100 in the file, a collator that pads with it): texts
+        # packed into fixed blocks (`labels = input_ids.clone()`) give every micro-batch the same
+        # token count, and the mean of means is then the full-batch mean.
+        clue = ignored_target_clue(facts)
+        if clue is None:
+            return None
+        return (f"`{loss.name}` (the model's mean over the micro-batch's label tokens, with labels ignored "
+                f"where they are `{clue.source}`, line {clue.span.line})")
+    if (term.reduction is Reduction.MEAN and term.mean_span is None and loss.reduction is Reduction.MEAN
+            and loss.ignore_index is not None):
+        return f"`{loss.name}(ignore_index={loss.ignore_index.source})` (a mean over the micro-batch's valid targets)"
+    count = next((op for op in term.ops if op.op == "div" and op.counts_mask), None)
+    if term.reduction is Reduction.SUM and count is not None:
+        return f"the loss divided by `{count.factor.source}` (the micro-batch's valid tokens)"
+    return None

@@ -9,17 +9,8 @@ from lossscale_lint.facts.vocabulary import LossEdit
 from lossscale_lint.facts.model import ScaleOp, ScaleRole, Value
 from lossscale_lint.rules.base import Rule, RuleContext
 from lossscale_lint.rules.edits import remove_scale_op
-from lossscale_lint.facts.views import needs_parentheses, related_backward, same_quantity
+from lossscale_lint.facts.views import divides_by, needs_parentheses, related_backward, same_quantity
 from lossscale_lint.facts.scaling import accumulation_factor, format_factor
-
-def _divides_by(ops: tuple[ScaleOp, ...], steps: Value) -> bool:
-    """Whether these ops divide by K once more than they multiply by it."""
-    net = 0
-    for op in ops:
-        if op.role is ScaleRole.ACCUMULATION or same_quantity(op.factor, steps):
-            net += 1 if op.op == "div" else -1
-    return net > 0
-
 
 def _steps_label(steps: Value) -> str:
     plain = steps.source == str(steps.value) or steps.number is None or steps.setting is not None
@@ -51,7 +42,7 @@ def check_missing_division(ctx: RuleContext) -> Iterator[Diagnostic]:
         if terms is None or any(op.role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT)
                                 for t in terms for op in (*t.ops, *backward.gradient_scale)):
             continue  # an unclassified divisor (a token count, ...) may already normalise
-        if any(_divides_by(t.ops, steps) for t in terms) or _divides_by(backward.gradient_scale, steps):
+        if any(divides_by(t.ops, steps) for t in terms) or divides_by(backward.gradient_scale, steps):
             continue
         factor = _factor(steps, 0)
         fix = None
@@ -146,7 +137,7 @@ def check_division_mismatch(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         steps = step.guard.steps
         terms = backward.flow.scaled_terms or ()
-        if any(_divides_by(t.ops, steps) and not any(_mismatch(op, steps) for op in t.ops) for t in terms):
+        if any(divides_by(t.ops, steps) and not any(_mismatch(op, steps) for op in t.ops) for t in terms):
             continue  # some term is divided by K itself
         found = next(((op, words) for t in terms for op in t.ops if (words := _mismatch(op, steps))), None)
         if found is None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity
 from lossscale_lint.facts.scaling import format_factor
-from lossscale_lint.rules.accumulation import _divides_by
+from lossscale_lint.facts.views import divides_by
 from lossscale_lint.rules.base import Rule, RuleContext
 
 
@@ -31,7 +31,7 @@ def check_partial_window(ctx: RuleContext) -> Iterator[Diagnostic]:
         if guard.batches is not None and number is not None and guard.batches % number == 0:
             continue  # every window is full
         # The loss divided by K (the data term, or the whole loss it is part of): a fixed divisor.
-        if not update.flow.data_terms or not all(_divides_by(t.ops, k) for t in update.flow.data_terms):
+        if not update.flow.data_terms or not all(divides_by(t.ops, k) for t in update.flow.data_terms):
             continue
         r = guard.batches % number if guard.batches is not None and number is not None else None
         r_text = f"r = {r}" if r is not None else "r = number of micro-batches in the last window"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity
 from lossscale_lint.facts.model import DataTerm, Reduction, ScaleRole
 from lossscale_lint.rules.base import Rule, RuleContext
-from lossscale_lint.rules.loss_weights import batch_growth
+from lossscale_lint.facts.views import batch_growth
 
 
 def _batch_summed(term: DataTerm) -> bool:

@@ -11,32 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity
-from lossscale_lint.facts.model import DataTerm, OtherTerm, Reduction, ScaleOp, ScaleRole
+from lossscale_lint.facts.model import DataTerm, OtherTerm
+from lossscale_lint.facts.views import batch_growth
 from lossscale_lint.rules.base import Rule, RuleContext
-
-# Roles whose dependence on B the powers do not track: len(loader) (N/B), the world size.
-_UNTRACKED = (ScaleRole.BATCH_COUNT, ScaleRole.WORLD_SIZE)
-
-
-def _op_power(op: ScaleOp) -> int:
-    return op.batch_power if op.op == "mul" else -op.batch_power
-
-
-def batch_growth(term: DataTerm | OtherTerm) -> int | None:
-    """e with the term proportional to B^e as B changes (a sum over the batch grows as B), or None."""
-    if any(op.role in _UNTRACKED for op in term.ops):
-        return None
-    reduction = term.reduction if isinstance(term, DataTerm) else (None if term.produced else term.reduction)
-    if isinstance(term, DataTerm) and term.batch_length is not None:
-        reduction = Reduction.SUM
-    if reduction in (Reduction.MEAN, Reduction.BATCHMEAN):
-        own = 0
-    elif reduction is Reduction.SUM and isinstance(term, DataTerm):
-        own = 1  # a summed opaque value (`(z @ z.T).sum()`) may grow as B^2: not read
-    else:
-        return None
-    return own + sum(_op_power(op) for op in term.ops)
-
 
 def _name(term: DataTerm | OtherTerm) -> str:
     if isinstance(term, OtherTerm):

@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity, Span
-from lossscale_lint.facts.model import (
-    DataTerm, IgnoredTargetClue, LossSite, ModuleFacts, Reduction, ScaleOp, ScaleRole, UpdateSite, Value,
-)
+from lossscale_lint.facts.model import LossSite, ScaleOp, ScaleRole
+from lossscale_lint.facts.views import accumulated_steps, ignored_target_clue, token_mean
 from lossscale_lint.rules.base import Rule, RuleContext
 
 # -- LSL106 -------------------------------------------------------------------------------------
@@ -39,12 +38,6 @@ def _loss_written(loss: LossSite) -> str:
     if loss.class_weights is not None:
         extra.append(f"weight={loss.class_weights.source}")
     return f'`{loss.name}(reduction="none"{"".join(", " + e for e in extra)})`'
-
-
-def _ignored_target_clue(facts: ModuleFacts) -> IgnoredTargetClue | None:
-    """Evidence in the file that targets take the default ignore index: its literal first, else a
-    name that holds it or a collator that pads labels with it."""
-    return min(facts.ignored_target_clues, key=lambda c: c.kind != "ignore_value", default=None)
 
 
 def _words(ignores: bool, weighted: bool) -> tuple[str, str, str, str]:
@@ -68,7 +61,7 @@ def check_none_mean_over_ignored(ctx: RuleContext) -> Iterator[Diagnostic]:
                     or not _keeps_every_element_divisor(term.ops)):
                 continue
             weighted = loss.class_weights is not None
-            clue = _ignored_target_clue(ctx.facts) if loss.ignore_index is None else None
+            clue = ignored_target_clue(ctx.facts) if loss.ignore_index is None else None
             ignores = loss.ignore_index is not None or clue is not None
             if not (ignores or weighted):
                 continue  # a plain classifier: no target is ignored, `.mean()` is the mean
@@ -99,51 +92,16 @@ def check_none_mean_over_ignored(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 # -- LSL203 -------------------------------------------------------------------------------------
 
-def _accumulation(update: UpdateSite) -> tuple[Value, tuple[Related, ...]] | None:
-    """K and where it is configured, when micro-batches are accumulated with K not fixed at 1."""
-    step = update.step
-    if step is not None and step.guard is not None and not step.guard.steps.fixed_at_one:
-        return step.guard.steps, (Related(span=step.guard.span, message="accumulation guard here"),)
-    division = update.framework_division
-    if division is not None and not division.steps.fixed_at_one:
-        return division.steps, (Related(span=division.span, message=division.configured_here or "K configured here"),)
-    return None
-
-
-def _token_mean(term: DataTerm, facts: ModuleFacts) -> str | None:
-    """What makes the term a mean over the valid tokens of its micro-batch, in words; None when it
-    is not clearly one."""
-    loss = term.loss
-    if term.reduction is not Reduction.MEAN and term.reduction is not Reduction.SUM:
-        return None
-    if term.reduction is Reduction.MEAN and loss.token_mean:
-        # Only when labels can be ignored (-100 in the file, a collator that pads with it): texts
-        # packed into fixed blocks (`labels = input_ids.clone()`) give every micro-batch the same
-        # token count, and the mean of means is then the full-batch mean.
-        clue = _ignored_target_clue(facts)
-        if clue is None:
-            return None
-        return (f"`{loss.name}` (the model's mean over the micro-batch's label tokens, with labels ignored "
-                f"where they are `{clue.source}`, line {clue.span.line})")
-    if (term.reduction is Reduction.MEAN and term.mean_span is None and loss.reduction is Reduction.MEAN
-            and loss.ignore_index is not None):
-        return f"`{loss.name}(ignore_index={loss.ignore_index.source})` (a mean over the micro-batch's valid targets)"
-    count = next((op for op in term.ops if op.op == "div" and op.counts_mask), None)
-    if term.reduction is Reduction.SUM and count is not None:
-        return f"the loss divided by `{count.factor.source}` (the micro-batch's valid tokens)"
-    return None
-
-
 def check_token_mean_accumulation(ctx: RuleContext) -> Iterator[Diagnostic]:
     for update in ctx.facts.updates:
-        accumulation = _accumulation(update)
+        accumulation = accumulated_steps(update)
         flow = update.flow
         if accumulation is None or flow is None or flow.scaled_terms is None:
             continue
         if any(op.role in (ScaleRole.OTHER, ScaleRole.BATCH_COUNT)
                for term in flow.scaled_terms for op in (*term.ops, *update.gradient_scale)):
             continue  # divided by a count we cannot classify: perhaps the window's token count
-        found = next(((term, what) for term in flow.data_terms if (what := _token_mean(term, ctx.facts)) is not None), None)
+        found = next(((term, what) for term in flow.data_terms if (what := token_mean(term, ctx.facts)) is not None), None)
         if found is None:
             continue
         term, what = found
