@@ -50,43 +50,16 @@ class PenaltyFinder:
         return (len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star
                 and penalty_named((named or "").rpartition(".")[2]) and self.is_model(call.args[0].value))
 
-    def mentions_parameters(self, where: Where, depth: int = 0, seen: set | None = None) -> bool:
+    def mentions_parameters(self, where: Where) -> bool:
         """True when the expression is computed from the model's parameters (an L2 penalty), from a
         penalty call, or from penalty-named values of the model's modules."""
-        if depth > MAX_DEPTH:
-            return False
-        seen = set() if seen is None else seen
-        found = False
-        finder = self
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                nonlocal found
+        def parameters(node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.Call):
                 method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
-                if method in TENSOR.parameter_iterators or finder.penalty_call(node):
-                    found = True
+                return method in TENSOR.parameter_iterators or self.penalty_call(node)
+            return isinstance(node, (cst.GeneratorExp, cst.ListComp)) and self._module_penalties(node)
 
-            def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-                nonlocal found
-                found = found or finder._module_penalties(node)
-
-            def visit_ListComp(self, node: cst.ListComp) -> None:
-                nonlocal found
-                found = found or finder._module_penalties(node)
-
-            def visit_Name(self, node: cst.Name) -> None:
-                nonlocal found
-                if found or (where.scope, node.value) in seen:
-                    return
-                seen.add((where.scope, node.value))
-                for binding in finder.resolver.all_bindings(node, where.scope):
-                    if binding.value is not None and finder.mentions_parameters(
-                        Where(binding.value, binding.scope, binding.position), depth + 1, seen
-                    ):
-                        found = True
-
-        where.expr.visit(Finder())
-        return found
+        return self._reaches(where, parameters)
 
     def _module_penalties(self, node: cst.GeneratorExp | cst.ListComp) -> bool:
         """`(m.kl for m in model.modules())`, `[layer.kl_loss() for layer in net.children()]`."""
@@ -98,10 +71,18 @@ class PenaltyFinder:
         element = node.elt.func if isinstance(node.elt, cst.Call) else node.elt
         return isinstance(element, cst.Attribute) and penalty_named(element.attr.value)
 
-    def from_batch(self, where: Where, depth: int = 0, seen: set | None = None) -> bool:
+    def from_batch(self, where: Where) -> bool:
         """True when the values are computed from the batch: the model's outputs (`outputs =
         model(x)`, `torch.relu(model(x))`) or what the loop draws from the data (`for x, y in
         loader`), so that a sum over them grows with B. Weights alone (`model.fc.weight`) are not."""
+        return self._reaches(where, lambda node: isinstance(node, cst.Call) and self.is_model(node.func),
+                             follow=("assign", "unpack", "aug"), loops=True)
+
+    def _reaches(self, where: Where, hit, *, follow: tuple[str, ...] | None = None, loops: bool = False,
+                 depth: int = 0, seen: set | None = None) -> bool:
+        """Whether `hit(node)` holds for a node of the expression or of the values its names are
+        bound to (bindings of the kinds in `follow`, every kind when None); a name bound by a loop
+        is a hit itself when `loops`."""
         if depth > MAX_DEPTH:
             return False
         seen = set() if seen is None else seen
@@ -109,21 +90,23 @@ class PenaltyFinder:
         finder = self
 
         class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
+            def on_visit(self, node: cst.CSTNode) -> bool:
                 nonlocal found
-                found = found or finder.is_model(node.func)  # `model(x)`
-
-            def visit_Name(self, node: cst.Name) -> None:
-                nonlocal found
-                if found or (where.scope, node.value) in seen:
-                    return
-                seen.add((where.scope, node.value))
-                for binding in finder.resolver.all_bindings(node, where.scope):
-                    if binding.kind == "loop":
-                        found = True
-                    elif binding.kind in ("assign", "unpack", "aug") and binding.value is not None:
-                        found = found or finder.from_batch(Where(binding.value, binding.scope, binding.position),
-                                                           depth + 1, seen)
+                if found:
+                    return False
+                if hit(node):
+                    found = True
+                    return False
+                if isinstance(node, cst.Name) and (where.scope, node.value) not in seen:
+                    seen.add((where.scope, node.value))
+                    for binding in finder.resolver.all_bindings(node, where.scope):
+                        if loops and binding.kind == "loop":
+                            found = True
+                        elif (binding.value is not None and (follow is None or binding.kind in follow)
+                              and finder._reaches(Where(binding.value, binding.scope, binding.position), hit,
+                                                  follow=follow, loops=loops, depth=depth + 1, seen=seen)):
+                            found = True
+                return True
 
         where.expr.visit(Finder())
         return found
