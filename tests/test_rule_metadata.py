@@ -74,6 +74,8 @@ def without(kind: str, ctx: RuleContext) -> RuleContext:
     if kind == "coupled_decay":
         optimizers = tuple(dataclasses.replace(o, coupled_decay_normalised=False) for o in facts.optimizers)
         return dataclasses.replace(ctx, facts=dataclasses.replace(facts, optimizers=optimizers))
+    if kind == "removed_uses":
+        return dataclasses.replace(ctx, facts=dataclasses.replace(facts, removed_uses=()))
     raise AssertionError(f"teach this test how to take away the fact kind {kind!r}")
 
 

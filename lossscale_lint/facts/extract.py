@@ -19,6 +19,7 @@ from lossscale_lint.facts.model import (
     ScaleRole,
     WorldScaledName,
 )
+from lossscale_lint.facts.removed_uses import removed_uses
 from lossscale_lint.facts.resolve import Resolver, Where
 from lossscale_lint.facts.sites import SiteBuilder
 from lossscale_lint.facts.updates import UpdateBuilder
@@ -151,6 +152,7 @@ class Extractor:
             world_scaled_names=tuple(self.world_scaled_names()),
             ignored_target_clues=tuple(IgnoredTargetClue(kind=kind, source=self.index.code(node), span=self.index.span(node))
                                        for kind, node in self.index.ignored_target_clues),
+            removed_uses=removed_uses(self.index, self.resolver, self.qualified),
         )
 
 

@@ -23,6 +23,7 @@ from lossscale_lint.facts.model_setup import (
     DataParallelSite,
     IgnoredTargetClue,
     OptimizerSite,
+    RemovedUse,
     WorldScaledName,
 )
 
@@ -335,6 +336,8 @@ class ModuleFacts:
     # `GatherLayer`): a loss built from them may legitimately be multiplied by the world size.
     gathers: tuple[Span, ...] = ()
     world_scaled_names: tuple[WorldScaledName, ...] = ()
+    # Framework keywords and members the imported version removed (Lightning 2.0's tuning flags).
+    removed_uses: tuple[RemovedUse, ...] = ()
 
     def world_scaling_of(self, value: Value) -> tuple[str | None, Span | None]:
         """How `value` follows the world size ("div"/"mul"), from its expression or from a later
@@ -400,6 +403,7 @@ __all__ = [
     "OtherTerm",
     "PenaltyTerm",
     "Reduction",
+    "RemovedUse",
     "RuntimeSetting",
     "ScaleOp",
     "ScaleRole",

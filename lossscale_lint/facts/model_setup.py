@@ -98,3 +98,18 @@ class IgnoredTargetClue:
     kind: Literal["ignore_value", "name"]
     source: str
     span: Span
+
+
+@record
+class RemovedUse:
+    """A use of a framework class that its version the script imports no longer has: a constructor
+    keyword (`Trainer(auto_lr_find=True)`) or an instance's member (`trainer.tune(model)`); catalog:
+    RemovedUses. The call fails there instead of doing what the script expects."""
+
+    kind: Literal["keyword", "member"]
+    name: str  # the keyword or member as written: "auto_lr_find", "tune"
+    owner: str  # the class's qualified name as the script reaches it: "lightning.pytorch.Trainer"
+    framework: str  # the version that removed it: "Lightning 2.0"
+    replacement: str  # what to use instead
+    what_it_did: str  # what it did before the removal
+    span: Span  # the keyword argument, or the call of the member

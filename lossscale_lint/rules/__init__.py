@@ -18,13 +18,14 @@ from lossscale_lint.rules import (
     limits,
     loss_weights,
     reduction,
+    removed_tuning,
     suppression,
     syntax,
     token_losses,
 )
 
 _MODULES = (syntax, limits, reduction, loss_weights, batch_penalties, kl_divergence, token_losses, accumulation,
-            accumulation_clipping, accumulation_windows, data_parallel, legacy, amp_clipping, coupled_decay,
+            accumulation_clipping, accumulation_windows, data_parallel, legacy, amp_clipping, removed_tuning, coupled_decay,
             change_aware, suppression)
 
 ALL_RULES: dict[str, Rule] = {

@@ -110,6 +110,15 @@ FACT_KINDS: dict[str, FactKind] = {
             "the data-parallel wrappers (`ModuleFacts.data_parallel`) with the update sites and optimizers they reduce",
             TextEvidence((tuple(Call(name) for name in names.DATA_PARALLEL_NAMES),)),
         ),
+        FactKind(
+            "removed_uses",
+            "framework keywords and members the imported version removed (`ModuleFacts.removed_uses`)",
+            TextEvidence((
+                (*(Keyword(keyword) for keyword in names.REMOVED_KEYWORDS),
+                 *(Text(f".{member}") for member in names.REMOVED_MEMBERS)),
+                tuple(Text(package) for package in names.REMOVED_USE_PACKAGES),
+            )),
+        ),
         FactKind("base", "the same module's facts at the git base (`RuleContext.base`)", BaseVersion()),
         # Judged after the other rules, from the comments (`pipeline/linting.py`), not by the engine.
         FactKind("noqa_comments", "the file's `# noqa` comments (`pipeline.noqa.NoqaDirective`)",

@@ -38,6 +38,7 @@ from lossscale_lint.facts.catalog.records import (
     LossRecord,
     OptimizerRecord,
     Reachable,
+    RemovedUses,
     ReturnedLossRecord,
     SameObjectCall,
     SettingNames,
@@ -69,6 +70,8 @@ CLIPS: tuple[ClipFunction, ...] = _joined("CLIPS")
 SAME_OBJECT_CALLS: dict[str, SameObjectCall] = {c.method: c for c in _joined("SAME_OBJECT_CALLS")}
 NO_GRAD_CONTEXTS: tuple[str, ...] = _joined("NO_GRAD_CONTEXTS")
 RETURNED_LOSSES: tuple[ReturnedLossRecord, ...] = _joined("RETURNED_LOSSES")
+# Keywords and members a framework's new major version removed (Lightning 2.0's tuning flags).
+REMOVED_USES: tuple[RemovedUses, ...] = _joined("REMOVED_USES")
 
 # One framework's tensors are what the flow algebra follows today; others add their own tables.
 TENSOR_METHODS = torch.TENSOR_METHODS
@@ -147,6 +150,11 @@ def accelerator_record(qualified: str) -> AcceleratorRecord | None:
 def clip_record(function: str) -> ClipFunction | None:
     """The clipping function a `ClipSite.function` ("clip_grad_norm_") names."""
     return _CLIPS_BY_FUNCTION.get(function)
+
+
+def removed_uses_record(qualified: str) -> RemovedUses | None:
+    """The removals of the class a call to `qualified` (`lightning.Trainer`) constructs, if any."""
+    return next((r for r in REMOVED_USES if r.callable.reached_by(qualified)), None)
 
 
 def returned_loss(qualified: str) -> tuple[ReturnedLossRecord, str] | None:
@@ -239,7 +247,7 @@ __all__ = [
     "LEGACY_TO_REDUCTION", "LOSSES", "LOSS_FUNCTIONS", "LOSS_MODULES", "MODEL_BASE", "MODEL_FORWARD", "MODEL_HOME",
     "MODEL_WRAPPERS",
     "LOADER_NAME_WORD", "MODULES", "NO_GRAD_CONTEXTS", "OUTPUT_WIDTH", "IGNORED_TARGET_NAMES", "DEFAULT_IGNORE_INDICES", "PENALTIES", "RETURNED_LOSSES", "TERM_STACKER",
-    "OPTIMIZERS", "REDUCTIONS", "REDUCTION_FUNCTIONS", "REDUCTION_METHODS", "REDUCTION_STRINGS",
+    "OPTIMIZERS", "REDUCTIONS", "REMOVED_USES", "removed_uses_record", "REDUCTION_FUNCTIONS", "REDUCTION_METHODS", "REDUCTION_STRINGS",
     "SAME_OBJECT_CALLS", "TENSOR_METHODS", "WORLD_SIZE_FUNCTIONS", "WORLD_SIZE_NAMES", "accelerator_record",
     "clip_record", "data_parallel_record", "dataloader_record", "is_gather", "is_no_grad_context", "is_world_size_function", "known_names",
     "legacy_reduction", "loss_record", "optimizer_record", "returned_loss",

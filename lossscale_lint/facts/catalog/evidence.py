@@ -9,7 +9,8 @@ it), so the update-site lists are derived from the catalog's records, never repe
 
 from __future__ import annotations
 
-from lossscale_lint.facts.catalog import AUTOMATIC_UPDATES, DATA_PARALLEL, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES, OPTIMIZERS
+from lossscale_lint.facts.catalog import (AUTOMATIC_UPDATES, DATA_PARALLEL, LOSS_FUNCTIONS, LOSS_MODULES, LOSSES, OPTIMIZERS,
+                                         REMOVED_USES)
 from lossscale_lint.facts.catalog import BACKWARD_METHODS as BACKWARD_CALL_METHODS
 
 # Methods whose call is a backward site: `loss.backward()`, `accelerator.backward(loss)`,
@@ -29,3 +30,8 @@ COUPLED_DECAY_OPTIMIZERS = tuple(sorted({o.name for o in OPTIMIZERS if o.coupled
 COUPLED_DECAY_KEYWORDS = tuple(sorted({o.keywords.weight_decay for o in OPTIMIZERS if o.coupled_decay_normalised}))
 # The calls that make training data-parallel (`DistributedDataParallel`, `DistributedOptimizer`...).
 DATA_PARALLEL_NAMES = tuple(sorted({record.callable.name for record in DATA_PARALLEL}))
+# Keywords and members a framework's new version removed (`auto_lr_find`, `tune`), and the
+# packages that reach the class in that version (`lightning`).
+REMOVED_KEYWORDS = tuple(sorted({keyword for r in REMOVED_USES for keyword, _ in r.keywords}))
+REMOVED_MEMBERS = tuple(sorted({member for r in REMOVED_USES for member, _ in r.members}))
+REMOVED_USE_PACKAGES = tuple(sorted({module.split(".")[0] for r in REMOVED_USES for module in r.callable.modules}))

@@ -12,6 +12,8 @@ from lossscale_lint.facts.catalog.records import (
     BackwardCall,
     FrameworkDivisionWords,
     LossAt,
+    Reachable,
+    RemovedUses,
     SettingNames,
 )
 
@@ -46,4 +48,33 @@ DIVISION_WORDS = FrameworkDivisionWords(
     framework="lightning", who="Lightning's automatic optimization",
     configured_here="Trainer with accumulate_grad_batches created here",
     steps_attributes=("trainer.accumulate_grad_batches",),
+)
+
+
+# -- uses Lightning 2.0 removed ---------------------------------------------------------------------
+
+# Lightning 2.0 decoupled the tuner from the Trainer (Lightning-AI/pytorch-lightning PR #16462, the
+# 2.0 upgrade guide): `Trainer(auto_scale_batch_size=..., auto_lr_find=...)`, `trainer.tune()` and
+# `trainer.tuner` are gone; the Trainer raises TypeError on the keywords (issue #20572, 2.5). Only the
+# `lightning` package names 2.x: `pytorch_lightning` was published as 1.x and 2.x alike, so its
+# Trainer is not listed, whatever else the file imports (issue #20572's environment has lightning 2.5
+# and pytorch-lightning 1.9.5 side by side). The unified `lightning` package had 1.8/1.9 releases
+# before 2.0; a project pinned to those silences the rule with a noqa.
+_TUNER = "lightning.pytorch.tuner.Tuner(trainer)"
+REMOVED_USES = (
+    RemovedUses(
+        framework="Lightning",
+        removed_in=(2, 0),
+        callable=Reachable("Trainer", ("lightning", "lightning.pytorch"), submodules=True),
+        keywords=(
+            ("auto_scale_batch_size", f"{_TUNER}.scale_batch_size(model)"),
+            ("auto_lr_find", f"{_TUNER}.lr_find(model)"),
+        ),
+        members=(
+            ("tune", f"{_TUNER}.scale_batch_size(model) / .lr_find(model)"),
+            ("tuner", _TUNER),
+        ),
+        what_it_did="tuned the batch size and the learning rate before training",
+        reference="Lightning-AI/pytorch-lightning PR #16462",
+    ),
 )

@@ -489,3 +489,22 @@ class GatherNames:
     functions: tuple[Reachable, ...] = ()
     # Any callee whose dotted name holds this word (`GatherLayer.apply`, a project's `all_gather_with_grad`).
     word: str = "gather"
+
+
+@dataclass(frozen=True)
+class RemovedUses:
+    """Constructor keywords and members that a framework's new major version removed from a class
+    its old versions had: the call fails there (TypeError, AttributeError) instead of doing what the
+    script expects. `callable` lists only the packages that are always the new version; a package
+    name both versions used is left out, since the script may run the old one."""
+
+    framework: str  # "Lightning"
+    removed_in: tuple[int, ...]  # the version that removed them: (2, 0)
+    callable: Reachable  # the class whose calls and instances are read (`lightning.pytorch.Trainer`)
+    # Removed constructor keyword -> what replaces it.
+    keywords: tuple[tuple[str, str], ...] = ()
+    # Removed method or attribute of an instance, used as `obj.member(...)` or `obj.member.x(...)`
+    # -> what replaces it.
+    members: tuple[tuple[str, str], ...] = ()
+    what_it_did: str = ""  # what the removed uses did in the old version, for the message
+    reference: str = ""  # where the removal is documented
