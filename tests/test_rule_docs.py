@@ -303,7 +303,7 @@ def test_readme_links_every_rule_page():
 
 
 def missing_imports(source: str) -> list[str]:
-    """The top-level modules a block imports that are not installed here (Accelerate, Lightning:
+    """The top-level modules a block imports that are not installed here (Accelerate, Lightning, DeepSpeed:
     not test dependencies; the linter never imports them)."""
     try:
         tree = ast.parse(source)
@@ -331,7 +331,7 @@ def test_page_code_trains_with_real_torch(tmp_path):
         page = parse_page(path)
         for index, source in enumerate((page.example, *page.corrected)):
             if missing_imports(source):
-                continue  # a framework that is not a test dependency (Accelerate, Lightning)
+                continue  # a framework that is not a test dependency (Accelerate, Lightning, DeepSpeed)
             script = tmp_path / f"{code}_{index}.py"
             script.write_text(source, encoding="utf-8")
             scripts.append(script)

@@ -51,6 +51,16 @@ def _matches(qualified: str | None, patterns: tuple[str, ...]) -> bool:
     return qualified is not None and any(fnmatchcase(qualified, pattern) for pattern in patterns)
 
 
+def _switched(call: cst.Call, switch: str) -> bool | None:
+    """Whether the division stays on with `switch=` passed: on when absent or a literal True, off
+    with a literal False, unknown otherwise (`scale_wrt_gas=flag`)."""
+    argument = keyword(call, switch)
+    if argument is None:
+        return True
+    value = argument.value
+    return {"True": True, "False": False}.get(value.value) if isinstance(value, cst.Name) else None
+
+
 def _dict_entry(node: cst.Dict, key: str) -> cst.BaseExpression | None:
     for element in node.elements:
         if (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
@@ -346,6 +356,8 @@ class UpdateBuilder:
         divides = {AccumulationDivision.NEVER: False, AccumulationDivision.ALWAYS: True,
                    AccumulationDivision.UNKNOWN: None,
                    AccumulationDivision.WHEN_CONFIGURED: configured is not None}[record.divides_by_accumulation]
+        if divides and record.division_switch is not None:
+            divides = _switched(call.node, record.division_switch)
         division = None
         if record.divides_by_accumulation is AccumulationDivision.WHEN_CONFIGURED and configured is not None:
             division = self._division(record.kind, configured, accelerator.span)

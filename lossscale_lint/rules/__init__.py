@@ -13,6 +13,7 @@ from lossscale_lint.rules import (
     change_aware,
     coupled_decay,
     data_parallel,
+    deepspeed_accumulation,
     kl_divergence,
     legacy,
     limits,
@@ -25,7 +26,8 @@ from lossscale_lint.rules import (
 )
 
 _MODULES = (syntax, limits, reduction, loss_weights, batch_penalties, kl_divergence, token_losses, accumulation,
-            accumulation_clipping, accumulation_windows, data_parallel, legacy, amp_clipping, removed_tuning, coupled_decay,
+            accumulation_clipping, accumulation_windows, deepspeed_accumulation, data_parallel, legacy, amp_clipping,
+            removed_tuning, coupled_decay,
             change_aware, suppression)
 
 ALL_RULES: dict[str, Rule] = {

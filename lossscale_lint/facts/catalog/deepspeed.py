@@ -23,10 +23,11 @@ SETTINGS = SettingNames(accumulation=frozenset({"gradient_accumulation_steps"}))
 # -- update sites ----------------------------------------------------------------------------------
 
 # `engine.backward(loss)` scales the loss by 1/gradient_accumulation_steps from the engine's own
-# configuration, and `engine.step()` steps only at the accumulation boundary.
+# configuration (not with `scale_wrt_gas=False`), and `engine.step()` steps only at the accumulation
+# boundary: it counts its own calls and steps every gradient_accumulation_steps of them.
 BACKWARD_CALLS = (
     BackwardCall(kind="deepspeed", method="backward", loss_at=LossAt.ARGUMENT, receiver_made_by=("deepspeed*",),
-                 divides_by_accumulation=AccumulationDivision.ALWAYS),
+                 divides_by_accumulation=AccumulationDivision.ALWAYS, division_switch="scale_wrt_gas"),
 )
 # What builds an engine that steps itself (`engine.step()`): the first value `initialize` returns.
 ENGINE_FACTORIES = ("deepspeed.initialize", "deepspeed.init_inference")

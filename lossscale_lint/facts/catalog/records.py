@@ -317,6 +317,9 @@ class BackwardCall:
     # Accelerator(...)`); empty: any receiver.
     receiver_made_by: tuple[str, ...] = ()
     divides_by_accumulation: AccumulationDivision = AccumulationDivision.NEVER
+    # A keyword that turns that division off when passed False (DeepSpeed's
+    # `engine.backward(loss, scale_wrt_gas=False)`); any other value than a literal makes it unknown.
+    division_switch: str | None = None
     # How a fix may divide the loss by K: "wrap" rewrites `loss` as `(loss / K)` (a receiver),
     # "plain" as `loss / K` (an argument); None: no fix.
     loss_edit: LossEdit | None = None
