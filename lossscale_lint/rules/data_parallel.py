@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from lossscale_lint.diagnostics import Diagnostic, Related, Severity
 from lossscale_lint.facts.model import DataParallelSite, DataTerm, OptimizerSite, OtherTerm, ScaleRole, UpdateSite
+from lossscale_lint.facts.loops import has_decay
 from lossscale_lint.facts.scaling import format_factor
 from lossscale_lint.facts.views import (
     describe_sum,
@@ -38,7 +39,7 @@ def _scale_sensitive(update: UpdateSite) -> bool:
     optimizer = update.step.optimizer if update.step else None
     if optimizer is None:
         return False
-    coupled = not optimizer.decoupled and optimizer.weight_decay is not None and optimizer.weight_decay.value != 0
+    coupled = not optimizer.decoupled and has_decay(optimizer.weight_decay)
     return optimizer.family == "sgd" or (optimizer.family == "adaptive" and (coupled or bool(update.clips)))
 
 
